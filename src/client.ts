@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+
+import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
+import { resolveSignal, stateQuery } from './refunds/messages';
+import type { ResolveAction } from './refunds/messages';
+import { parseRefundRequest } from './refunds/request';
+import type { RefundRequest, RefundRequestInput } from './refunds/request';
+import {
+  NeedsAttentionKey,
+  PaymentIdKey,
+  RefundAmountKey,
+  RefundCurrencyKey,
+  RefundProviderKey,
+  RefundStatusKey,
+} from './refunds/search-attributes';
+import type { RefundState } from './refunds/state';
+import type { RefundOutcome } from './workflows/refund';
+import type { refund } from './workflows';
+
+export type { RefundOutcome } from './workflows/refund';
+export type { RefundRequestInput } from './refunds/request';
+
+/** A second request with a known `refundId` but a different body. */
+export class RefundConflictError extends Error {
+  constructor(readonly refundId: string) {
+    super(`refundId ${refundId} is already used by a refund with a different request`);
+    this.name = 'RefundConflictError';
+  }
+}
+
+export interface StartedRefund {
+  readonly workflowId: string;
+  readonly handle: WorkflowHandle<typeof refund>;
+  /** `false` when this call found the refund already started by an earlier one. */
+  readonly created: boolean;
+}
+
+/** Memo key holding a digest of the validated request, to tell a replay from a conflicting reuse. */
+const REQUEST_DIGEST_MEMO = 'requestDigest';
+
+function requestDigest(request: RefundRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A typed client for backends: starts refunds and reads and acts on them. */
+export class RefundsClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string = REFUNDS_TASK_QUEUE
+  ) {}
+
+  /**
+   * Validates the request (throwing `InvalidRefundRequestError` naming each bad field, with nothing
+   * started) and starts its workflow. Idempotent on `refundId`: the same request again returns the
+   * existing refund; a different request with the same `refundId` throws {@link RefundConflictError}.
+   * A refundId is never run twice, not even after its refund has ended.
+   */
+  async start(input: RefundRequestInput): Promise<StartedRefund> {
+    const request = parseRefundRequest(input);
+    const workflowId = refundWorkflowId(request.refundId);
+    const digest = requestDigest(request);
+    try {
+      const handle = await this.client.workflow.start<typeof refund>('refund', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [request],
+        // Never start a second workflow for a refundId, open or closed: that would be a second refund.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        memo: { [REQUEST_DIGEST_MEMO]: digest },
+        typedSearchAttributes: [
+          { key: RefundStatusKey, value: 'RECEIVED' },
+          { key: RefundProviderKey, value: request.provider },
+          { key: PaymentIdKey, value: request.paymentId },
+          { key: RefundAmountKey, value: request.amount.amountMinor },
+          { key: RefundCurrencyKey, value: request.amount.currency },
+          { key: NeedsAttentionKey, value: false },
+        ],
+        staticSummary: `${request.provider} refund of ${request.amount.amountMinor} ${request.amount.currency} (minor units) for payment ${request.paymentId}`,
+      });
+      return { workflowId, handle, created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const handle = this.client.workflow.getHandle<typeof refund>(workflowId);
+      const description = await handle.describe();
+      if (description.memo?.[REQUEST_DIGEST_MEMO] !== digest) throw new RefundConflictError(request.refundId);
+      return { workflowId, handle, created: false };
+    }
+  }
+
+  /** The refund's whole state (the `state` query). */
+  async get(refundId: string): Promise<RefundState> {
+    return this.handle(refundId).query(stateQuery);
+  }
+
+  /** Waits for the refund's final outcome. */
+  async waitForOutcome(refundId: string): Promise<RefundOutcome> {
+    return this.handle(refundId).result();
+  }
+
+  async resolve(refundId: string, action: ResolveAction): Promise<void> {
+    await this.handle(refundId).signal(resolveSignal, action);
+  }
+
+  private handle(refundId: string): WorkflowHandle<typeof refund> {
+    return this.client.workflow.getHandle<typeof refund>(refundWorkflowId(refundId));
+  }
+}

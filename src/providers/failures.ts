@@ -1,0 +1,66 @@
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
+
+import type { ProviderFailureDetails, RefundFailureType } from '../refunds/provider-outcome';
+
+import { ProviderCallError } from './http';
+
+/**
+ * How adapters hand failures to Temporal. A permanent answer (a decline) is non-retryable with a
+ * stable `type` and the provider's code and message as details; everything that may pass is
+ * retryable, so the activity's retry policy (not a loop in our code) decides when to try again.
+ */
+
+export function permanentFailure(
+  type: RefundFailureType,
+  provider: string,
+  code: string | undefined,
+  message: string | undefined
+): ApplicationFailure {
+  const details: ProviderFailureDetails = { provider, code, message };
+  return ApplicationFailure.create({
+    type,
+    message: `${provider}: ${type}${code !== undefined ? ` (code ${code})` : ''}${message ? `: ${message}` : ''}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+/** The refund is not final yet at the provider; the next attempt reads its status again. */
+export function stillPending(provider: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'RefundPending',
+    message: `${provider}: ${message}`,
+    // Expected while waiting: logged at DEBUG and kept out of activity failure metrics.
+    category: ApplicationFailureCategory.BENIGN,
+  });
+}
+
+const retryableTypeOf: Record<ProviderCallError['kind'], string> = {
+  'not-sent': 'ProviderUnreachable',
+  'outcome-unknown': 'OutcomeUnknown',
+  'http-status': 'ProviderUnavailable',
+  'invalid-body': 'ProviderResponseInvalid',
+};
+
+/**
+ * A transport-level failure, retryable. `OutcomeUnknown` and `ProviderResponseInvalid` mean the
+ * provider may have acted: the adapter's next attempt reads the provider's status before sending.
+ */
+export function transientFailure(provider: string, err: ProviderCallError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: retryableTypeOf[err.kind],
+    message: `${provider}: ${err.message}`,
+    nonRetryable: false,
+    ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }),
+  });
+}
+
+/** Runs one provider call, turning transport failures into retryable `ApplicationFailure`s. */
+export async function callProvider<T>(provider: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ProviderCallError) throw transientFailure(provider, err);
+    throw err;
+  }
+}

@@ -1,0 +1,7 @@
+/** The task queue every refund workflow runs on (CONTRACT.md). */
+export const REFUNDS_TASK_QUEUE = 'refunds';
+
+/** A refund's workflow id: `refund-<refundId>`, so a repeated start with one refundId finds one workflow. */
+export function refundWorkflowId(refundId: string): string {
+  return `refund-${refundId}`;
+}

@@ -1,0 +1,47 @@
+import currencyCodes from 'currency-codes';
+import { z } from 'zod';
+
+/**
+ * Money inside the orchestrator is an integer count of the currency's minor unit plus its ISO 4217
+ * code: 4999 EUR is €49.99, 5000 XOF is 5000 francs (no minor unit). Conversion to a provider's own
+ * format happens once, in its adapter.
+ */
+
+/** The number of minor-unit digits ISO 4217 gives a currency (EUR 2, JPY 0, BHD 3). */
+export function minorUnitDigits(currency: string): number | undefined {
+  return currencyCodes.code(currency)?.digits;
+}
+
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code such as EUR')
+  .refine((code) => minorUnitDigits(code) !== undefined, { message: 'is not an ISO 4217 currency' });
+
+export const moneySchema = z
+  .object({
+    /** Integer minor units, > 0. */
+    amountMinor: z
+      .number({ error: 'must be an integer number of minor units' })
+      .int('must be an integer number of minor units (4999 for 49.99)')
+      .positive('must be greater than zero')
+      .max(Number.MAX_SAFE_INTEGER),
+    currency: currencySchema,
+  })
+  .strict();
+
+export type Money = z.infer<typeof moneySchema>;
+
+/**
+ * Minor units as a decimal string in major units, by string arithmetic only: 4999 EUR → "49.99",
+ * 5 EUR → "0.05", 5000 XOF → "5000".
+ */
+export function toMajorUnitString(money: Money): string {
+  const digits = minorUnitDigits(money.currency);
+  if (digits === undefined) throw new Error(`Unknown currency ${money.currency}`);
+  if (!Number.isSafeInteger(money.amountMinor) || money.amountMinor < 0) {
+    throw new Error(`amountMinor must be a non-negative safe integer, got ${money.amountMinor}`);
+  }
+  if (digits === 0) return String(money.amountMinor);
+  const padded = String(money.amountMinor).padStart(digits + 1, '0');
+  return `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
+}

@@ -1,0 +1,22 @@
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+
+import { buildSandbox } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'sandbox' });
+  const sandbox = await buildSandbox({ logger });
+  await sandbox.app.listen({ host: '127.0.0.1', port: config.sandbox.port });
+  logger.info({ url: `http://127.0.0.1:${config.sandbox.port}` }, 'provider sandbox listening');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void sandbox.app.close().then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { LogLevel, LogMetadata } from '@temporalio/worker';
+
+import type { Logger } from '../logger';
+
+const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+let installed = false;
+
+/**
+ * Routes the SDK's own logs (workflow `log`, activity `log`, worker and core messages) into pino,
+ * once per process. `error` metadata is renamed `err` so pino's serializer prints the stack.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  if (installed) return;
+  installed = true;
+  const sdkLogger = logger.child({ component: 'temporal' });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
+      sdkLogger[levelOf[entry.level]]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);
+    }),
+  });
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+
+import { RefundsClient } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import type { Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import type { Logger } from '../../src/logger';
+import { buildSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
+import { installTemporalRuntime } from '../../src/temporal/runtime';
+import { createRefundWorker } from '../../src/worker';
+
+/**
+ * One test file's slice of the real stack: the shared dev server from the global setup, a provider
+ * sandbox of its own (in process, free port, fresh state), and a worker on a task queue of its own,
+ * so test files never take each other's tasks.
+ */
+export interface TestStack {
+  readonly client: Client;
+  readonly refunds: RefundsClient;
+  readonly sandbox: Sandbox;
+  readonly sandboxUrl: string;
+  readonly taskQueue: string;
+  readonly config: Config;
+  stop(): Promise<void>;
+}
+
+export const temporalAddress = (): string => {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set: run the tests with `npm test`');
+  return address;
+};
+
+export const quietLogger = (): Logger => createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', pretty: false });
+
+export interface TestStackOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const logger = options.logger ?? quietLogger();
+  installTemporalRuntime(logger);
+  const sandbox = await buildSandbox();
+  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
+  const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporalAddress(),
+    OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
+    OPENPAYD_TIMEOUT_MS: '2000',
+    ...options.env,
+  });
+
+  const taskQueue = `refunds-test-${randomUUID()}`;
+  const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createRefundWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+    providers: config.providers,
+    logger,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+
+  return {
+    client,
+    refunds: new RefundsClient(client, taskQueue),
+    sandbox,
+    sandboxUrl,
+    taskQueue,
+    config,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (visibility is eventually consistent); not a timing assertion. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let counter = 0;
+/** A refundId unique to this run. */
+export function uniqueRefundId(prefix = 'rf'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${randomUUID().slice(0, 8)}`;
+}
