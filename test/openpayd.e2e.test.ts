@@ -55,7 +55,7 @@ describe('OpenPayd refund, end to end through Temporal and the sandbox', () => {
     expect(ledger[0]).toMatchObject({ amountMinor: 4999, currency: 'EUR', providerRefundId: outcome.providerRefundId });
   });
 
-  it('reaches FAILED with OpenPayd\'s code and message when the payment is already refunded', async () => {
+  it("reaches FAILED with OpenPayd's code and message when the payment is already refunded", async () => {
     const paymentId = await createPayment(1500);
     const first = fullRefund(paymentId, 1500);
     await stack.refunds.start(first);
@@ -65,7 +65,11 @@ describe('OpenPayd refund, end to end through Temporal and the sandbox', () => {
     await stack.refunds.start(second);
     const outcome = await stack.refunds.waitForOutcome(second.refundId);
     expect(outcome.status).toBe('FAILED');
-    expect(outcome.failure).toEqual({ type: 'AlreadyRefunded', providerCode: '32', providerMessage: 'Already refunded' });
+    expect(outcome.failure).toEqual({
+      type: 'AlreadyRefunded',
+      providerCode: '32',
+      providerMessage: 'Already refunded',
+    });
 
     const state = await stack.refunds.get(second.refundId);
     expect(state.status).toBe('FAILED');
@@ -126,6 +130,8 @@ describe('OpenPayd refund, end to end through Temporal and the sandbox', () => {
     const error = await stack.refunds.start(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRefundRequestError);
     expect((error as InvalidRefundRequestError).issues.map((i) => i.field)).toEqual(['amount.amountMinor']);
-    await expect(stack.client.workflow.getHandle(`refund-${request.refundId}`).describe()).rejects.toThrow(/not found/i);
+    await expect(stack.client.workflow.getHandle(`refund-${request.refundId}`).describe()).rejects.toThrow(
+      /not found/i
+    );
   });
 });

@@ -24,6 +24,11 @@ export interface DevServerOptions {
   /** Extra `--sqlite-pragma` values, e.g. `journal_mode=WAL` for the benchmark. */
   readonly sqlitePragmas?: readonly string[];
   readonly logger: Logger;
+  /**
+   * Own process group: a terminal's Ctrl-C then reaches the worker first, and the supervisor stops
+   * the server last, so in-flight work drains against a live server.
+   */
+  readonly detached?: boolean;
 }
 
 export interface DevServer {
@@ -47,7 +52,10 @@ export function devServerArgs(opts: Omit<DevServerOptions, 'cliPath' | 'logger'>
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   if (opts.dbFile !== undefined) mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
   const address = `${opts.ip}:${opts.port}`;
-  const child = spawn(opts.cliPath, devServerArgs(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.cliPath, devServerArgs(opts), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   const log = opts.logger.child({ component: 'temporal-dev-server' });
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>

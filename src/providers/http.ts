@@ -68,7 +68,11 @@ export async function providerRequest(req: ProviderHttpRequest): Promise<Provide
   try {
     response = await fetch(req.url, {
       method: req.method,
-      headers: { accept: 'application/json', ...req.headers, ...(req.body && { 'content-type': req.body.contentType }) },
+      headers: {
+        accept: 'application/json',
+        ...req.headers,
+        ...(req.body && { 'content-type': req.body.contentType }),
+      },
       body: req.body?.text,
       signal: AbortSignal.timeout(req.timeoutMs),
     });
@@ -78,7 +82,10 @@ export async function providerRequest(req: ProviderHttpRequest): Promise<Provide
       throw new ProviderCallError('not-sent', `could not connect to the provider (${code})`);
     }
     const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : code;
-    throw new ProviderCallError('outcome-unknown', `the request may have reached the provider: ${what ?? 'connection lost'}`);
+    throw new ProviderCallError(
+      'outcome-unknown',
+      `the request may have reached the provider: ${what ?? 'connection lost'}`
+    );
   }
   let text: string;
   try {
@@ -89,14 +96,23 @@ export async function providerRequest(req: ProviderHttpRequest): Promise<Provide
   }
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
   if (response.status >= 500 || response.status === 429) {
-    throw new ProviderCallError('http-status', `provider answered HTTP ${response.status}`, response.status, retryAfterMs);
+    throw new ProviderCallError(
+      'http-status',
+      `provider answered HTTP ${response.status}`,
+      response.status,
+      retryAfterMs
+    );
   }
   let json: unknown;
   if (text.length > 0) {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new ProviderCallError('invalid-body', `provider answered HTTP ${response.status} with a body that is not JSON`, response.status);
+      throw new ProviderCallError(
+        'invalid-body',
+        `provider answered HTTP ${response.status} with a body that is not JSON`,
+        response.status
+      );
     }
   }
   return { status: response.status, headers: response.headers, json };

@@ -102,7 +102,9 @@ export async function refund(request: RefundRequest): Promise<RefundOutcome> {
     state = { ...state, needsAttention: false, attentionReason: null };
     wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: false }]);
     const failure: RefundFailure | null =
-      action.outcome === 'FAILED' ? { type: 'ResolvedByOperator', providerCode: undefined, providerMessage: action.reason } : null;
+      action.outcome === 'FAILED'
+        ? { type: 'ResolvedByOperator', providerCode: undefined, providerMessage: action.reason }
+        : null;
     state = { ...state, failure };
     moveTo(action.outcome, `resolved by operator: ${action.reason}`, action.by);
     return { status: action.outcome, providerRefundId: state.providerRefundId, failure };

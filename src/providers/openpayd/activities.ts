@@ -38,7 +38,10 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
       if (attempt > 1) {
         const prior = await callProvider(PROVIDER, () => client.status(referenceNo));
         if (!(prior.status === 'DECLINED' && prior.code === OPENPAYD_REFERENCE_NOT_FOUND)) {
-          log.info({ referenceNo, status: prior.status, code: prior.code }, 'earlier attempt reached OpenPayd; not sending again');
+          log.info(
+            { referenceNo, status: prior.status, code: prior.code },
+            'earlier attempt reached OpenPayd; not sending again'
+          );
           const verdict = verdictOf(prior, referenceNo);
           if (verdict.kind === 'failure') throw verdict.failure;
           return verdict.outcome;

@@ -43,7 +43,10 @@ export function verdictOf(answer: OpenpaydAnswer, referenceNo: string): Openpayd
         },
       };
     case 'PENDING':
-      return { kind: 'failure', failure: stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`) };
+      return {
+        kind: 'failure',
+        failure: stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`),
+      };
     case 'DECLINED':
       return {
         kind: 'failure',

@@ -32,8 +32,14 @@ const refundBody = z.object({
   apiKey: field(64),
   transactionId: field(32),
   referenceNo: field(32),
-  amount: z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(Number).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  amount: z
+    .union([z.string().regex(/^\d+$/), z.number().int()])
+    .transform(Number)
+    .optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
 });
 const statusBody = z.object({ apiKey: field(64), referenceNo: field(32) });
 
@@ -65,12 +71,17 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
     }
     const body = parsed.data;
     if (body.currency !== undefined && body.amount === undefined) return declined(codes.amountRequired, body);
-    if (body.amount !== undefined && body.currency === undefined) return declined(codes.invalidParameter, body, 'currency');
+    if (body.amount !== undefined && body.currency === undefined)
+      return declined(codes.invalidParameter, body, 'currency');
 
     const payment = store.payments.get(body.transactionId);
     if (!payment) return declined(codes.transactionNotFound, body);
     const refuse = (decline: Decline): OpenpaydTransaction =>
-      store.remember({ ...declined(decline, body), amount: String(body.amount ?? 0), currency: payment.currency } as OpenpaydTransaction);
+      store.remember({
+        ...declined(decline, body),
+        amount: String(body.amount ?? 0),
+        currency: payment.currency,
+      } as OpenpaydTransaction);
 
     if (!REFUNDABLE_METHODS.has(payment.method)) return refuse(codes.methodNotRefundable);
     const remaining = payment.amountMinor - payment.refundedMinor;
@@ -87,7 +98,8 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
     const raw = (req.body ?? {}) as Record<string, unknown>;
     if (!keyMatches(store.apiKey, raw.apiKey)) return declined(codes.invalidApiKey, raw);
     const parsed = statusBody.safeParse(raw);
-    if (!parsed.success) return declined(codes.invalidParameter, raw, String(parsed.error.issues[0]?.path[0] ?? 'body'));
+    if (!parsed.success)
+      return declined(codes.invalidParameter, raw, String(parsed.error.issues[0]?.path[0] ?? 'body'));
     return store.byReference.get(parsed.data.referenceNo) ?? declined(codes.referenceNotFound, parsed.data);
   });
 }

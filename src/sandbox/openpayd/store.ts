@@ -44,7 +44,12 @@ export class OpenpaydStore {
     return `529-${Math.floor(now.getTime() / 1000)}-${this.sequence}`;
   }
 
-  createPayment(input: { amountMinor: number; currency: string; method: string; transactionId?: string | undefined }): OpenpaydPayment {
+  createPayment(input: {
+    amountMinor: number;
+    currency: string;
+    method: string;
+    transactionId?: string | undefined;
+  }): OpenpaydPayment {
     const payment: OpenpaydPayment = {
       transactionId: input.transactionId ?? this.nextTransactionId(new Date()),
       amountMinor: input.amountMinor,

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import type { Logger } from '../logger';
+
+import { startDevServer } from './dev-server';
+import { ensureTemporalCli, projectRoot } from './temporal-cli';
+
+/**
+ * `npm start`: the whole stack on one machine. The Temporal dev server (SQLite under `.data/`, so
+ * refunds survive a restart; Web UI on TEMPORAL_UI_PORT), the provider sandbox and the worker, each
+ * its own process. One Ctrl-C (or SIGTERM) stops the worker and sandbox first, then the server.
+ */
+
+interface Service {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+}
+
+function startService(name: string, entry: string, logger: Logger): Service {
+  const tsxCli = require.resolve('tsx/cli');
+  const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, entry)], {
+    stdio: 'inherit',
+    env: process.env,
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      logger.info({ service: name, code, signal }, `${name} exited`);
+      resolve(code);
+    })
+  );
+  return { name, child, exited };
+}
+
+function splitAddress(address: string): { ip: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(address);
+  if (!match?.[1] || !match[2]) throw new ConfigError([`TEMPORAL_ADDRESS: expected host:port, got ${address}`]);
+  return { ip: match[1], port: Number(match[2]) };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'start' });
+  const cli = await ensureTemporalCli((line) => logger.info(line));
+  const { ip, port } = splitAddress(config.temporal.address);
+
+  const server = await startDevServer({
+    cliPath: cli.path,
+    ip,
+    port,
+    uiPort: config.temporal.uiPort,
+    dbFile: path.resolve(projectRoot, config.temporal.dbFile),
+    namespace: config.temporal.namespace,
+    logger,
+    detached: true,
+  });
+  logger.info({ address: server.address, db: config.temporal.dbFile, cli: cli.path }, 'Temporal dev server is up');
+
+  const services = [
+    startService('sandbox', 'src/sandbox/main.ts', logger),
+    startService('worker', 'src/worker.ts', logger),
+  ];
+  logger.info(
+    `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  sandbox: http://127.0.0.1:${config.sandbox.port}  ·  Ctrl-C stops everything`
+  );
+
+  let stopping: Promise<never> | undefined;
+  const stopAll = (reason: string, exitCode: number): Promise<never> => {
+    stopping ??= (async () => {
+      logger.info(`stopping (${reason})…`);
+      for (const s of services) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+      await Promise.all(services.map((s) => s.exited));
+      await server.stop();
+      logger.info('stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+
+  process.on('SIGINT', () => void stopAll('SIGINT', 0));
+  process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+  server.process.once('exit', () => void stopAll('the Temporal server exited', 1));
+  for (const s of services) void s.exited.then(() => stopAll(`${s.name} exited unexpectedly`, 1));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
