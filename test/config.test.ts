@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('config', () => {
+  it('applies the defaults of CONTRACT.md', () => {
+    const config = loadConfig({});
+    expect(config.temporal.address).toBe('127.0.0.1:7233');
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.uiPort).toBe(8233);
+    expect(config.sandbox.port).toBe(4010);
+    expect(config.api.port).toBe(3000);
+    expect(config.providers.openpayd.baseUrl).toBe('http://127.0.0.1:4010/openpayd');
+  });
+
+  it('stops on a bad value with a message naming the variable', () => {
+    expect(() => loadConfig({ SANDBOX_PORT: 'not-a-port', LOG_LEVEL: 'loud' })).toThrow(ConfigError);
+    try {
+      loadConfig({ SANDBOX_PORT: 'not-a-port', LOG_LEVEL: 'loud' });
+    } catch (err) {
+      const message = (err as ConfigError).message;
+      expect(message).toMatch(/SANDBOX_PORT/);
+      expect(message).toMatch(/LOG_LEVEL/);
+    }
+    expect(() => loadConfig({ OPENPAYD_BASE_URL: 'ftp://example.com' })).toThrow(/OPENPAYD_BASE_URL/);
+  });
+
+  it('requires real provider settings in production and never falls back to the sandbox there', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/OPENPAYD_API_KEY: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', OPENPAYD_API_KEY: 'k' })).toThrow(/OPENPAYD_BASE_URL/);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      OPENPAYD_API_KEY: 'live-key',
+      OPENPAYD_BASE_URL: 'https://api.openpaydpsp.com/',
+    });
+    expect(config.providers.openpayd).toMatchObject({ apiKey: 'live-key', baseUrl: 'https://api.openpaydpsp.com' });
+  });
+
+  it('reads a secret from the file named by NAME_FILE, and refuses both forms at once', () => {
+    const files: Record<string, string> = { '/run/secrets/openpayd': 'from-file\n' };
+    const read = (p: string): string => {
+      const content = files[p];
+      if (content === undefined) throw new Error('ENOENT');
+      return content;
+    };
+    expect(loadConfig({ OPENPAYD_API_KEY_FILE: '/run/secrets/openpayd' }, read).providers.openpayd.apiKey).toBe(
+      'from-file'
+    );
+    expect(() => loadConfig({ OPENPAYD_API_KEY_FILE: '/nope' }, read)).toThrow(/OPENPAYD_API_KEY_FILE: cannot read/);
+    expect(() => loadConfig({ OPENPAYD_API_KEY: 'a', OPENPAYD_API_KEY_FILE: '/run/secrets/openpayd' }, read)).toThrow(
+      /either OPENPAYD_API_KEY or OPENPAYD_API_KEY_FILE/
+    );
+  });
+});
