@@ -1,71 +1,76 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-import { sandboxCredentials } from '../config';
-import { currencySchema } from '../refunds/money';
-
+import { FaultInjector, faultSpecSchema } from './faults';
+import { createGetpaidSandbox } from './getpaid';
+import type { GetpaidSandbox } from './getpaid';
 import { Ledger } from './ledger';
-import { registerOpenpaydRoutes } from './openpayd/routes';
-import { OpenpaydStore } from './openpayd/store';
+import type { LedgerEntry } from './ledger';
+import { createOpenpaydSandbox } from './openpayd';
+import type { OpenpaydStore } from './openpayd/store';
+import { createPaymentoptionsSandbox } from './paymentoptions';
+import type { SandboxContext, SandboxProvider } from './provider';
+import { createSandpaySandbox } from './sandpay';
+import { createSecpaidSandbox } from './secpaid';
 
 /**
  * The provider sandbox: each provider's API at its documented path under `/<provider>`, and the
- * sandbox's own control API under `/_sandbox/` (create payments, change account settings, read
- * the provider-side ledger). State is in memory.
+ * sandbox's own control API under `/_sandbox/`: create payments, act as the provider's staff
+ * (approve SecPaid refunds, complete GetPaid ones, resolve SandPay PENDING), inject faults, and
+ * read the provider-side ledger. State is in memory, and saved to `stateFile` when one is given.
  */
 export interface Sandbox {
   readonly app: FastifyInstance;
   readonly ledger: Ledger;
+  readonly faults: FaultInjector;
   readonly openpayd: OpenpaydStore;
+  readonly getpaid: GetpaidSandbox;
+  readonly providers: readonly SandboxProvider[];
+  /** The base URL once listening, e.g. `http://127.0.0.1:4010`. */
+  url(): string;
 }
 
 export interface SandboxOptions {
   readonly logger?: FastifyBaseLogger;
-  readonly openpaydApiKey?: string;
+  /** JSON file that keeps payments and refunds across sandbox restarts. */
+  readonly stateFile?: string | undefined;
 }
 
-const openpaydPaymentBody = z
-  .object({
-    amountMinor: z.number().int().positive(),
-    currency: currencySchema,
-    method: z.string().min(1).default('CREDITCARD'),
-    transactionId: z.string().min(1).max(32).optional(),
-  })
-  .strict();
-
-const openpaydAccountBody = z.object({ partialRefunds: z.boolean() }).strict();
-const ledgerQuery = z.object({ provider: z.string().optional(), paymentId: z.string().optional() });
+const ledgerQuery = z.object({ provider: z.string().optional(), paymentId: z.string().optional() }).strict();
 
 export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const app = Fastify({ loggerInstance: options.logger, bodyLimit: 64 * 1024 });
   await app.register(formbody);
   const ledger = new Ledger();
-  const openpayd = new OpenpaydStore(options.openpaydApiKey ?? sandboxCredentials.openpaydApiKey, ledger);
+  const faults = new FaultInjector();
+  const url = (): string => {
+    const address = app.server.address() as AddressInfo | null;
+    return address ? `http://127.0.0.1:${address.port}` : 'http://127.0.0.1';
+  };
+  const ctx: SandboxContext = { ledger, baseUrl: url };
 
-  // A malformed JSON body gets a clear 400 from Fastify; a provider route never sees it crash.
-  registerOpenpaydRoutes(app, openpayd);
+  const openpayd = createOpenpaydSandbox(ctx);
+  const getpaid = createGetpaidSandbox(ctx);
+  const providers: SandboxProvider[] = [
+    createSecpaidSandbox(ctx),
+    createSandpaySandbox(ctx),
+    createPaymentoptionsSandbox(ctx),
+    openpayd,
+    getpaid,
+  ];
+
+  faults.install(app);
+  for (const provider of providers) provider.register(app);
 
   const invalid = (error: z.ZodError) => ({
     error: 'invalid_body',
     fields: error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
-  });
-
-  app.post('/_sandbox/openpayd/payments', async (req, reply) => {
-    const parsed = openpaydPaymentBody.safeParse(req.body);
-    if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
-    if (parsed.data.transactionId !== undefined && openpayd.payments.has(parsed.data.transactionId)) {
-      return reply.code(409).send({ error: 'conflict', message: 'transactionId already exists' });
-    }
-    return reply.code(201).send(openpayd.createPayment(parsed.data));
-  });
-
-  app.put('/_sandbox/openpayd/account', async (req, reply) => {
-    const parsed = openpaydAccountBody.safeParse(req.body);
-    if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
-    openpayd.partialRefundsEnabled = parsed.data.partialRefunds;
-    return { partialRefunds: openpayd.partialRefundsEnabled };
   });
 
   app.get('/_sandbox/ledger', async (req, reply) => {
@@ -73,12 +78,56 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
     return { refunds: ledger.list(parsed.data) };
   });
-
+  app.post('/_sandbox/faults', async (req, reply) => {
+    const parsed = faultSpecSchema.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
+    return reply.code(201).send(faults.add(parsed.data));
+  });
+  app.get('/_sandbox/faults', async () => ({ faults: faults.list() }));
+  app.delete('/_sandbox/faults', async () => {
+    faults.clear();
+    return { cleared: true };
+  });
   app.post('/_sandbox/reset', async () => {
     ledger.clear();
-    openpayd.reset();
+    faults.clear();
+    for (const provider of providers) provider.reset();
     return { reset: true };
   });
 
-  return { app, ledger, openpayd };
+  if (options.stateFile) persistTo(app, options.stateFile, ledger, providers);
+  return { app, ledger, faults, openpayd: openpayd.store, getpaid, providers, url };
+}
+
+interface SavedState {
+  readonly version: 1;
+  readonly ledger: LedgerEntry[];
+  readonly providers: Record<string, unknown>;
+}
+
+/** Loads the state file at start, and rewrites it (atomically) after every state-changing request. */
+function persistTo(app: FastifyInstance, file: string, ledger: Ledger, providers: readonly SandboxProvider[]): void {
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+    ledger.clear();
+    for (const entry of saved.ledger) ledger.record(entry, new Date(entry.at));
+    for (const provider of providers) {
+      const snapshot = saved.providers[provider.name];
+      if (snapshot !== undefined) provider.restore(snapshot);
+    }
+  }
+  const save = (): void => {
+    const state: SavedState = {
+      version: 1,
+      ledger: ledger.list(),
+      providers: Object.fromEntries(providers.map((p) => [p.name, p.snapshot()])),
+    };
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, file);
+  };
+  app.addHook('onResponse', async (req) => {
+    if (req.method !== 'GET') save();
+  });
 }

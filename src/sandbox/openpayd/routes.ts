@@ -3,6 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
+import { tag } from '../provider';
+
 import { REFUNDABLE_METHODS } from './store';
 import type { OpenpaydStore, OpenpaydTransaction } from './store';
 
@@ -60,7 +62,7 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
     date: Math.floor(Date.now() / 1000),
   });
 
-  app.post('/openpayd/pw/v3/payment/refund', async (req) => {
+  app.post('/openpayd/pw/v3/payment/refund', tag('openpayd', 'refund'), async (req) => {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     if (!keyMatches(store.apiKey, raw.apiKey)) return declined(codes.invalidApiKey, raw);
     const parsed = refundBody.safeParse(raw);
@@ -94,7 +96,7 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
     return store.executeRefund(payment, body.amount, body.referenceNo, new Date());
   });
 
-  app.post('/openpayd/pw/v3/payment/status', async (req) => {
+  app.post('/openpayd/pw/v3/payment/status', tag('openpayd', 'status'), async (req) => {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     if (!keyMatches(store.apiKey, raw.apiKey)) return declined(codes.invalidApiKey, raw);
     const parsed = statusBody.safeParse(raw);

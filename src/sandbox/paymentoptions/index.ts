@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+
+import { tag } from '../provider';
+import type { SandboxContext, SandboxProvider } from '../provider';
+
+/**
+ * PaymentOptions (DASGATEWAY) server-to-server refund: `Authorization: Basic <base64(key)>` plus
+ * `x-api-key`; 201 with the documented body (card details included, as the docs show) on success;
+ * an acquirer `payment_details.response_code` otherwise: declines (HTTP 412), "try again" codes,
+ * "Transaction result is unclear" codes (the refund may or may not have happened; the refund's own
+ * id comes back so its status can be read), `578` pending; and the transaction status read.
+ */
+
+export const PAYMENTOPTIONS_SANDBOX_KEY = 'po_sandbox_key_0000';
+export const PAYMENTOPTIONS_SANDBOX_MID = 'JP00000328';
+const NAME = 'paymentoptions';
+
+/** Response codes from the gateway's table that the sandbox can be told to answer. */
+const responseTexts: Record<number, string> = {
+  0: 'Approved',
+  5: 'Do not honour',
+  13: 'Invalid amount',
+  25: 'Unable to locate record',
+  51: 'Insufficient funds',
+  79: 'Already reversed',
+  96: 'System error',
+  443: 'CAFIS error. Try again.',
+  578: 'The transaction is pending',
+  676: 'Global GEAR System Error. Transaction result is unclear.',
+};
+
+interface Payment {
+  readonly id: string;
+  readonly amount: number;
+  readonly currency: string;
+  refunded: number;
+  /** What the next refund of this payment answers: 0 success, or another response code. */
+  readonly refundResponseCode: number;
+  /** For an unclear answer: whether the refund really happened behind it. */
+  readonly unclearCommits: boolean;
+}
+
+interface Refund {
+  readonly id: string;
+  readonly ref: number;
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly currency: string;
+  responseCode: number;
+  readonly timestamp: string;
+  readonly merchantTxnRef: string;
+}
+
+interface State {
+  payments: Record<string, Payment>;
+  refunds: Record<string, Refund>;
+  ref: number;
+}
+
+const refundBody = z
+  .object({
+    transactionId: z.string().uuid(),
+    amount: z.union([z.number().int().positive(), z.string().regex(/^\d{1,10}$/)]).transform(Number),
+    merchant_id: z.string().min(1).max(10),
+    notes: z.string().max(128).optional(),
+  })
+  .strict();
+
+const createPaymentBody = z
+  .object({
+    amountMinor: z.number().int().positive(),
+    currency: z.string().length(3).default('JPY'),
+    refundResponseCode: z.number().int().default(0),
+    unclearCommits: z.boolean().default(true),
+  })
+  .strict();
+
+const settleBody = z.object({ responseCode: z.number().int() }).strict();
+
+export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMENTOPTIONS_SANDBOX_KEY): SandboxProvider {
+  const initial = (): State => ({ payments: {}, refunds: {}, ref: 74000 });
+  let state = initial();
+
+  const authorized = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const auth = req.headers.authorization ?? '';
+    const basic = auth.startsWith('Basic ') ? auth.slice(6) : undefined;
+    const keyOk = basic !== undefined && (basic === apiKey || Buffer.from(basic, 'base64').toString('utf8') === apiKey);
+    if (!keyOk || req.headers['x-api-key'] !== apiKey) {
+      void reply.code(401).send({ success: false, status_code: 401, message: 'Unauthorized' });
+      return false;
+    }
+    return true;
+  };
+
+  const body = (refund: Refund, statusCode: number, type: 'REFUND') => {
+    const approved = refund.responseCode === 0;
+    return {
+      success: approved,
+      status_code: statusCode,
+      is_live: false,
+      transaction_type: type,
+      gateway_response: approved
+        ? { version: '1', type: 'INFO', message: 'Amount successfully refunded.', code: 'INFO0002' }
+        : {
+            version: '1',
+            type: 'ERROR',
+            message: responseTexts[refund.responseCode] ?? 'Error',
+            code: `ERR${refund.responseCode}`,
+          },
+      merchant_details: {
+        legal_name: 'Sandbox Merchant',
+        mid: PAYMENTOPTIONS_SANDBOX_MID,
+        merchant_txn_ref: refund.merchantTxnRef,
+      },
+      payment_details: {
+        amount: refund.amount,
+        response_code: refund.responseCode,
+        responseDescription: responseTexts[refund.responseCode] ?? 'Unknown',
+        auth_code: approved ? '264302' : '',
+        currency: refund.currency,
+        payment_method: 'ECMC-SSL',
+        scheme: 'MASTERCARD',
+        card: { name: 'John Doe', number: '5200000000001005', exp_month: '12', exp_year: '24' },
+        additional_data: { payment_data_source: { type: 'card' } },
+      },
+      transaction_details: {
+        id: refund.id,
+        ref: refund.ref,
+        timestamp: refund.timestamp,
+        merchant_txn_ref: refund.merchantTxnRef,
+      },
+    };
+  };
+
+  const register = (app: FastifyInstance): void => {
+    app.post('/paymentoptions/api/v1/server-to-server-interface/refund', tag(NAME, 'refund'), async (req, reply) => {
+      if (!authorized(req, reply)) return reply;
+      const parsed = refundBody.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reply.code(400).send({
+          success: false,
+          status_code: 400,
+          message: `Bad Request: ${issue?.path.join('.') ?? 'body'} ${issue?.message ?? ''}`.trim(),
+        });
+      }
+      const { transactionId, amount, merchant_id: mid, notes } = parsed.data;
+      const payment = state.payments[transactionId];
+      const declineWith = (httpStatus: number, code: number) =>
+        reply.code(httpStatus).send({
+          success: false,
+          status_code: httpStatus,
+          message: responseTexts[code] ?? 'Error',
+          payment_details: { response_code: code, responseDescription: responseTexts[code] ?? 'Error' },
+        });
+      if (!payment) return declineWith(404, 25);
+      if (mid !== PAYMENTOPTIONS_SANDBOX_MID) return declineWith(412, 3);
+      if (amount > payment.amount - payment.refunded) return declineWith(412, 13);
+
+      state.ref += 1;
+      const refund: Refund = {
+        id: randomUUID(),
+        ref: state.ref,
+        paymentId: payment.id,
+        amount,
+        currency: payment.currency,
+        responseCode: payment.refundResponseCode,
+        timestamp: new Date().toISOString(),
+        merchantTxnRef: notes ?? '',
+      };
+      state.refunds[refund.id] = refund;
+      const code = payment.refundResponseCode;
+      const unclear = code >= 676 && code <= 704;
+      if (code === 0 || (unclear && payment.unclearCommits)) commit(payment, refund);
+      if (unclear && !payment.unclearCommits) refund.responseCode = 6;
+      if (code === 0) return reply.code(201).send(body(refund, 201, 'REFUND'));
+      if (unclear || code === 578) {
+        // The answer says "unclear"/"pending" whatever really happened; the status read tells.
+        return reply.code(200).send(body({ ...refund, responseCode: code }, 200, 'REFUND'));
+      }
+      delete state.refunds[refund.id];
+      return reply.code(412).send(body(refund, 412, 'REFUND'));
+    });
+
+    app.get(
+      '/paymentoptions/api/v1/server-to-server-interface/transaction/status/:id',
+      tag(NAME, 'status'),
+      async (req, reply) => {
+        if (!authorized(req, reply)) return reply;
+        const refund = state.refunds[(req.params as { id: string }).id];
+        if (!refund) {
+          return reply.code(404).send({
+            success: false,
+            status_code: 404,
+            message: responseTexts[25],
+            payment_details: { response_code: 25, responseDescription: responseTexts[25] },
+          });
+        }
+        const answer = body(refund, 200, 'REFUND');
+        return {
+          ...answer,
+          payment_details: {
+            ...answer.payment_details,
+            card: { ...answer.payment_details.card, number: '520000******1005' },
+          },
+        };
+      }
+    );
+
+    app.post('/_sandbox/paymentoptions/payments', async (req, reply) => {
+      const parsed = createPaymentBody.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
+      const payment: Payment = { id: randomUUID(), refunded: 0, amount: parsed.data.amountMinor, ...parsed.data };
+      state.payments[payment.id] = payment;
+      return reply.code(201).send({
+        transactionId: payment.id,
+        amountMinor: payment.amount,
+        currency: payment.currency,
+        merchantId: PAYMENTOPTIONS_SANDBOX_MID,
+      });
+    });
+
+    // Settles a refund whose answer was pending (578): 0 commits it, any other code fails it.
+    app.post('/_sandbox/paymentoptions/refunds/:id/settle', async (req, reply) => {
+      const parsed = settleBody.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
+      const refund = state.refunds[(req.params as { id: string }).id];
+      if (!refund || refund.responseCode !== 578) return reply.code(404).send({ error: 'not_found' });
+      refund.responseCode = parsed.data.responseCode;
+      const payment = state.payments[refund.paymentId];
+      if (refund.responseCode === 0 && payment) commit(payment, refund);
+      return { id: refund.id, responseCode: refund.responseCode };
+    });
+  };
+
+  function commit(payment: Payment, refund: Refund): void {
+    payment.refunded += refund.amount;
+    refund.responseCode = 0;
+    ctx.ledger.record({
+      provider: NAME,
+      paymentId: payment.id,
+      providerRefundId: refund.id,
+      reference: refund.merchantTxnRef || null,
+      amountMinor: refund.amount,
+      currency: payment.currency,
+    });
+  }
+
+  return {
+    name: NAME,
+    register,
+    reset: () => {
+      state = initial();
+    },
+    snapshot: () => state,
+    restore: (snapshot) => {
+      state = snapshot as State;
+    },
+  };
+}

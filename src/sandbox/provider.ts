@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+
+import type { Ledger } from './ledger';
+
+/**
+ * One simulated provider: its API routes (tagged with `config.sandboxEndpoint` so faults can find
+ * them), its `/_sandbox/<name>/…` control routes, and its state, which can be saved and restored
+ * so a sandbox restart keeps payments. Adding a provider to the sandbox is adding one of these.
+ */
+export interface SandboxProvider {
+  readonly name: string;
+  register(app: FastifyInstance): void;
+  reset(): void;
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
+}
+
+export interface SandboxContext {
+  readonly ledger: Ledger;
+  /** The sandbox's own base URL, for links in answers (`_links.self.href`). */
+  readonly baseUrl: () => string;
+}
+
+export function tag(provider: string, endpoint: string) {
+  return { config: { sandboxEndpoint: { provider, endpoint } } } as const;
+}
+
+/** Exact decimal string → integer minor units, or undefined if it has more digits than allowed. */
+export function decimalToMinor(value: string, digits: number): number | undefined {
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (!match) return undefined;
+  const [, sign, whole = '', fraction = ''] = match;
+  if (fraction.length > digits) return undefined;
+  const minor = Number(whole + fraction.padEnd(digits, '0'));
+  if (!Number.isSafeInteger(minor)) return undefined;
+  return sign === '-' ? -minor : minor;
+}
+
+export function minorToDecimal(minor: number, digits: number): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = String(Math.abs(minor)).padStart(digits + 1, '0');
+  return digits === 0 ? `${sign}${abs}` : `${sign}${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+}

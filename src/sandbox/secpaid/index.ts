@@ -1,0 +1,254 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+
+import { decimalToMinor, minorToDecimal, tag } from '../provider';
+import type { SandboxContext, SandboxProvider } from '../provider';
+
+/**
+ * SecPaid `/api/v2`: `token` header; every answer is the `ResponseCode`/`ResponseMsg`/`Result`/
+ * `ServerTime` envelope, errors with HTTP 200 and `ResponseCode: 0` as the docs' examples show;
+ * `refundPayment` creates a *request* that waits for a SecPaid admin (the control API here), one per
+ * payment link; `getPayInTransactions` shows an approved refund as a negative `Refund` entry and
+ * never shows a pending or rejected one. 60 requests a minute per token, then HTTP 429.
+ */
+
+export const SECPAID_SANDBOX_TOKEN = 'secpaid-sandbox-token';
+const NAME = 'secpaid';
+
+interface Link {
+  readonly payId: number;
+  readonly amountMinor: number;
+  readonly type: 'basic' | 'invoice';
+  status: 'Used' | 'Cancelled';
+  dispute: boolean;
+  readonly paidAt: string;
+  readonly transactionId: string;
+}
+
+interface RefundRequestRecord {
+  readonly payId: number;
+  readonly amountMinor: number;
+  readonly isFullRefund: boolean;
+  status: 'Pending' | 'Approved' | 'Rejected';
+  readonly requestedAt: string;
+  decidedAt: string | null;
+  reason: string | null;
+  transactionId: string | null;
+}
+
+interface State {
+  links: Record<number, Link>;
+  refunds: Record<number, RefundRequestRecord>;
+  nextPayId: number;
+  rateLimitPerMinute: number;
+}
+
+const envelope = (code: 0 | 1, msg: string, extra: Record<string, unknown> = {}) => ({
+  ResponseCode: code,
+  ResponseMsg: msg,
+  Result: code === 1 ? 'True' : 'False',
+  ServerTime: 'CEST',
+  ...extra,
+});
+
+const timestamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+const txId = (d: Date, n: number) =>
+  `${d.toISOString().slice(0, 10).replace(/-/g, '')}-pi-${String(n).padStart(10, '0')}`;
+
+const createPaymentBody = z
+  .object({
+    amountMinor: z.number().int().positive(),
+    payId: z.number().int().positive().optional(),
+    type: z.enum(['basic', 'invoice']).default('basic'),
+    status: z.enum(['Used', 'Cancelled']).default('Used'),
+    dispute: z.boolean().default(false),
+  })
+  .strict();
+const decisionBody = z.object({ reason: z.string().max(500).optional() }).strict();
+const settingsBody = z.object({ rateLimitPerMinute: z.number().int().positive() }).strict();
+
+export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBOX_TOKEN): SandboxProvider {
+  let state: State = { links: {}, refunds: {}, nextPayId: 42000, rateLimitPerMinute: 60 };
+  const requestLog = new Map<string, number[]>();
+
+  /** Auth and the per-token rate limit; answers the request itself when either refuses it. */
+  const guard = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const given = req.headers.token;
+    if (given === undefined || given === '') {
+      void reply.send(envelope(0, 'Please enter token'));
+      return false;
+    }
+    if (given !== token) {
+      void reply.send(envelope(0, 'Incorrect token or missing token'));
+      return false;
+    }
+    const now = Date.now();
+    const recent = (requestLog.get(token) ?? []).filter((t) => now - t < 60_000);
+    if (recent.length >= state.rateLimitPerMinute) {
+      requestLog.set(token, recent);
+      void reply.code(429).send(envelope(0, 'Too many requests'));
+      return false;
+    }
+    recent.push(now);
+    requestLog.set(token, recent);
+    return true;
+  };
+
+  const field = (body: unknown, name: string): unknown =>
+    body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+
+  const register = (app: FastifyInstance): void => {
+    app.post('/secpaid/api/v2/refundPayment', tag(NAME, 'refund'), async (req, reply) => {
+      if (!guard(req, reply)) return reply;
+      const payIdRaw = field(req.body, 'pay_id');
+      const amountRaw = field(req.body, 'refund_amount');
+      if (payIdRaw === undefined || payIdRaw === '') return envelope(0, 'Please enter pay_id');
+      if (amountRaw === undefined || amountRaw === '') return envelope(0, 'Please enter refund_amount');
+      const payId = Number(payIdRaw);
+      const link = Number.isInteger(payId) ? state.links[payId] : undefined;
+      if (!link) return envelope(0, 'Invalid link ID');
+      if (link.status === 'Cancelled') return envelope(0, 'Link is cancelled');
+      if (link.type === 'invoice') return envelope(0, 'Cannot refund invoice-type links');
+      if (state.refunds[payId]) return envelope(0, 'Refund already requested');
+      if (link.dispute) return envelope(0, 'Refund blocked by dispute');
+      const amountMinor =
+        typeof amountRaw === 'number' || typeof amountRaw === 'string'
+          ? decimalToMinor(String(amountRaw), 2)
+          : undefined;
+      if (amountMinor === undefined || amountMinor <= 0 || amountMinor > link.amountMinor) {
+        return envelope(0, 'Invalid refund amount');
+      }
+      const isFull = field(req.body, 'isFullRefund');
+      state.refunds[payId] = {
+        payId,
+        amountMinor,
+        isFullRefund: isFull === true || isFull === 'true',
+        status: 'Pending',
+        requestedAt: new Date().toISOString(),
+        decidedAt: null,
+        reason: null,
+        transactionId: null,
+      };
+      return envelope(1, 'Refund request has been sent successfully, You will get update within 5-10 days');
+    });
+
+    app.post('/secpaid/api/v2/getPayInTransactions', tag(NAME, 'transactions'), async (req, reply) => {
+      if (!guard(req, reply)) return reply;
+      const payIdRaw = field(req.body, 'pay_id');
+      const payIdFilter = typeof payIdRaw === 'number' || typeof payIdRaw === 'string' ? String(payIdRaw) : undefined;
+      const page = Math.max(1, Number(field(req.body, 'page') ?? 1) || 1);
+      const limit = Math.min(1000, Math.max(1, Number(field(req.body, 'limit') ?? 200) || 200));
+      const rows: Record<string, string>[] = [];
+      for (const link of Object.values(state.links)) {
+        if (payIdFilter !== undefined && payIdFilter !== String(link.payId)) continue;
+        if (link.status !== 'Cancelled')
+          rows.push(row(link, link.amountMinor, 'Basic', link.transactionId, link.paidAt));
+        const refund = state.refunds[link.payId];
+        if (refund?.status === 'Approved' && refund.transactionId && refund.decidedAt) {
+          rows.push(row(link, -refund.amountMinor, 'Refund', refund.transactionId, refund.decidedAt));
+        }
+      }
+      const data = rows.slice((page - 1) * limit, page * limit);
+      return envelope(1, 'Transactions fetched successfully', { data, totalRecords: String(rows.length) });
+    });
+
+    // Control API: the SecPaid admin's side, and test fixtures.
+    app.post('/_sandbox/secpaid/payments', async (req, reply) => {
+      const parsed = createPaymentBody.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
+      const payId = parsed.data.payId ?? (state.nextPayId += 1);
+      if (state.links[payId]) return reply.code(409).send({ error: 'conflict', message: 'payId exists' });
+      const now = new Date();
+      const link: Link = {
+        payId,
+        amountMinor: parsed.data.amountMinor,
+        type: parsed.data.type,
+        status: parsed.data.status,
+        dispute: parsed.data.dispute,
+        paidAt: timestamp(now),
+        transactionId: txId(now, payId),
+      };
+      state.links[payId] = link;
+      return reply.code(201).send({ ...link, amount: minorToDecimal(link.amountMinor, 2) });
+    });
+
+    app.get('/_sandbox/secpaid/refunds', async () => ({ refunds: Object.values(state.refunds) }));
+
+    const decide = (decision: 'Approved' | 'Rejected') => async (req: FastifyRequest, reply: FastifyReply) => {
+      const payId = Number((req.params as { payId: string }).payId);
+      const parsed = decisionBody.safeParse(req.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
+      const refund = state.refunds[payId];
+      if (!refund)
+        return reply.code(404).send({ error: 'not_found', message: `no refund request for pay_id ${payId}` });
+      if (refund.status !== 'Pending') {
+        return reply.code(409).send({ error: 'conflict', message: `refund already ${refund.status}` });
+      }
+      const now = new Date();
+      refund.status = decision;
+      refund.decidedAt = timestamp(now);
+      refund.reason = parsed.data.reason ?? null;
+      if (decision === 'Approved') {
+        refund.transactionId = txId(now, payId + 500_000_000);
+        ctx.ledger.record(
+          {
+            provider: NAME,
+            paymentId: String(payId),
+            providerRefundId: refund.transactionId,
+            reference: null,
+            amountMinor: refund.amountMinor,
+            currency: 'EUR',
+          },
+          now
+        );
+      }
+      return refund;
+    };
+    app.post('/_sandbox/secpaid/refunds/:payId/approve', decide('Approved'));
+    app.post('/_sandbox/secpaid/refunds/:payId/reject', decide('Rejected'));
+
+    app.put('/_sandbox/secpaid/settings', async (req, reply) => {
+      const parsed = settingsBody.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
+      state.rateLimitPerMinute = parsed.data.rateLimitPerMinute;
+      requestLog.clear();
+      return { rateLimitPerMinute: state.rateLimitPerMinute };
+    });
+  };
+
+  function row(link: Link, amountMinor: number, type: 'Basic' | 'Refund', transactionId: string, at: string) {
+    const amount = minorToDecimal(amountMinor, 2);
+    return {
+      pay_id: String(link.payId),
+      creator_id: 'sandbox-merchant',
+      user_id: 'sandbox-user',
+      transaction_id: transactionId,
+      amount,
+      net_amount: amount,
+      service_fee: '0.00',
+      service_fee_psp: '0.00',
+      status: 'Success',
+      recipient_note: '',
+      payout_status: 'Pending',
+      created_at: at,
+      is_split_link: 'false',
+      is_dispute: String(link.dispute),
+      is_refund: String(type === 'Refund'),
+      payment_method: 'card',
+      transaction_type: type,
+    };
+  }
+
+  return {
+    name: NAME,
+    register,
+    reset: () => {
+      state = { links: {}, refunds: {}, nextPayId: 42000, rateLimitPerMinute: 60 };
+      requestLog.clear();
+    },
+    snapshot: () => state,
+    restore: (snapshot) => {
+      state = snapshot as State;
+    },
+  };
+}
