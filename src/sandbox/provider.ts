@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import type { Ledger } from './ledger';
 
@@ -10,6 +10,8 @@ import type { Ledger } from './ledger';
 export interface SandboxProvider {
   readonly name: string;
   register(app: FastifyInstance): void;
+  /** Answers a body that cannot even be parsed (bad JSON, wrong content type) the provider's own way. */
+  badRequest(reply: FastifyReply, message: string): FastifyReply;
   reset(): void;
   snapshot(): unknown;
   restore(snapshot: unknown): void;

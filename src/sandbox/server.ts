@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 import { FaultInjector, faultSpecSchema } from './faults';
@@ -45,7 +45,7 @@ export interface SandboxOptions {
 const ledgerQuery = z.object({ provider: z.string().optional(), paymentId: z.string().optional() }).strict();
 
 export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: 64 * 1024 });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: 64 * 1024, forceCloseConnections: true });
   await app.register(formbody);
   const ledger = new Ledger();
   const faults = new FaultInjector();
@@ -67,6 +67,15 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   faults.install(app);
   for (const provider of providers) provider.register(app);
+
+  // A body Fastify cannot parse never reaches a route: answer it as the provider would, never crash.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const provider = providers.find((p) => req.url.startsWith(`/${p.name}/`));
+    const status = err.statusCode ?? 500;
+    if (provider && status >= 400 && status < 500) return provider.badRequest(reply, err.message);
+    if (status >= 500) req.log.error({ err }, 'sandbox error');
+    return reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad_request', message: err.message });
+  });
 
   const invalid = (error: z.ZodError) => ({
     error: 'invalid_body',

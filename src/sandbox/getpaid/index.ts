@@ -455,6 +455,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     name: NAME,
     deliveries,
     register,
+    badRequest: (reply, message) => problem(reply, 400, 'Bad Request', { detail: message }),
     reset: () => {
       state = initial();
       deliveries.length = 0;

@@ -45,6 +45,14 @@ export function createOpenpaydSandbox(
     name: 'openpayd',
     store,
     register,
+    badRequest: (reply, message) =>
+      reply.send({
+        code: 38,
+        status: 'DECLINED',
+        message: `Invalid parameter: ${message}`,
+        transactionId: '',
+        referenceNo: '',
+      }),
     reset: () => store.reset(),
     snapshot: () => ({
       payments: [...store.payments.values()],

@@ -252,6 +252,8 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
   return {
     name: NAME,
     register,
+    badRequest: (reply, message) =>
+      reply.code(400).send({ success: false, status_code: 400, message: `Bad Request: ${message}` }),
     reset: () => {
       state = initial();
     },

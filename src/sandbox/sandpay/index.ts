@@ -288,6 +288,7 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
   return {
     name: NAME,
     register,
+    badRequest: (reply, message) => fail(reply, 400, 'invalid_body', message),
     reset: () => {
       state = initial();
     },

@@ -242,6 +242,7 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
   return {
     name: NAME,
     register,
+    badRequest: (reply, message) => reply.code(400).send(envelope(0, message)),
     reset: () => {
       state = { links: {}, refunds: {}, nextPayId: 42000, rateLimitPerMinute: 60 };
       requestLog.clear();
