@@ -46,7 +46,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts', 'src/refunds/**/*.ts'],
+    // Workflow code, and the plain-data modules it imports: the refund domain, provider profiles and
+    // provider request schemas.
+    files: [
+      'src/workflows/**/*.ts',
+      'src/refunds/**/*.ts',
+      'src/providers/profile.ts',
+      'src/providers/profiles.ts',
+      'src/providers/*/profile.ts',
+      'src/providers/*/request.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -57,8 +66,10 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['**/config', '**/logger', '**/providers/**', '**/activities/**', '**/sandbox/**', '**/dev/**'],
-              message: 'Workflow code may import only workflow-safe modules (src/workflows, src/refunds).',
+              // Node-only modules of our own; of src/providers only profiles and request schemas are plain data.
+              regex: '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers/(?!profiles?$|[^/]+/(profile|request)$)',
+              message:
+                'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, provider profiles and request schemas).',
               allowTypeImports: true,
             },
           ],

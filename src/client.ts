@@ -4,8 +4,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
-import { resolveSignal, stateQuery } from './refunds/messages';
-import type { ResolveAction } from './refunds/messages';
+import { approveSignal, cancelSignal, escalateSignal, resolveSignal, stateQuery } from './refunds/messages';
+import type { OperatorAction, ResolveAction } from './refunds/messages';
 import { parseRefundRequest } from './refunds/request';
 import type { RefundRequest, RefundRequestInput } from './refunds/request';
 import {
@@ -17,7 +17,7 @@ import {
   RefundStatusKey,
 } from './refunds/search-attributes';
 import type { RefundState } from './refunds/state';
-import type { RefundOutcome } from './workflows/refund';
+import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund';
 import type { refund } from './workflows';
 
 export type { RefundOutcome } from './workflows/refund';
@@ -56,12 +56,37 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+export interface RefundsClientOptions {
+  /** Default `refunds`; tests run their own. */
+  readonly taskQueue?: string;
+  /**
+   * Refunds above these amounts (minor units, per ISO currency) wait for `approve`, e.g.
+   * `{ EUR: 100_000 }` for €1,000. A currency without a threshold needs no approval.
+   */
+  readonly approvalThresholds?: Readonly<Record<string, number>>;
+  readonly approvalDeadlineMs?: number;
+  /** Scales every wait inside the workflow; 1 in production (see {@link RefundWorkflowOptions}). */
+  readonly timeScale?: number;
+}
+
 /** A typed client for backends: starts refunds and reads and acts on them. */
 export class RefundsClient {
+  private readonly taskQueue: string;
+
   constructor(
     private readonly client: Client,
-    private readonly taskQueue: string = REFUNDS_TASK_QUEUE
-  ) {}
+    private readonly options: RefundsClientOptions = {}
+  ) {
+    this.taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
+  }
+
+  private workflowOptions(request: RefundRequest): RefundWorkflowOptions {
+    return {
+      approvalThresholdMinor: this.options.approvalThresholds?.[request.amount.currency] ?? null,
+      ...(this.options.approvalDeadlineMs !== undefined && { approvalDeadlineMs: this.options.approvalDeadlineMs }),
+      ...(this.options.timeScale !== undefined && { timeScale: this.options.timeScale }),
+    };
+  }
 
   /**
    * Validates the request (throwing `InvalidRefundRequestError` naming each bad field, with nothing
@@ -77,7 +102,7 @@ export class RefundsClient {
       const handle = await this.client.workflow.start<typeof refund>('refund', {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [request],
+        args: [request, this.workflowOptions(request)],
         // Never start a second workflow for a refundId, open or closed: that would be a second refund.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
@@ -110,6 +135,18 @@ export class RefundsClient {
   /** Waits for the refund's final outcome. */
   async waitForOutcome(refundId: string): Promise<RefundOutcome> {
     return this.handle(refundId).result();
+  }
+
+  async approve(refundId: string, action: OperatorAction): Promise<void> {
+    await this.handle(refundId).signal(approveSignal, action);
+  }
+
+  async cancel(refundId: string, action: OperatorAction): Promise<void> {
+    await this.handle(refundId).signal(cancelSignal, action);
+  }
+
+  async escalate(refundId: string, action: OperatorAction): Promise<void> {
+    await this.handle(refundId).signal(escalateSignal, action);
   }
 
   async resolve(refundId: string, action: ResolveAction): Promise<void> {

@@ -15,7 +15,12 @@ const SANDBOX_DEFAULT_PORT = 4010;
 
 /** Credentials the provider sandbox accepts by default; real ones come from the environment. */
 export const sandboxCredentials = {
+  secpaidToken: 'secpaid-sandbox-token',
+  sandpayApiKey: 'sp_sk_test_sandbox0000000000',
+  paymentoptionsApiKey: 'po_sandbox_key_0000',
   openpaydApiKey: 'opsandbox0000000000000000000000k',
+  getpaidClientId: 'getpaid-sandbox-client',
+  getpaidClientSecret: 'getpaid-sandbox-secret',
 } as const;
 
 const envSchema = z.object({
@@ -33,10 +38,39 @@ const envSchema = z.object({
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
   API_PORT: port.default(3000),
 
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
+  SECPAID_BASE_URL: httpUrl.optional(),
+  SECPAID_TOKEN: z.string().min(1).optional(),
+  SECPAID_TOKEN_FILE: z.string().min(1).optional(),
+  /** Requests a second across all workers; SecPaid allows 60 a minute. */
+  SECPAID_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1).default(0.9),
+
+  SANDPAY_BASE_URL: httpUrl.optional(),
+  SANDPAY_API_KEY: z
+    .string()
+    .regex(/^sp_sk_(test|live)_/, 'must be a SandPay secret key (sp_sk_test_… or sp_sk_live_…)')
+    .optional(),
+  SANDPAY_API_KEY_FILE: z.string().min(1).optional(),
+
+  PAYMENTOPTIONS_BASE_URL: httpUrl.optional(),
+  PAYMENTOPTIONS_API_KEY: z.string().min(1).optional(),
+  PAYMENTOPTIONS_API_KEY_FILE: z.string().min(1).optional(),
+  PAYMENTOPTIONS_AMOUNT_UNIT: z.enum(['minor', 'major']).default('minor'),
+
   OPENPAYD_BASE_URL: httpUrl.optional(),
   OPENPAYD_API_KEY: z.string().min(1).optional(),
   OPENPAYD_API_KEY_FILE: z.string().min(1).optional(),
-  OPENPAYD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  OPENPAYD_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+
+  GETPAID_BASE_URL: httpUrl.optional(),
+  GETPAID_TOKEN_URL: httpUrl.optional(),
+  GETPAID_AUDIENCE: z.string().min(1).default('https://api.sandbox.getpaid.io'),
+  GETPAID_CLIENT_ID: z.string().min(1).optional(),
+  GETPAID_CLIENT_SECRET: z.string().min(1).optional(),
+  GETPAID_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+  /** The public URL of our webhook receiver, with its secret token, that GetPaid POSTs to. */
+  GETPAID_WEBHOOK_URL: httpUrl.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -53,8 +87,33 @@ export interface Config {
   };
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
   readonly api: { readonly port: number };
-  readonly providers: {
-    readonly openpayd: { readonly baseUrl: string; readonly apiKey: string; readonly timeoutMs: number };
+  readonly providers: ProvidersConfig;
+}
+
+/** Each provider's base URL, credentials and limits: the worker's only source of secrets. */
+export interface ProvidersConfig {
+  readonly secpaid: {
+    readonly baseUrl: string;
+    readonly token: string;
+    readonly timeoutMs: number;
+    readonly maxRequestsPerSecond: number;
+  };
+  readonly sandpay: { readonly baseUrl: string; readonly apiKey: string; readonly timeoutMs: number };
+  readonly paymentoptions: {
+    readonly baseUrl: string;
+    readonly apiKey: string;
+    readonly amountUnit: 'minor' | 'major';
+    readonly timeoutMs: number;
+  };
+  readonly openpayd: { readonly baseUrl: string; readonly apiKey: string; readonly timeoutMs: number };
+  readonly getpaid: {
+    readonly baseUrl: string;
+    readonly tokenUrl: string;
+    readonly audience: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly timeoutMs: number;
+    readonly webhookUrl: string | undefined;
   };
 }
 
@@ -72,9 +131,12 @@ type SecretReader = (path: string) => string;
  * A secret comes from `NAME` or from the file named by `NAME_FILE` (Docker/Kubernetes secrets).
  * Outside production an unset secret falls back to the sandbox's credential.
  */
+type SecretName =
+  'SECPAID_TOKEN' | 'SANDPAY_API_KEY' | 'PAYMENTOPTIONS_API_KEY' | 'OPENPAYD_API_KEY' | 'GETPAID_CLIENT_SECRET';
+
 function secret(
   env: Env,
-  name: 'OPENPAYD_API_KEY',
+  name: SecretName,
   sandboxDefault: string,
   readSecretFile: SecretReader,
   issues: string[]
@@ -113,10 +175,47 @@ export function loadConfig(
   const env = parsed.data;
   const issues: string[] = [];
   const sandboxBase = `http://127.0.0.1:${env.SANDBOX_PORT}`;
-  const openpaydApiKey = secret(env, 'OPENPAYD_API_KEY', sandboxCredentials.openpaydApiKey, readSecretFile, issues);
-  if (env.NODE_ENV === 'production' && env.OPENPAYD_BASE_URL === undefined) {
-    issues.push('OPENPAYD_BASE_URL: required in production');
-  }
+  const read = (name: SecretName, sandboxDefault: string) => secret(env, name, sandboxDefault, readSecretFile, issues);
+  /** A non-secret setting that defaults to the sandbox's outside production and is required in it. */
+  const setting = (name: keyof Env, value: string | undefined, sandboxDefault: string): string => {
+    if (value !== undefined) return value;
+    if (env.NODE_ENV === 'production') issues.push(`${name}: required in production`);
+    return sandboxDefault;
+  };
+  const timeoutMs = env.PROVIDER_TIMEOUT_MS;
+  const providers: ProvidersConfig = {
+    secpaid: {
+      baseUrl: setting('SECPAID_BASE_URL', env.SECPAID_BASE_URL, `${sandboxBase}/secpaid`),
+      token: read('SECPAID_TOKEN', sandboxCredentials.secpaidToken),
+      timeoutMs,
+      maxRequestsPerSecond: env.SECPAID_MAX_REQUESTS_PER_SECOND,
+    },
+    sandpay: {
+      baseUrl: setting('SANDPAY_BASE_URL', env.SANDPAY_BASE_URL, `${sandboxBase}/sandpay`),
+      apiKey: read('SANDPAY_API_KEY', sandboxCredentials.sandpayApiKey),
+      timeoutMs,
+    },
+    paymentoptions: {
+      baseUrl: setting('PAYMENTOPTIONS_BASE_URL', env.PAYMENTOPTIONS_BASE_URL, `${sandboxBase}/paymentoptions`),
+      apiKey: read('PAYMENTOPTIONS_API_KEY', sandboxCredentials.paymentoptionsApiKey),
+      amountUnit: env.PAYMENTOPTIONS_AMOUNT_UNIT,
+      timeoutMs,
+    },
+    openpayd: {
+      baseUrl: setting('OPENPAYD_BASE_URL', env.OPENPAYD_BASE_URL, `${sandboxBase}/openpayd`),
+      apiKey: read('OPENPAYD_API_KEY', sandboxCredentials.openpaydApiKey),
+      timeoutMs: env.OPENPAYD_TIMEOUT_MS ?? timeoutMs,
+    },
+    getpaid: {
+      baseUrl: setting('GETPAID_BASE_URL', env.GETPAID_BASE_URL, `${sandboxBase}/getpaid`),
+      tokenUrl: setting('GETPAID_TOKEN_URL', env.GETPAID_TOKEN_URL, `${sandboxBase}/getpaid/oauth/token`),
+      audience: env.GETPAID_AUDIENCE,
+      clientId: setting('GETPAID_CLIENT_ID', env.GETPAID_CLIENT_ID, sandboxCredentials.getpaidClientId),
+      clientSecret: read('GETPAID_CLIENT_SECRET', sandboxCredentials.getpaidClientSecret),
+      timeoutMs,
+      webhookUrl: env.GETPAID_WEBHOOK_URL,
+    },
+  };
   if (issues.length > 0) throw new ConfigError(issues);
 
   return Object.freeze({
@@ -131,13 +230,7 @@ export function loadConfig(
     },
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
     api: { port: env.API_PORT },
-    providers: {
-      openpayd: {
-        baseUrl: env.OPENPAYD_BASE_URL ?? `${sandboxBase}/openpayd`,
-        apiKey: openpaydApiKey,
-        timeoutMs: env.OPENPAYD_TIMEOUT_MS,
-      },
-    },
+    providers,
   });
 }
 

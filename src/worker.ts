@@ -1,10 +1,11 @@
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 
-import { createActivities } from './activities';
+import { createActivities, createSecpaidQueueActivities } from './activities';
 import type { ActivityDeps } from './activities';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
 import { REFUNDS_TASK_QUEUE } from './refunds/ids';
 import { connectWorker } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -12,22 +13,56 @@ import { installTemporalRuntime } from './temporal/runtime';
 export interface RefundWorkerOptions extends ActivityDeps {
   readonly connection: NativeConnection;
   readonly namespace: string;
+  /** The main task queue (default `refunds`); tests use one of their own. */
   readonly taskQueue?: string;
   /** A prebuilt bundle (tests, production); without it the workflows are bundled at start. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** The refund worker: the refund workflow and every provider's activities on one task queue. */
-export async function createRefundWorker(options: RefundWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/** The two workers of one worker process; run and stop them together. */
+export interface RefundWorkers {
+  readonly main: Worker;
+  readonly secpaid: Worker;
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * The refund worker process: the refund workflow and the providers' activities on `refunds`, and
+ * SecPaid's activities on their own queue, whose `maxTaskQueueActivitiesPerSecond` is enforced by
+ * the server across every worker, so that all of them together stay under SecPaid's 60 requests
+ * a minute (each SecPaid activity attempt is one request).
+ */
+export async function createRefundWorkers(options: RefundWorkerOptions): Promise<RefundWorkers> {
+  const deps = { providers: options.providers, logger: options.logger };
+  const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? REFUNDS_TASK_QUEUE,
+    taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ providers: options.providers, logger: options.logger }),
+    activities: createActivities(deps),
   });
+  const secpaid = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: `${taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
+    activities: createSecpaidQueueActivities(deps),
+    maxTaskQueueActivitiesPerSecond: options.providers.secpaid.maxRequestsPerSecond,
+  });
+  return {
+    main,
+    secpaid,
+    run: async () => {
+      await Promise.all([main.run(), secpaid.run()]);
+    },
+    shutdown: () => {
+      main.shutdown();
+      secpaid.shutdown();
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -36,15 +71,21 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger);
   const connection = await connectWorker(config.temporal);
   try {
-    const worker = await createRefundWorker({
+    const workers = await createRefundWorkers({
       connection,
       namespace: config.temporal.namespace,
       providers: config.providers,
       logger,
     });
-    logger.info({ address: config.temporal.address, taskQueue: REFUNDS_TASK_QUEUE }, 'worker started');
+    logger.info(
+      {
+        address: config.temporal.address,
+        taskQueues: [REFUNDS_TASK_QUEUE, `${REFUNDS_TASK_QUEUE}-${SECPAID_TASK_QUEUE_SUFFIX}`],
+      },
+      'worker started'
+    );
     // Runs until SIGINT/SIGTERM, then drains: in-flight activities finish before it returns.
-    await worker.run();
+    await workers.run();
     logger.info('worker stopped');
   } finally {
     await connection.close();

@@ -1,21 +1,49 @@
-import type { Config } from '../config';
+import type { ProvidersConfig } from '../config';
 import type { Logger } from '../logger';
+import { createGetpaidActivities } from '../providers/getpaid/activities';
 import { createOpenpaydActivities } from '../providers/openpayd/activities';
+import { createPaymentoptionsActivities } from '../providers/paymentoptions/activities';
+import { createSandpayActivities } from '../providers/sandpay/activities';
+import { createSecpaidActivities } from '../providers/secpaid/activities';
+import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../refunds/provider-outcome';
+import type { ProviderName } from '../refunds/request';
 
 export interface ActivityDeps {
-  readonly providers: Config['providers'];
+  readonly providers: ProvidersConfig;
   readonly logger: Logger;
 }
 
+/** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
+export type ProviderActivities = {
+  [P in ProviderName as `${P}SubmitRefund`]: (input: SubmitInput<P>) => Promise<SubmitOutcome>;
+} & {
+  [P in ProviderName as `${P}PollRefund`]: (input: PollInput<P>) => Promise<PollOutcome>;
+};
+
 /**
- * Every activity the refund workflow calls, built from the worker's dependencies (provider base
- * URLs and credentials, the logger), so that tests swap the sandbox URL, not the code. Each
- * provider's activities are named `<provider>SubmitRefund`, … and come from its own folder.
+ * The activities of the `refunds` task queue, built from the worker's dependencies (provider base
+ * URLs and credentials, the logger), so tests swap the sandbox URL, not the code.
  */
 export function createActivities(deps: ActivityDeps) {
+  const { providers, logger } = deps;
   return {
-    ...createOpenpaydActivities({ settings: deps.providers.openpayd, logger: deps.logger }),
+    ...createSandpayActivities({ settings: providers.sandpay, logger }),
+    ...createPaymentoptionsActivities({ settings: providers.paymentoptions, logger }),
+    ...createOpenpaydActivities({ settings: providers.openpayd, logger }),
+    ...createGetpaidActivities({ settings: providers.getpaid, logger }),
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+/** SecPaid's activities: on their own task queue, whose rate limit holds across every worker. */
+export function createSecpaidQueueActivities(deps: ActivityDeps) {
+  return createSecpaidActivities({ settings: deps.providers.secpaid, logger: deps.logger });
+}
+
+export type Activities = ReturnType<typeof createActivities> & ReturnType<typeof createSecpaidQueueActivities>;
+
+// Fails to compile when a provider lacks one of its activities or gives it the wrong shape.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const everyProviderHasItsActivities: Exactly<
+  Pick<Activities, keyof ProviderActivities>,
+  ProviderActivities
+> = true;

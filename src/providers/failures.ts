@@ -25,13 +25,38 @@ export function permanentFailure(
   });
 }
 
-/** The refund is not final yet at the provider; the next attempt reads its status again. */
-export function stillPending(provider: string, message: string): ApplicationFailure {
+/** When to read again: the poll interval, ± jitter so that many refunds spread their reads. */
+export interface PollCadence {
+  readonly intervalMs: number;
+  readonly jitter: number;
+}
+
+/**
+ * The refund is not final yet at the provider. Thrown from a poll activity: Temporal retries it
+ * after the jittered interval, so waiting costs no history however many reads it takes.
+ */
+export function stillPending(provider: string, message: string, cadence?: PollCadence): ApplicationFailure {
+  const delay = cadence ? Math.round(cadence.intervalMs * (1 + cadence.jitter * (2 * Math.random() - 1))) : undefined;
   return ApplicationFailure.create({
     type: 'RefundPending',
     message: `${provider}: ${message}`,
     // Expected while waiting: logged at DEBUG and kept out of activity failure metrics.
     category: ApplicationFailureCategory.BENIGN,
+    ...(delay !== undefined && { nextRetryDelay: Math.max(1, delay) }),
+  });
+}
+
+/**
+ * The request may have reached the provider and it offers no way to find out: a person must
+ * check. Non-retryable, so nothing is sent again; the workflow raises `NeedsAttention`.
+ */
+export function outcomeUnknown(provider: string, message: string): ApplicationFailure {
+  const details: ProviderFailureDetails = { provider, code: undefined, message };
+  return ApplicationFailure.create({
+    type: 'OutcomeUnknown',
+    message: `${provider}: outcome unknown, not sending again: ${message}`,
+    nonRetryable: true,
+    details: [details],
   });
 }
 

@@ -3,12 +3,10 @@ import * as wf from '@temporalio/workflow';
 import type { RefundState } from './state';
 
 /**
- * Messages a refund workflow answers, declared once and imported by the workflow and its callers.
- * The wire names are CONTRACT.md's.
+ * Messages a refund workflow answers, declared once and imported by the workflow and its callers
+ * (client, HTTP API, CLI). The wire names and payloads are CONTRACT.md's: a signal sent from the
+ * Temporal UI or `temporal workflow signal` with exactly this JSON works.
  */
-
-/** The whole refund state as JSON. */
-export const stateQuery = wf.defineQuery<RefundState>('state');
 
 /** Who acts on a refund, and why: the payload of `approve`, `cancel` and `escalate`. */
 export interface OperatorAction {
@@ -21,5 +19,26 @@ export interface ResolveAction extends OperatorAction {
   readonly outcome: 'SUCCEEDED' | 'FAILED';
 }
 
-/** Sets the final outcome of a refund that needs attention; ignored (and recorded) otherwise. */
+/**
+ * A provider's webhook, delivered by the API. Only a hint: the workflow confirms it by reading the
+ * refund from the provider, so a forged or stale event can never move a refund by itself.
+ */
+export interface ProviderEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly providerRefundId?: string | undefined;
+}
+
+/** Lets a refund above the approval threshold go to the provider. */
+export const approveSignal = wf.defineSignal<[OperatorAction]>('approve');
+/** Ends a refund that has not reached the provider; refused (and recorded) once it has. */
+export const cancelSignal = wf.defineSignal<[OperatorAction]>('cancel');
+/** Raises `NeedsAttention` with the reason and who asked. */
+export const escalateSignal = wf.defineSignal<[OperatorAction]>('escalate');
+/** Sets the final outcome of a refund that needs attention; refused (and recorded) otherwise. */
 export const resolveSignal = wf.defineSignal<[ResolveAction]>('resolve');
+/** A provider event (GetPaid webhook): triggers an immediate status read. */
+export const providerEventSignal = wf.defineSignal<[ProviderEvent]>('providerEvent');
+
+/** The whole refund state as JSON. */
+export const stateQuery = wf.defineQuery<RefundState>('state');

@@ -1,54 +1,34 @@
 import { z } from 'zod';
 
-import { moneySchema } from './money';
+import { getpaidRefundRequestSchema } from '../providers/getpaid/request';
+import { openpaydRefundRequestSchema } from '../providers/openpayd/request';
+import { paymentoptionsRefundRequestSchema } from '../providers/paymentoptions/request';
+import { sandpayRefundRequestSchema } from '../providers/sandpay/request';
+import { secpaidRefundRequestSchema } from '../providers/secpaid/request';
+
+export { refundIdSchema } from './request-fields';
 
 /**
  * A refund request as a backend sends it: the single definition of its shape, checked at every
  * boundary (client, HTTP API, CLI) before anything is started. One branch per provider, chosen by
- * `provider`, carries what only that provider needs.
+ * `provider`, each defined in its provider's folder with what only that provider needs.
  */
-
-export const refundIdSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'may contain only letters, digits, "_" and "-"');
-
-const commonFields = {
-  /** The caller's idempotency key: one refundId is one refund, however often it is sent. */
-  refundId: refundIdSchema,
-  /** The provider's identifier of the payment being refunded. */
-  paymentId: z.string().trim().min(1).max(100),
-  /** How much to refund. For a full refund this is the full amount, stated so it can be checked. */
-  amount: moneySchema,
-  /** Refund everything that is refundable; providers that take no amount for full refunds get none. */
-  full: z.boolean().default(false),
-  reason: z.string().max(200).optional(),
-  /** Who asked (a service or a person), recorded in the refund's history. */
-  requestedBy: z.string().trim().min(1).max(100).default('api'),
-};
-
-export const openpaydRefundRequestSchema = z
-  .object({
-    provider: z.literal('openpayd'),
-    ...commonFields,
-    /** OpenPayd's `referenceNo` (your own identifier, ≤ 32 chars); derived from the refundId when absent. */
-    referenceNo: z
-      .string()
-      .min(1)
-      .max(32)
-      .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, "_" and "-"')
-      .optional(),
-  })
-  .strict();
-
-export const refundRequestSchema = z.discriminatedUnion('provider', [openpaydRefundRequestSchema]);
+export const refundRequestSchema = z.discriminatedUnion('provider', [
+  secpaidRefundRequestSchema,
+  sandpayRefundRequestSchema,
+  paymentoptionsRefundRequestSchema,
+  openpaydRefundRequestSchema,
+  getpaidRefundRequestSchema,
+]);
 
 /** A request after validation, defaults applied: what the workflow receives. */
 export type RefundRequest = z.infer<typeof refundRequestSchema>;
 /** What a caller may send (defaults not yet applied). */
 export type RefundRequestInput = z.input<typeof refundRequestSchema>;
 export type ProviderName = RefundRequest['provider'];
+export type RequestOf<P extends ProviderName> = Extract<RefundRequest, { provider: P }>;
+
+export const providerNames = refundRequestSchema.options.map((o) => o.shape.provider.value) as readonly ProviderName[];
 
 /** Thrown at a boundary for a request that fails validation; names every offending field. */
 export class InvalidRefundRequestError extends Error {

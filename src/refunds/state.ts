@@ -2,7 +2,7 @@ import type { Money } from './money';
 import type { ProviderName } from './request';
 import type { RefundStatus } from './status';
 
-/** Who caused a transition: the orchestrator itself, the provider, or a named person or service. */
+/** Who caused something: `system`, the provider's name, or a named person or service. */
 export type Actor = string;
 
 export interface Transition {
@@ -14,13 +14,25 @@ export interface Transition {
   readonly by: Actor;
 }
 
-/** One provider call as the workflow saw it end (activity retries inside it are Temporal's). */
+/** One provider call as the workflow saw it end (retries inside it are Temporal's). */
 export interface ProviderAttempt {
-  readonly step: string;
+  readonly step: 'submit' | 'poll';
+  readonly submission: number;
   readonly at: string;
-  readonly outcome: 'succeeded' | 'pending' | 'failed' | 'error';
+  readonly outcome: 'succeeded' | 'pending' | 'failed' | 'not-processed' | 'unknown' | 'retry-later' | 'deadline';
   readonly code?: string | undefined;
   readonly message?: string | undefined;
+}
+
+/** A signal from a person or the API, and what the refund did with it. */
+export interface OperatorActionRecord {
+  readonly signal: 'approve' | 'cancel' | 'escalate' | 'resolve' | 'providerEvent';
+  readonly by: Actor;
+  readonly reason: string;
+  readonly at: string;
+  readonly accepted: boolean;
+  /** Why it was refused, or what it did. */
+  readonly note: string;
 }
 
 export interface RefundFailure {
@@ -42,8 +54,13 @@ export interface RefundState {
   readonly status: RefundStatus;
   readonly needsAttention: boolean;
   readonly attentionReason: string | null;
+  /** What the refund is waiting for right now, in words. */
+  readonly waitingFor: string | null;
   readonly providerRefundId: string | null;
+  /** What the provider says it refunded, when it says (minor units of `amount.currency`). */
+  readonly refundedAmountMinor: number | null;
   readonly failure: RefundFailure | null;
   readonly attempts: readonly ProviderAttempt[];
   readonly transitions: readonly Transition[];
+  readonly actions: readonly OperatorActionRecord[];
 }

@@ -1,130 +1,413 @@
 import * as wf from '@temporalio/workflow';
 
-import type { Activities } from '../activities';
-import { resolveSignal, stateQuery } from '../refunds/messages';
-import type { ResolveAction } from '../refunds/messages';
-import type { ProviderFailureDetails, SubmitOutcome } from '../refunds/provider-outcome';
+import type { ProviderProfile } from '../providers/profile';
+import { providerProfiles } from '../providers/profiles';
+import {
+  approveSignal,
+  cancelSignal,
+  escalateSignal,
+  providerEventSignal,
+  resolveSignal,
+  stateQuery,
+} from '../refunds/messages';
+import type { OperatorAction, ResolveAction } from '../refunds/messages';
+import { attentionFailureTypes } from '../refunds/provider-outcome';
+import type {
+  PollInput,
+  PollOutcome,
+  ProviderFailureDetails,
+  SubmitInput,
+  SubmitOutcome,
+} from '../refunds/provider-outcome';
 import type { RefundRequest } from '../refunds/request';
-import { NeedsAttentionKey, RefundStatusKey } from '../refunds/search-attributes';
-import type { ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
-import { canMoveTo } from '../refunds/status';
-import type { RefundStatus } from '../refunds/status';
+import type { RefundFailure } from '../refunds/state';
 
-/** The final word of a refund workflow: its result as well as its last `state`. */
+import { RefundRecord } from './refund-record';
+
+/** Per-start settings the caller's configuration decides (the client passes them). */
+export interface RefundWorkflowOptions {
+  /** Refunds above this many minor units of their currency wait for `approve`; none when absent. */
+  readonly approvalThresholdMinor?: number | null;
+  /** How long a refund may wait for approval before it is escalated. Default 24 hours. */
+  readonly approvalDeadlineMs?: number;
+  /**
+   * Multiplies every wait (poll intervals, deadlines, retry backoffs, approval deadline); 1 in
+   * production. Tests against the dev server use a small value to run days of lifecycle in seconds.
+   */
+  readonly timeScale?: number;
+}
+
+/** The final word of a refund workflow: its result, as well as its last `state`. */
 export interface RefundOutcome {
-  readonly status: Extract<RefundStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   readonly providerRefundId: string | null;
   readonly failure: RefundFailure | null;
 }
 
-type SubmitActivityName = `${RefundRequest['provider']}SubmitRefund`;
-
-/**
- * Synchronous providers answer within seconds. Retries back off to a minute and stop after an
- * hour; each retry of a provider call is safe because the adapter reads the provider's status
- * before it sends again.
- */
-const providerCalls = wf.proxyActivities<Pick<Activities, SubmitActivityName>>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
 const SYSTEM = 'system';
+const HOUR = 3_600_000;
+const DEFAULT_APPROVAL_DEADLINE_MS = 24 * HOUR;
+/** Resends after a provider said it did not process the refund (providers without idempotency). */
+const MAX_WORKFLOW_RESENDS = 8;
+/** Provider event hints acted on per refund; more are ignored (the fallback poll still runs). */
+const MAX_PROVIDER_EVENTS = 100;
+
+// The workflow calls every provider's activities through one shape; each provider's own input type
+// is checked where its activities are defined (src/activities), and the workflow always passes the
+// request of the provider whose activity it calls.
+type SubmitCall = (input: SubmitInput) => Promise<SubmitOutcome>;
+type PollCall = (input: PollInput) => Promise<PollOutcome>;
+
+type StepResult =
+  | { readonly kind: 'done'; readonly outcome: SubmitOutcome }
+  | { readonly kind: 'declined'; readonly failure: RefundFailure }
+  | { readonly kind: 'retry-later'; readonly failure: RefundFailure }
+  | { readonly kind: 'not-processed'; readonly message: string }
+  | { readonly kind: 'deadline'; readonly message: string }
+  | { readonly kind: 'attention'; readonly reason: string; readonly failure?: RefundFailure };
 
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
-export async function refund(request: RefundRequest): Promise<RefundOutcome> {
-  let state: RefundState = {
-    refundId: request.refundId,
-    provider: request.provider,
-    paymentId: request.paymentId,
-    amount: request.amount,
-    full: request.full,
-    requestedBy: request.requestedBy,
-    status: 'RECEIVED',
-    needsAttention: false,
-    attentionReason: null,
-    providerRefundId: null,
-    failure: null,
-    attempts: [],
-    transitions: [{ from: null, to: 'RECEIVED', at: now(), cause: 'refund requested', by: request.requestedBy }],
+export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
+  const record = new RefundRecord(request);
+  const profile: ProviderProfile = providerProfiles[request.provider];
+  const provider = request.provider;
+  const scale = options.timeScale ?? 1;
+  const scaled = (ms: number): number => Math.max(1, Math.round(ms * scale));
+  const taskQueue = profile.taskQueueSuffix && {
+    taskQueue: `${wf.workflowInfo().taskQueue}-${profile.taskQueueSuffix}`,
   };
+
+  let approval: OperatorAction | undefined;
+  let cancellation: OperatorAction | undefined;
   let resolution: ResolveAction | undefined;
-  wf.setHandler(stateQuery, () => state);
-  wf.setHandler(resolveSignal, (action) => {
-    if (!state.needsAttention || resolution !== undefined) {
-      wf.log.warn('resolve ignored: the refund does not need attention', { by: action.by, status: state.status });
-      return;
-    }
-    resolution = action;
+  let providerEvents = 0;
+  const seenEvents = new Set<string>();
+
+  wf.setHandler(stateQuery, () => record.state);
+
+  wf.setHandler(approveSignal, (action) => {
+    if (!isOperatorAction(action)) return refuseMalformed('approve', action);
+    const open = record.status === 'AWAITING_APPROVAL' && !approval && !cancellation;
+    if (open) approval = action;
+    record.recordAction({
+      signal: 'approve',
+      ...action,
+      accepted: open,
+      note: open ? 'approved' : `nothing to approve: the refund is ${record.status}`,
+    });
   });
 
-  const moveTo = (to: RefundStatus, cause: string, by: string = SYSTEM): void => {
-    if (!canMoveTo(state.status, to)) return;
-    state = {
-      ...state,
-      status: to,
-      transitions: [...state.transitions, { from: state.status, to, at: now(), cause, by }],
-    };
-    wf.upsertSearchAttributes([{ key: RefundStatusKey, value: to }]);
-  };
-  const recordAttempt = (attempt: Omit<ProviderAttempt, 'at'>): void => {
-    state = { ...state, attempts: [...state.attempts, { ...attempt, at: now() }] };
-  };
-  const raiseAttention = (reason: string): void => {
-    state = { ...state, needsAttention: true, attentionReason: reason };
-    wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
-  };
+  wf.setHandler(cancelSignal, (action) => {
+    if (!isOperatorAction(action)) return refuseMalformed('cancel', action);
+    const open = (record.status === 'RECEIVED' || record.status === 'AWAITING_APPROVAL') && !approval && !cancellation;
+    if (open) cancellation = action;
+    const note = open
+      ? 'cancelled before reaching the provider'
+      : record.isFinal
+        ? `cannot cancel: the refund is already ${record.status}`
+        : `cannot cancel: the refund has been sent to ${provider}, which cannot recall it; it goes on`;
+    record.recordAction({ signal: 'cancel', ...action, accepted: open, note });
+  });
 
-  moveTo('SUBMITTING', 'sending the refund to the provider');
-  const submitActivity: SubmitActivityName = `${request.provider}SubmitRefund`;
-  let outcome: SubmitOutcome;
-  try {
-    outcome = await providerCalls[submitActivity](request);
-  } catch (err) {
-    const failure = permanentFailureOf(err);
-    if (failure === undefined) {
-      // Retries ran out without a definite answer: a person has to find out what happened.
-      const message = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
-      recordAttempt({ step: 'submit', outcome: 'error', message });
-      raiseAttention(`provider outcome unknown after retries: ${message}`);
-      await wf.condition(() => resolution !== undefined);
-      return resolve(resolution!);
+  wf.setHandler(escalateSignal, (action) => {
+    if (!isOperatorAction(action)) return refuseMalformed('escalate', action);
+    if (record.isFinal) {
+      record.recordAction({
+        signal: 'escalate',
+        ...action,
+        accepted: false,
+        note: `the refund is already ${record.status}`,
+      });
+      return;
     }
-    recordAttempt({ step: 'submit', outcome: 'failed', code: failure.providerCode, message: failure.providerMessage });
-    state = { ...state, failure };
-    moveTo('FAILED', `${request.provider} refused the refund: ${failure.type}`, request.provider);
-    return { status: 'FAILED', providerRefundId: null, failure };
+    record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
+    record.recordAction({ signal: 'escalate', ...action, accepted: true, note: 'NeedsAttention raised' });
+  });
+
+  wf.setHandler(resolveSignal, (action) => {
+    if (!isOperatorAction(action) || (action.outcome !== 'SUCCEEDED' && action.outcome !== 'FAILED')) {
+      return refuseMalformed('resolve', action);
+    }
+    const open = record.state.needsAttention && !record.isFinal && !resolution;
+    if (open) resolution = action;
+    record.recordAction({
+      signal: 'resolve',
+      by: action.by,
+      reason: action.reason,
+      accepted: open,
+      note: open ? `resolved ${action.outcome}` : 'nothing to resolve: the refund does not need attention',
+    });
+  });
+
+  wf.setHandler(providerEventSignal, (event) => {
+    // A hint only: it makes the workflow read the refund from the provider now. Duplicates, stale
+    // events and events for refunds that are not waiting change nothing.
+    if (typeof event?.eventId !== 'string' || !profile.eventDriven || record.isFinal) return;
+    if (seenEvents.has(event.eventId) || seenEvents.size >= MAX_PROVIDER_EVENTS) return;
+    seenEvents.add(event.eventId);
+    providerEvents += 1;
+  });
+
+  function refuseMalformed(signal: 'approve' | 'cancel' | 'escalate' | 'resolve', payload: unknown): void {
+    wf.log.warn('signal with a malformed payload ignored', { signal, payload });
+    record.recordAction({
+      signal,
+      by: 'unknown',
+      reason: '',
+      accepted: false,
+      note: 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)',
+    });
   }
 
-  /** The operator's final word: ends the refund and clears `NeedsAttention`. */
-  function resolve(action: ResolveAction): RefundOutcome {
-    state = { ...state, needsAttention: false, attentionReason: null };
-    wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: false }]);
-    const failure: RefundFailure | null =
-      action.outcome === 'FAILED'
-        ? { type: 'ResolvedByOperator', providerCode: undefined, providerMessage: action.reason }
-        : null;
-    state = { ...state, failure };
-    moveTo(action.outcome, `resolved by operator: ${action.reason}`, action.by);
-    return { status: action.outcome, providerRefundId: state.providerRefundId, failure };
+  // ── Approval gate ────────────────────────────────────────────────────────────────────────────
+  const threshold = options.approvalThresholdMinor;
+  if (threshold != null && request.amount.amountMinor > threshold && !cancellation) {
+    record.moveTo('AWAITING_APPROVAL', `amount above the approval threshold (${threshold} minor units)`, SYSTEM);
+    record.waitFor('an approve or cancel signal');
+    const decided = await wf.condition(
+      () => approval !== undefined || cancellation !== undefined,
+      scaled(options.approvalDeadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS)
+    );
+    if (!decided) {
+      record.raiseAttention('approval deadline passed: approve or cancel the refund');
+      await wf.condition(() => approval !== undefined || cancellation !== undefined);
+    }
+  }
+  if (cancellation) {
+    record.moveTo('CANCELLED', `cancelled: ${cancellation.reason}`, cancellation.by);
+    return outcome();
+  }
+  record.clearAttention();
+
+  // ── Submission ───────────────────────────────────────────────────────────────────────────────
+  record.moveTo(
+    'SUBMITTING',
+    approval ? `approved by ${approval.by}: ${approval.reason}` : 'sending the refund to the provider',
+    approval?.by ?? SYSTEM
+  );
+  let submission = 1;
+  let accepted: SubmitOutcome | undefined;
+  while (accepted === undefined) {
+    record.waitFor(`${provider} to answer the refund request`);
+    const result = await submit(submission);
+    if (result.kind === 'done') {
+      accepted = result.outcome;
+      break;
+    }
+    if (result.kind === 'declined') return fail(result.failure);
+    if (result.kind === 'retry-later' && profile.retryLater) {
+      record.raiseAttention(
+        `${provider}: ${result.failure.type} (${result.failure.providerCode ?? ''}); a new attempt follows automatically`
+      );
+      record.waitFor(`the next attempt, or a resolve signal`);
+      if (await wf.condition(() => resolution !== undefined, scaled(profile.retryLater.delayMs))) return resolve();
+      submission += 1;
+      continue;
+    }
+    return awaitResolution(result.kind === 'attention' ? result.reason : `${provider}: no definite answer`);
+  }
+  if (accepted.kind === 'succeeded') return succeed(accepted.providerRefundId, accepted.amountMinor);
+
+  // ── Waiting for the provider ─────────────────────────────────────────────────────────────────
+  record.setProviderRefund(accepted.providerRefundId);
+  record.moveTo(
+    profile.pendingStatus,
+    profile.pendingStatus === 'PENDING_REVIEW'
+      ? `${provider} is reviewing the refund request`
+      : `${provider} accepted the refund`,
+    provider
+  );
+  return awaitProviderOutcome(accepted.providerRefundId);
+
+  // ── Steps ────────────────────────────────────────────────────────────────────────────────────
+
+  /** One submission: Temporal retries it, or (providers without idempotency) the workflow resends. */
+  async function submit(n: number): Promise<StepResult> {
+    const resendsByWorkflow = profile.submitRetries === 'workflow';
+    const call = wf.proxyActivities<Record<string, SubmitCall>>({
+      ...taskQueue,
+      startToCloseTimeout: profile.submit.startToCloseMs,
+      scheduleToCloseTimeout: scaled(profile.submit.scheduleToCloseMs),
+      retry: resendsByWorkflow
+        ? { maximumAttempts: 1 }
+        : {
+            initialInterval: scaled(profile.submit.retry.initialIntervalMs),
+            backoffCoefficient: profile.submit.retry.backoffCoefficient,
+            maximumInterval: scaled(profile.submit.retry.maximumIntervalMs),
+          },
+      summary: `${provider}: submit refund of ${request.amount.amountMinor} ${request.amount.currency} (payment ${request.paymentId})`,
+    })[`${provider}SubmitRefund`];
+    if (call === undefined) throw new Error(`no submit activity for ${provider}`);
+
+    for (let resend = 0; ; resend += 1) {
+      let result: StepResult;
+      try {
+        const submitted = await call({ request, submission: n });
+        record.recordAttempt({ step: 'submit', submission: n, outcome: submitted.kind });
+        return { kind: 'done', outcome: submitted };
+      } catch (err) {
+        result = classify(err);
+      }
+      recordFailedStep('submit', n, result);
+      if (result.kind !== 'not-processed') return result;
+      if (resend >= MAX_WORKFLOW_RESENDS) {
+        return {
+          kind: 'attention',
+          reason: `${provider} did not process the refund after ${resend + 1} tries: ${result.message}`,
+        };
+      }
+      const backoff = Math.min(
+        profile.submit.retry.initialIntervalMs * profile.submit.retry.backoffCoefficient ** resend,
+        profile.submit.retry.maximumIntervalMs
+      );
+      await wf.sleep(scaled(backoff));
+    }
   }
 
-  recordAttempt({ step: 'submit', outcome: outcome.kind });
-  state = { ...state, providerRefundId: outcome.providerRefundId };
-  moveTo('SUCCEEDED', `${request.provider} approved the refund`, request.provider);
-  return { status: 'SUCCEEDED', providerRefundId: outcome.providerRefundId, failure: null };
+  /**
+   * Reads the refund's status until it is final. Each read is an attempt of one long-lived activity
+   * (the retry policy is the poll loop), so days of waiting add no history. A provider event, or
+   * an operator's `resolve`, interrupts the wait; the poll deadline raises `NeedsAttention` and slows
+   * the reads down, but they go on until the refund appears or a person resolves it.
+   */
+  async function awaitProviderOutcome(providerRefundId: string | null): Promise<RefundOutcome> {
+    const started = Date.now();
+    let deadlinePassed = false;
+    for (;;) {
+      if (resolution) return resolve();
+      const intervalMs = scaled(deadlinePassed ? profile.poll.slowIntervalMs : profile.poll.intervalMs);
+      const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - started);
+      record.waitFor(
+        profile.pendingStatus === 'PENDING_REVIEW'
+          ? `${provider} to approve the refund (reading its status every ${Math.round(intervalMs / 60_000)} min)`
+          : `${provider} to complete the refund`
+      );
+      const poll = wf.proxyActivities<Record<string, PollCall>>({
+        ...taskQueue,
+        startToCloseTimeout: profile.submit.startToCloseMs,
+        ...(!deadlinePassed && { scheduleToCloseTimeout: Math.max(1, remaining) }),
+        retry: { initialInterval: intervalMs, backoffCoefficient: 1, maximumInterval: intervalMs },
+        cancellationType: wf.ActivityCancellationType.TRY_CANCEL,
+        summary: `${provider}: read refund status until final`,
+      })[`${provider}PollRefund`];
+      if (poll === undefined) throw new Error(`no poll activity for ${provider}`);
+
+      const eventsBefore = providerEvents;
+      const scope = new wf.CancellationScope();
+      const step = await scope.run(() =>
+        Promise.race([
+          poll({ request, submission, providerRefundId, intervalMs, jitter: profile.poll.jitter }).then(
+            (polled): StepResult => ({ kind: 'done', outcome: polled }),
+            (err: unknown): StepResult => classify(err)
+          ),
+          wf.condition(() => resolution !== undefined || providerEvents > eventsBefore).then(() => undefined),
+        ])
+      );
+      scope.cancel();
+      if (step === undefined) continue; // an event or a resolution: read again now, or resolve
+      if (step.kind === 'done') {
+        if (step.outcome.kind === 'succeeded') return succeed(step.outcome.providerRefundId, step.outcome.amountMinor);
+        continue;
+      }
+      recordFailedStep('poll', submission, step);
+      if (step.kind === 'declined') return fail(step.failure);
+      if (step.kind === 'deadline' && !deadlinePassed) {
+        deadlinePassed = true;
+        record.raiseAttention(profile.poll.deadlineReason);
+        continue;
+      }
+      if (step.kind === 'deadline') continue;
+      return awaitResolution(step.kind === 'attention' ? step.reason : `${provider}: ${step.kind}`);
+    }
+  }
+
+  /** Sorts an activity failure into what the workflow does next. */
+  function classify(err: unknown): StepResult {
+    if (!(err instanceof wf.ActivityFailure)) throw err;
+    const cause = err.cause;
+    if (cause instanceof wf.ApplicationFailure) {
+      const type = cause.type ?? 'Error';
+      const details = cause.details?.[0] as ProviderFailureDetails | undefined;
+      const failure: RefundFailure = {
+        type,
+        providerCode: details?.code,
+        providerMessage: details?.message ?? cause.message,
+      };
+      if (type === 'ProviderNotProcessed') return { kind: 'not-processed', message: cause.message };
+      if (profile.retryLater?.types.includes(type)) return { kind: 'retry-later', failure };
+      if (attentionFailureTypes.has(type) || !cause.nonRetryable) {
+        return { kind: 'attention', reason: `${provider}: ${cause.message}`, failure };
+      }
+      return { kind: 'declined', failure };
+    }
+    if (cause instanceof wf.TimeoutFailure) {
+      // Retries ran out before the schedule-to-close deadline, or a single attempt's worker vanished.
+      const last = cause.cause?.message;
+      return { kind: 'deadline', message: `${provider}: no final answer in time${last ? ` (last: ${last})` : ''}` };
+    }
+    return { kind: 'attention', reason: `${provider}: ${cause?.message ?? err.message}` };
+  }
+
+  function recordFailedStep(step: 'submit' | 'poll', n: number, result: StepResult): void {
+    if (result.kind === 'done') return;
+    const failure = 'failure' in result ? result.failure : undefined;
+    const message =
+      'message' in result ? result.message : 'reason' in result ? result.reason : failure?.providerMessage;
+    const outcomeOf = {
+      declined: 'failed',
+      'retry-later': 'retry-later',
+      'not-processed': 'not-processed',
+      deadline: 'deadline',
+      attention: 'unknown',
+    } as const;
+    record.recordAttempt({
+      step,
+      submission: n,
+      outcome: outcomeOf[result.kind],
+      code: failure?.providerCode,
+      message,
+    });
+  }
+
+  /** No definite answer: a person must find out and resolve. Nothing is sent again meanwhile. */
+  async function awaitResolution(reason: string): Promise<RefundOutcome> {
+    record.raiseAttention(reason);
+    record.waitFor('an operator to find out what happened and send resolve');
+    await wf.condition(() => resolution !== undefined);
+    return resolve();
+  }
+
+  function resolve(): RefundOutcome {
+    const action = resolution!;
+    if (action.outcome === 'FAILED') {
+      record.setFailure({ type: 'ResolvedByOperator', providerCode: undefined, providerMessage: action.reason });
+    }
+    record.moveTo(action.outcome, `resolved by operator: ${action.reason}`, action.by);
+    return outcome();
+  }
+
+  function succeed(providerRefundId: string, amountMinor: number | null): RefundOutcome {
+    record.setProviderRefund(providerRefundId, amountMinor);
+    record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
+    return outcome();
+  }
+
+  function fail(failure: RefundFailure): RefundOutcome {
+    record.setFailure(failure);
+    record.moveTo('FAILED', `${provider} refused the refund: ${failure.type}`, provider);
+    return outcome();
+  }
+
+  function outcome(): RefundOutcome {
+    const { status, providerRefundId, failure } = record.state;
+    if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELLED') {
+      throw new Error(`refund ended in a non-final status ${status}`);
+    }
+    return { status, providerRefundId, failure };
+  }
 }
 
-function now(): string {
-  return new Date(Date.now()).toISOString();
-}
-
-/** The provider's permanent refusal inside an activity failure, or `undefined` for anything else. */
-function permanentFailureOf(err: unknown): RefundFailure | undefined {
-  if (!(err instanceof wf.ActivityFailure) || !(err.cause instanceof wf.ApplicationFailure)) return undefined;
-  const cause = err.cause;
-  if (!cause.nonRetryable || cause.type == null) return undefined;
-  const details = cause.details?.[0] as ProviderFailureDetails | undefined;
-  return { type: cause.type, providerCode: details?.code, providerMessage: details?.message };
+function isOperatorAction(value: unknown): value is OperatorAction {
+  const v = value as Partial<OperatorAction> | null | undefined;
+  return typeof v?.by === 'string' && v.by.trim() !== '' && typeof v.reason === 'string';
 }

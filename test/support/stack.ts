@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
 import { RefundsClient } from '../../src/client';
+import type { RefundsClientOptions } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -12,7 +13,7 @@ import type { Logger } from '../../src/logger';
 import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox } from '../../src/sandbox/server';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
-import { createRefundWorker } from '../../src/worker';
+import { createRefundWorkers } from '../../src/worker';
 
 /**
  * One test file's slice of the real stack: the shared dev server from the global setup, a provider
@@ -40,6 +41,7 @@ export const quietLogger = (): Logger => createLogger({ level: process.env.TEST_
 export interface TestStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
+  readonly clientOptions?: Omit<RefundsClientOptions, 'taskQueue'>;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -51,14 +53,21 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const config = loadConfig({
     NODE_ENV: 'test',
     TEMPORAL_ADDRESS: temporalAddress(),
+    SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
+    SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
+    PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
     OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
-    OPENPAYD_TIMEOUT_MS: '2000',
+    GETPAID_BASE_URL: `${sandboxUrl}/getpaid`,
+    GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
+    PROVIDER_TIMEOUT_MS: '2000',
+    // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
+    SECPAID_MAX_REQUESTS_PER_SECOND: '1',
     ...options.env,
   });
 
   const taskQueue = `refunds-test-${randomUUID()}`;
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createRefundWorker({
+  const workers = await createRefundWorkers({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue,
@@ -66,19 +75,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     providers: config.providers,
     logger,
   });
-  const running = worker.run();
+  const running = workers.run();
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   return {
     client,
-    refunds: new RefundsClient(client, taskQueue),
+    refunds: new RefundsClient(client, { taskQueue, timeScale: 0.001, ...options.clientOptions }),
     sandbox,
     sandboxUrl,
     taskQueue,
     config,
     async stop() {
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
     },

@@ -1,15 +1,13 @@
 import type { Logger } from '../../logger';
-import type { SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RefundRequest } from '../../refunds/request';
+import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
+import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider } from '../failures';
+import { callProvider, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { OpenpaydClient } from './client';
 import type { OpenpaydSettings } from './client';
-import { OPENPAYD_REFERENCE_NOT_FOUND, PROVIDER, verdictOf } from './outcome';
-
-export type OpenpaydRefundRequest = Extract<RefundRequest, { provider: 'openpayd' }>;
+import { PROVIDER, isReferenceNotFound, outcomeOf } from './outcome';
 
 export interface OpenpaydDeps {
   readonly settings: OpenpaydSettings;
@@ -17,7 +15,7 @@ export interface OpenpaydDeps {
 }
 
 /** OpenPayd's `referenceNo` for a refund: the caller's, or one derived from the workflow id. */
-export function openpaydReferenceNo(request: OpenpaydRefundRequest, workflowId: string): string {
+export function openpaydReferenceNo(request: RequestOf<'openpayd'>, workflowId: string): string {
   return request.referenceNo ?? idempotencyKey(workflowId, 'refund', 32);
 }
 
@@ -30,23 +28,21 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
      * (attempt > 1: the earlier one timed out, was reset, or its worker died) first asks OpenPayd
      * whether a refund with our `referenceNo` exists, and only sends when it does not.
      */
-    async openpaydSubmitRefund(request: OpenpaydRefundRequest): Promise<SubmitOutcome> {
+    async openpaydSubmitRefund({ request }: SubmitInput<'openpayd'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const referenceNo = openpaydReferenceNo(request, workflowId);
-      const log = deps.logger.child({ provider: 'openpayd', workflowId, attempt });
+      const log = deps.logger.child({ provider: 'openpayd', workflowId, attempt, referenceNo });
 
       if (attempt > 1) {
         const prior = await callProvider(PROVIDER, () => client.status(referenceNo));
-        if (!(prior.status === 'DECLINED' && prior.code === OPENPAYD_REFERENCE_NOT_FOUND)) {
+        if (!isReferenceNotFound(prior)) {
           log.info(
-            { referenceNo, status: prior.status, code: prior.code },
-            'earlier attempt reached OpenPayd; not sending again'
+            { status: prior.status, code: prior.code },
+            'an earlier attempt reached OpenPayd; not sending again'
           );
-          const verdict = verdictOf(prior, referenceNo);
-          if (verdict.kind === 'failure') throw verdict.failure;
-          return verdict.outcome;
+          return outcomeOf(prior, referenceNo);
         }
-        log.info({ referenceNo }, 'no earlier refund at OpenPayd; sending');
+        log.info('no earlier refund at OpenPayd; sending');
       }
 
       const answer = await callProvider(PROVIDER, () =>
@@ -57,10 +53,21 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
           ...(!request.full && { amountMinor: request.amount.amountMinor, currency: request.amount.currency }),
         })
       );
-      log.info({ referenceNo, status: answer.status, code: answer.code }, 'OpenPayd answered the refund');
-      const verdict = verdictOf(answer, referenceNo);
-      if (verdict.kind === 'failure') throw verdict.failure;
-      return verdict.outcome;
+      log.info({ status: answer.status, code: answer.code }, 'OpenPayd answered the refund');
+      return outcomeOf(answer, referenceNo);
+    },
+
+    /** Reads the refund by `referenceNo` until it is final (only after a PENDING answer). */
+    async openpaydPollRefund({ request, intervalMs, jitter }: PollInput<'openpayd'>): Promise<PollOutcome> {
+      const { workflowId } = refundActivityInfo();
+      const referenceNo = openpaydReferenceNo(request, workflowId);
+      const answer = await callProvider(PROVIDER, () => client.status(referenceNo));
+      if (isReferenceNotFound(answer))
+        throw stillPending(PROVIDER, `no refund ${referenceNo} yet`, { intervalMs, jitter });
+      const outcome = outcomeOf(answer, referenceNo, { intervalMs, jitter });
+      if (outcome.kind !== 'succeeded')
+        throw stillPending(PROVIDER, `refund ${referenceNo} pending`, { intervalMs, jitter });
+      return outcome;
     },
   };
 }

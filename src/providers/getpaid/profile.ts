@@ -1,0 +1,19 @@
+import { durations, synchronousSubmit } from '../profile';
+import type { ProviderProfile } from '../profile';
+
+const { MINUTE, HOUR, DAY } = durations;
+
+/** GetPaid answers `initiated`; the webhook says when to read, and a slow poll covers a lost one. */
+export const getpaidProfile: ProviderProfile = {
+  pendingStatus: 'PENDING_PROVIDER',
+  submit: synchronousSubmit,
+  poll: {
+    intervalMs: 15 * MINUTE,
+    jitter: 0.1,
+    deadlineMs: 7 * DAY,
+    slowIntervalMs: 6 * HOUR,
+    deadlineReason: 'GetPaid refund still initiated after 7 days',
+  },
+  submitRetries: 'activity',
+  eventDriven: true,
+};

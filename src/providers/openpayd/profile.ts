@@ -1,0 +1,19 @@
+import { durations, synchronousSubmit } from '../profile';
+import type { ProviderProfile } from '../profile';
+
+const { MINUTE, HOUR } = durations;
+
+/** OpenPayd answers straight away; a refund is never pending, so polling only settles a lost answer. */
+export const openpaydProfile: ProviderProfile = {
+  pendingStatus: 'PENDING_PROVIDER',
+  submit: synchronousSubmit,
+  poll: {
+    intervalMs: MINUTE,
+    jitter: 0.1,
+    deadlineMs: HOUR,
+    slowIntervalMs: 15 * MINUTE,
+    deadlineReason: 'OpenPayd has not settled the refund within an hour',
+  },
+  submitRetries: 'activity',
+  eventDriven: false,
+};

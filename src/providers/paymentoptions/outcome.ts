@@ -1,0 +1,68 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+import type { RefundFailureType } from '../../refunds/provider-outcome';
+import { permanentFailure } from '../failures';
+
+export const PROVIDER = 'PaymentOptions';
+
+/**
+ * PaymentOptions answers → outcome. It has no idempotency key and no way to look a refund up
+ * without the refund's own id, so a request is never sent twice blindly: its activity runs once,
+ * and the workflow sends again only after an answer that says the refund was not processed.
+ *
+ * | answer (`payment_details.response_code`, HTTP) | outcome |
+ * | --- | --- |
+ * | `success` and 0 | succeeded |
+ * | 578 pending, 676–704 "result is unclear", 68 time out (with the refund's id) | pending: status read of that id until final |
+ * | the same without an id, a timeout, a reset, HTTP 504, an unreadable answer | OutcomeUnknown: `NeedsAttention`, nothing resent |
+ * | "Try again" codes (-1, 19, 28, 91, 96, 443–460 but 451/458, 675/678/681/703/705), HTTP 429/500/502, connection refused | not processed: sent again later (bounded) |
+ * | 13, 836 | InvalidRefundAmount |
+ * | 25, HTTP 404 | PaymentNotFound |
+ * | 79 | AlreadyRefunded |
+ * | 30, 94, HTTP 400 | ProviderRejectedRequest |
+ * | 3, HTTP 401 | ProviderAuthFailed |
+ * | any other code (5, 12, 14, 51, 57, 58, 93, 833, …) | RefundDeclined |
+ */
+const unclear = (code: number) =>
+  code === 68 || code === 578 || (code >= 676 && code <= 704 && ![678, 681, 703].includes(code));
+const tryAgainCodes = new Set([-1, 19, 28, 91, 96, 675, 678, 681, 703, 705]);
+const tryAgain = (code: number) =>
+  tryAgainCodes.has(code) || (code >= 443 && code <= 460 && code !== 451 && code !== 458);
+
+const codeTypes: Readonly<Record<number, RefundFailureType>> = {
+  3: 'ProviderAuthFailed',
+  13: 'InvalidRefundAmount',
+  836: 'InvalidRefundAmount',
+  25: 'PaymentNotFound',
+  79: 'AlreadyRefunded',
+  30: 'ProviderRejectedRequest',
+  94: 'ProviderRejectedRequest',
+};
+
+export type ResponseClass = 'approved' | 'unclear' | 'try-again' | 'declined';
+
+export function classify(code: number): ResponseClass {
+  if (code === 0) return 'approved';
+  if (unclear(code)) return 'unclear';
+  if (tryAgain(code)) return 'try-again';
+  return 'declined';
+}
+
+export function declineFailure(code: number, message: string | undefined): ApplicationFailure {
+  return permanentFailure(codeTypes[code] ?? 'RefundDeclined', PROVIDER, String(code), message);
+}
+
+/** The provider said it did not process the refund: the workflow may send it again later. */
+export function notProcessed(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'ProviderNotProcessed',
+    message: `${PROVIDER}: ${message}`,
+    nonRetryable: true,
+  });
+}
+
+export function httpFailure(httpStatus: number, message: string | undefined): ApplicationFailure {
+  const type: RefundFailureType =
+    httpStatus === 401 ? 'ProviderAuthFailed' : httpStatus === 404 ? 'PaymentNotFound' : 'ProviderRejectedRequest';
+  return permanentFailure(type, PROVIDER, `HTTP ${httpStatus}`, message);
+}

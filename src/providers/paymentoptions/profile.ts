@@ -1,0 +1,19 @@
+import { durations, synchronousSubmit } from '../profile';
+import type { ProviderProfile } from '../profile';
+
+const { SECOND, MINUTE, HOUR } = durations;
+
+/** PaymentOptions answers synchronously; an unclear or pending answer is settled by status reads. */
+export const paymentoptionsProfile: ProviderProfile = {
+  pendingStatus: 'PENDING_PROVIDER',
+  submit: synchronousSubmit,
+  poll: {
+    intervalMs: 30 * SECOND,
+    jitter: 0.1,
+    deadlineMs: HOUR,
+    slowIntervalMs: 10 * MINUTE,
+    deadlineReason: 'PaymentOptions has not settled the refund (result unclear or pending) within an hour',
+  },
+  submitRetries: 'workflow',
+  eventDriven: false,
+};

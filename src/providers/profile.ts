@@ -1,0 +1,65 @@
+import type { RetryPolicy } from '@temporalio/common';
+
+/**
+ * How the refund workflow drives one provider's lifecycle: where its activities run, how long a
+ * call may take and how it is retried, and how a refund the provider has accepted is polled to its
+ * end. Workflow-safe (plain data): each provider folder exports one from `profile.ts`.
+ * Durations are milliseconds so that a test can scale every wait at once.
+ */
+export interface ProviderProfile {
+  /** Status while the provider works on an accepted refund. */
+  readonly pendingStatus: 'PENDING_PROVIDER' | 'PENDING_REVIEW';
+  /**
+   * A task queue of its own, `<workflow's task queue>-<suffix>` (SecPaid: `refunds-secpaid`, whose
+   * rate limit holds across every worker). Without it, activities run on the workflow's queue.
+   */
+  readonly taskQueueSuffix?: string;
+  readonly submit: {
+    readonly startToCloseMs: number;
+    /** How long to keep retrying transient failures before a person must look. */
+    readonly scheduleToCloseMs: number;
+    readonly retry: Required<Pick<RetryPolicy, 'backoffCoefficient'>> & {
+      readonly initialIntervalMs: number;
+      readonly maximumIntervalMs: number;
+    };
+  };
+  readonly poll: {
+    /** Between status reads while waiting; each read is one activity attempt, not new history. */
+    readonly intervalMs: number;
+    /** ± this fraction of the interval, so thousands of refunds do not read in step. */
+    readonly jitter: number;
+    /** After this long without an outcome, `NeedsAttention` is raised and polling slows down. */
+    readonly deadlineMs: number;
+    readonly slowIntervalMs: number;
+    /** What the attention says when the deadline passes. */
+    readonly deadlineReason: string;
+  };
+  /**
+   * Who retries a failed submission. `activity`: Temporal's retry policy, because resending is safe
+   * (an idempotency key, one request per link, or a status read before resending). `workflow`: the
+   * provider offers no way to tell, so the activity runs once and the workflow resends only after
+   * an answer that says the refund was not processed.
+   */
+  readonly submitRetries: 'activity' | 'workflow';
+  /** Provider events (webhooks) arrive as `providerEvent` signals and trigger an immediate read. */
+  readonly eventDriven: boolean;
+  /**
+   * Failure types after which a new attempt (with a new idempotency key) may succeed later, e.g.
+   * SandPay `INSUFFICIENT_FUNDS` once the merchant float is topped up.
+   */
+  readonly retryLater?: { readonly types: readonly string[]; readonly delayMs: number };
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+/** Submit timings for providers that answer within seconds. */
+export const synchronousSubmit: ProviderProfile['submit'] = {
+  startToCloseMs: 30 * SECOND,
+  scheduleToCloseMs: HOUR,
+  retry: { initialIntervalMs: SECOND, backoffCoefficient: 2, maximumIntervalMs: MINUTE },
+};
+
+export const durations = { SECOND, MINUTE, HOUR, DAY } as const;

@@ -1,0 +1,21 @@
+import { durations, synchronousSubmit } from '../profile';
+import type { ProviderProfile } from '../profile';
+
+const { SECOND, MINUTE, HOUR } = durations;
+
+/** SandPay settles most refunds at once; PENDING is read every few seconds, as its guide advises. */
+export const sandpayProfile: ProviderProfile = {
+  pendingStatus: 'PENDING_PROVIDER',
+  submit: synchronousSubmit,
+  poll: {
+    intervalMs: 5 * SECOND,
+    jitter: 0.2,
+    deadlineMs: HOUR,
+    slowIntervalMs: 5 * MINUTE,
+    deadlineReason: 'SandPay refund still PENDING after an hour',
+  },
+  submitRetries: 'activity',
+  eventDriven: false,
+  // Final for that transaction, but a new refund (new reference) can succeed later.
+  retryLater: { types: ['InsufficientMerchantFunds', 'ProviderTemporarilyDeclined'], delayMs: 15 * MINUTE },
+};

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+import { currencySchema } from '../../refunds/money';
+import { commonRequestFields } from '../../refunds/request-fields';
+
+/** The ISO 4217 currencies of SandPay's markets (its own code "FCFA" is XOF/XAF here). */
+export const SANDPAY_CURRENCIES = ['XOF', 'XAF', 'RWF'] as const;
+
+export const sandpayRefundRequestSchema = z
+  .object({
+    provider: z.literal('sandpay'),
+    ...commonRequestFields,
+    paymentId: z.string().regex(/^TX_[A-Z0-9]+$/, 'must be a SandPay transaction id (TX_…)'),
+    amount: commonRequestFields.amount.extend({
+      currency: currencySchema.refine((c) => (SANDPAY_CURRENCIES as readonly string[]).includes(c), {
+        message: `SandPay refunds are in ${SANDPAY_CURRENCIES.join(', ')}`,
+      }),
+    }),
+    /** Shown to the customer; ≤ 200 characters. */
+    description: z.string().max(200).optional(),
+  })
+  .strict();

@@ -1,0 +1,31 @@
+import { durations } from '../profile';
+import type { ProviderProfile } from '../profile';
+
+const { SECOND, MINUTE, HOUR, DAY } = durations;
+
+/** Suffix of SecPaid's own task queue: `refunds-secpaid` next to `refunds`. */
+export const SECPAID_TASK_QUEUE_SUFFIX = 'secpaid';
+
+/**
+ * SecPaid refunds wait days for an admin; nothing says when, so `getPayInTransactions` is read every
+ * few hours (its 60 requests/min are shared by every refund) until the refund appears. After the
+ * review SLA (14 days) a person is asked to look, and reads go on once a day.
+ */
+export const secpaidProfile: ProviderProfile = {
+  pendingStatus: 'PENDING_REVIEW',
+  taskQueueSuffix: SECPAID_TASK_QUEUE_SUFFIX,
+  submit: {
+    startToCloseMs: 30 * SECOND,
+    scheduleToCloseMs: DAY,
+    retry: { initialIntervalMs: 2 * SECOND, backoffCoefficient: 2, maximumIntervalMs: 5 * MINUTE },
+  },
+  poll: {
+    intervalMs: 4 * HOUR,
+    jitter: 0.1,
+    deadlineMs: 14 * DAY,
+    slowIntervalMs: DAY,
+    deadlineReason: 'SecPaid review SLA (14 days) passed without an approved refund: ask SecPaid, then resolve',
+  },
+  submitRetries: 'activity',
+  eventDriven: false,
+};

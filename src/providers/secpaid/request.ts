@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+import { currencySchema } from '../../refunds/money';
+import { commonRequestFields } from '../../refunds/request-fields';
+
+export const secpaidRefundRequestSchema = z
+  .object({
+    provider: z.literal('secpaid'),
+    ...commonRequestFields,
+    /** SecPaid's `linktopay_id` (an integer). */
+    paymentId: z.string().regex(/^\d{1,15}$/, 'must be a SecPaid pay_id (digits)'),
+    amount: commonRequestFields.amount.extend({
+      currency: currencySchema.refine((c) => c === 'EUR', { message: 'SecPaid refunds are in EUR only' }),
+    }),
+  })
+  .strict();

@@ -1,0 +1,105 @@
+import * as wf from '@temporalio/workflow';
+
+import type { RefundRequest } from '../refunds/request';
+import { NeedsAttentionKey, RefundStatusKey } from '../refunds/search-attributes';
+import type { OperatorActionRecord, ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
+import { canMoveTo, isFinal } from '../refunds/status';
+import type { RefundStatus } from '../refunds/status';
+
+/** Operator actions kept in the state: enough for any real refund, bounded against a flood. */
+const MAX_ACTIONS = 50;
+
+const now = (): string => new Date(Date.now()).toISOString();
+
+/**
+ * The refund's record inside its workflow: the state the `state` query returns, changed only
+ * through these methods, which keep the status moving forward and mirror it into the search
+ * attributes (`RefundStatus`, `NeedsAttention`) that operators query.
+ */
+export class RefundRecord {
+  private current: RefundState;
+
+  constructor(request: RefundRequest) {
+    this.current = {
+      refundId: request.refundId,
+      provider: request.provider,
+      paymentId: request.paymentId,
+      amount: request.amount,
+      full: request.full,
+      requestedBy: request.requestedBy,
+      status: 'RECEIVED',
+      needsAttention: false,
+      attentionReason: null,
+      waitingFor: null,
+      providerRefundId: null,
+      refundedAmountMinor: null,
+      failure: null,
+      attempts: [],
+      transitions: [{ from: null, to: 'RECEIVED', at: now(), cause: 'refund requested', by: request.requestedBy }],
+      actions: [],
+    };
+  }
+
+  get state(): RefundState {
+    return this.current;
+  }
+
+  get status(): RefundStatus {
+    return this.current.status;
+  }
+
+  get isFinal(): boolean {
+    return isFinal(this.current.status);
+  }
+
+  /** Moves to `to` if that is forward; a backward or repeated move changes nothing. */
+  moveTo(to: RefundStatus, cause: string, by: string): boolean {
+    if (!canMoveTo(this.current.status, to)) return false;
+    this.current = {
+      ...this.current,
+      status: to,
+      waitingFor: isFinal(to) ? null : this.current.waitingFor,
+      transitions: [...this.current.transitions, { from: this.current.status, to, at: now(), cause, by }],
+    };
+    wf.upsertSearchAttributes([{ key: RefundStatusKey, value: to }]);
+    if (isFinal(to)) this.clearAttention();
+    return true;
+  }
+
+  raiseAttention(reason: string): void {
+    const wasRaised = this.current.needsAttention;
+    this.current = { ...this.current, needsAttention: true, attentionReason: reason };
+    if (!wasRaised) wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
+  }
+
+  clearAttention(): void {
+    if (!this.current.needsAttention) return;
+    this.current = { ...this.current, needsAttention: false, attentionReason: null };
+    wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: false }]);
+  }
+
+  waitFor(what: string | null): void {
+    this.current = { ...this.current, waitingFor: what };
+  }
+
+  recordAttempt(attempt: Omit<ProviderAttempt, 'at'>): void {
+    this.current = { ...this.current, attempts: [...this.current.attempts, { ...attempt, at: now() }] };
+  }
+
+  recordAction(action: Omit<OperatorActionRecord, 'at'>): void {
+    const actions = [...this.current.actions, { ...action, at: now() }];
+    this.current = { ...this.current, actions: actions.slice(-MAX_ACTIONS) };
+  }
+
+  setProviderRefund(id: string | null, amountMinor: number | null = this.current.refundedAmountMinor): void {
+    this.current = {
+      ...this.current,
+      providerRefundId: id ?? this.current.providerRefundId,
+      refundedAmountMinor: amountMinor,
+    };
+  }
+
+  setFailure(failure: RefundFailure): void {
+    this.current = { ...this.current, failure };
+  }
+}
