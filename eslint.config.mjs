@@ -67,7 +67,8 @@ export default tseslint.config(
           patterns: [
             {
               // Node-only modules of our own; of src/providers only profiles and request schemas are plain data.
-              regex: '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers/(?!profiles?$|[^/]+/(profile|request)$)',
+              regex:
+                '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers/(?!profiles?$|[^/]+/(profile|request)$)',
               message:
                 'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, provider profiles and request schemas).',
               allowTypeImports: true,

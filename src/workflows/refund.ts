@@ -49,6 +49,8 @@ const HOUR = 3_600_000;
 const DEFAULT_APPROVAL_DEADLINE_MS = 24 * HOUR;
 /** Resends after a provider said it did not process the refund (providers without idempotency). */
 const MAX_WORKFLOW_RESENDS = 8;
+/** No status read comes sooner than this after the last, whatever the time scale. */
+const MIN_POLL_INTERVAL_MS = 50;
 /** Provider event hints acted on per refund; more are ignored (the fallback poll still runs). */
 const MAX_PROVIDER_EVENTS = 100;
 
@@ -275,7 +277,10 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     let deadlinePassed = false;
     for (;;) {
       if (resolution) return resolve();
-      const intervalMs = scaled(deadlinePassed ? profile.poll.slowIntervalMs : profile.poll.intervalMs);
+      const intervalMs = Math.max(
+        MIN_POLL_INTERVAL_MS,
+        scaled(deadlinePassed ? profile.poll.slowIntervalMs : profile.poll.intervalMs)
+      );
       const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - started);
       record.waitFor(
         profile.pendingStatus === 'PENDING_REVIEW'

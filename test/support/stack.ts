@@ -12,8 +12,11 @@ import { createLogger } from '../../src/logger';
 import type { Logger } from '../../src/logger';
 import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox } from '../../src/sandbox/server';
+import type { RefundState } from '../../src/refunds/state';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
+
+import { SandboxApi } from './sandbox-api';
 
 /**
  * One test file's slice of the real stack: the shared dev server from the global setup, a provider
@@ -22,6 +25,7 @@ import { createRefundWorkers } from '../../src/worker';
  */
 export interface TestStack {
   readonly client: Client;
+  readonly api: SandboxApi;
   readonly refunds: RefundsClient;
   readonly sandbox: Sandbox;
   readonly sandboxUrl: string;
@@ -81,7 +85,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   return {
     client,
-    refunds: new RefundsClient(client, { taskQueue, timeScale: 0.001, ...options.clientOptions }),
+    api: new SandboxApi(sandboxUrl),
+    refunds: new RefundsClient(client, { taskQueue, timeScale: 0.0001, ...options.clientOptions }),
     sandbox,
     sandboxUrl,
     taskQueue,
@@ -92,6 +97,24 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
     },
   };
+}
+
+/** Waits until the refund's `state` satisfies `ready` (status changes are asynchronous). */
+export async function stateWhen(
+  refunds: RefundsClient,
+  refundId: string,
+  ready: (state: RefundState) => boolean,
+  what: string,
+  timeoutMs = 20_000
+): Promise<RefundState> {
+  return eventually(
+    async () => {
+      const state = await refunds.get(refundId);
+      return ready(state) ? state : undefined;
+    },
+    `${refundId}: ${what}`,
+    timeoutMs
+  );
 }
 
 /** Polls `probe` until it returns a value (visibility is eventually consistent); not a timing assertion. */
