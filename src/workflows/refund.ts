@@ -229,7 +229,8 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     const call = wf.proxyActivities<Record<string, SubmitCall>>({
       ...taskQueue,
       startToCloseTimeout: profile.submit.startToCloseMs,
-      scheduleToCloseTimeout: scaled(profile.submit.scheduleToCloseMs),
+      // Never shorter than one call may take, whatever the time scale (a Retry-After must fit).
+      scheduleToCloseTimeout: Math.max(profile.submit.startToCloseMs, scaled(profile.submit.scheduleToCloseMs)),
       retry: resendsByWorkflow
         ? { maximumAttempts: 1 }
         : {
