@@ -24,14 +24,37 @@ describe('config', () => {
   });
 
   it('requires real provider settings in production and never falls back to the sandbox there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/OPENPAYD_API_KEY: required in production/);
-    expect(() => loadConfig({ NODE_ENV: 'production', OPENPAYD_API_KEY: 'k' })).toThrow(/OPENPAYD_BASE_URL/);
-    const config = loadConfig({
+    const production = {
       NODE_ENV: 'production',
-      OPENPAYD_API_KEY: 'live-key',
+      SECPAID_BASE_URL: 'https://app.secpaid.com',
+      SECPAID_TOKEN: 'sp-token',
+      SANDPAY_BASE_URL: 'https://api.sandpay.dev',
+      SANDPAY_API_KEY: 'sp_sk_live_abc',
+      PAYMENTOPTIONS_BASE_URL: 'https://api.paymentoptions.com',
+      PAYMENTOPTIONS_API_KEY: 'po-key',
       OPENPAYD_BASE_URL: 'https://api.openpaydpsp.com/',
-    });
+      OPENPAYD_API_KEY: 'live-key',
+      GETPAID_BASE_URL: 'https://api.getpaid.io',
+      GETPAID_TOKEN_URL: 'https://auth.getpaid.io/oauth/token',
+      GETPAID_CLIENT_ID: 'client',
+      GETPAID_CLIENT_SECRET: 'secret',
+    };
+    const config = loadConfig(production);
     expect(config.providers.openpayd).toMatchObject({ apiKey: 'live-key', baseUrl: 'https://api.openpaydpsp.com' });
+    expect(config.providers.sandpay.apiKey).toBe('sp_sk_live_abc');
+
+    const missing = (() => {
+      try {
+        loadConfig({ NODE_ENV: 'production' });
+      } catch (err) {
+        return (err as ConfigError).issues;
+      }
+      return [];
+    })();
+    for (const name of Object.keys(production).filter((n) => n !== 'NODE_ENV')) {
+      expect(missing).toContainEqual(expect.stringMatching(new RegExp(`^${name}: required in production`)));
+    }
+    expect(() => loadConfig({ ...production, SANDPAY_API_KEY: 'pk_live_wrong' })).toThrow(/SANDPAY_API_KEY/);
   });
 
   it('reads a secret from the file named by NAME_FILE, and refuses both forms at once', () => {

@@ -19,7 +19,6 @@ import { signJwt, verifyJwt } from './jwt';
 
 export const GETPAID_SANDBOX_CLIENT = { clientId: 'getpaid-sandbox-client', clientSecret: 'getpaid-sandbox-secret' };
 const NAME = 'getpaid';
-const JWT_SECRET = randomBytes(32).toString('hex');
 
 const alnum = (n: number) => Array.from(randomBytes(n), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 
@@ -140,6 +139,9 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
   });
   let state = initial();
   const deliveries: WebhookDelivery[] = [];
+  // Rotating the signing secret revokes every token issued so far.
+  let jwtSecret = randomBytes(32).toString('hex');
+  let tokensIssued = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -153,7 +155,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
   const authorized = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const auth = req.headers.authorization ?? '';
     const token = /^bearer (.+)$/i.exec(auth)?.[1];
-    if (!token || !verifyJwt(token, JWT_SECRET, Math.floor(Date.now() / 1000))) {
+    if (!token || !verifyJwt(token, jwtSecret, Math.floor(Date.now() / 1000))) {
       void problem(reply, 401, 'Unauthorized', {
         detail: token ? 'The access token is invalid or expired' : 'Missing access token',
       });
@@ -278,6 +280,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
         return problem(reply, 400, 'Bad Request', { detail: 'invalid_client' });
       }
       const now = Math.floor(Date.now() / 1000);
+      tokensIssued += 1;
       const access = signJwt(
         {
           sub: id,
@@ -286,7 +289,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
           exp: now + state.tokenTtlSeconds,
           scope: 'payments:read_write',
         },
-        JWT_SECRET
+        jwtSecret
       );
       return {
         access_token: access,
@@ -437,6 +440,12 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
 
     app.get('/_sandbox/getpaid/webhooks', async () => ({ deliveries }));
 
+    app.post('/_sandbox/getpaid/revoke-tokens', async () => {
+      jwtSecret = randomBytes(32).toString('hex');
+      return { revoked: true };
+    });
+    app.get('/_sandbox/getpaid/tokens', async () => ({ issued: tokensIssued }));
+
     app.put('/_sandbox/getpaid/settings', async (req, reply) => {
       const parsed = settingsBody.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
@@ -459,6 +468,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     reset: () => {
       state = initial();
       deliveries.length = 0;
+      tokensIssued = 0;
     },
     snapshot: () => state,
     restore: (snapshot) => {

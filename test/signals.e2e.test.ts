@@ -1,0 +1,199 @@
+import { RefundsClient } from '../src/client';
+import type { RefundRequestInput } from '../src/refunds/request';
+
+import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
+import type { TestStack } from './support/stack';
+
+let stack: TestStack;
+let gated: RefundsClient;
+beforeAll(async () => {
+  stack = await startTestStack();
+  // Refunds above €100.00 wait for approval; the approval deadline is 24 h, scaled down.
+  gated = new RefundsClient(stack.client, {
+    taskQueue: stack.taskQueue,
+    timeScale: 0.0001,
+    approvalThresholds: { EUR: 10_000 },
+  });
+});
+afterAll(() => stack?.stop());
+
+async function openpaydRefund(amountMinor: number): Promise<RefundRequestInput> {
+  const paymentId = await stack.api.openpaydPayment(amountMinor);
+  return {
+    provider: 'openpayd',
+    refundId: uniqueRefundId('sig'),
+    paymentId,
+    amount: { amountMinor, currency: 'EUR' },
+    full: true,
+  };
+}
+const ops = (reason: string) => ({ reason, by: 'alice@ops' });
+
+describe('approval gate and operator signals', () => {
+  it('does not gate a refund under the threshold', async () => {
+    const req = await openpaydRefund(10_000);
+    await gated.start(req);
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect((await gated.get(req.refundId)).transitions.map((t) => t.to)).not.toContain('AWAITING_APPROVAL');
+  });
+
+  it('holds a refund above the threshold in AWAITING_APPROVAL until approve, recording who approved', async () => {
+    const req = await openpaydRefund(25_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(0);
+    await gated.approve(req.refundId, ops('customer complaint #77'));
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    const state = await gated.get(req.refundId);
+    expect(state.transitions.find((t) => t.to === 'SUBMITTING')).toMatchObject({
+      by: 'alice@ops',
+      cause: expect.stringContaining('customer complaint #77'),
+    });
+    expect(state.actions).toEqual([expect.objectContaining({ signal: 'approve', by: 'alice@ops', accepted: true })]);
+  });
+
+  it('cancels in AWAITING_APPROVAL with no provider call', async () => {
+    const req = await openpaydRefund(30_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    await gated.cancel(req.refundId, ops('duplicate request'));
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('CANCELLED');
+    const state = await gated.get(req.refundId);
+    expect(state.attempts).toHaveLength(0);
+    expect(state.transitions.at(-1)).toMatchObject({ to: 'CANCELLED', by: 'alice@ops' });
+    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(0);
+  });
+
+  it('escalates when the approval deadline passes, and still takes approve', async () => {
+    const hurried = new RefundsClient(stack.client, {
+      taskQueue: stack.taskQueue,
+      timeScale: 0.0001,
+      approvalThresholds: { EUR: 10_000 },
+      approvalDeadlineMs: 5_000_000, // 500 ms at this time scale
+    });
+    const req = await openpaydRefund(40_000);
+    await hurried.start(req);
+    const late = await stateWhen(
+      gated,
+      req.refundId,
+      (s) => s.needsAttention,
+      'NeedsAttention after the approval deadline'
+    );
+    expect(late).toMatchObject({
+      status: 'AWAITING_APPROVAL',
+      attentionReason: expect.stringMatching(/approval deadline/),
+    });
+    await gated.approve(req.refundId, ops('approved late'));
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect((await gated.get(req.refundId)).needsAttention).toBe(false);
+  });
+
+  it('refuses cancel once the provider has the refund, records who asked, and the refund goes on', async () => {
+    const paymentId = await stack.api.sandpayCollection(700, { refundOutcome: 'PENDING' });
+    const refundId = uniqueRefundId('sig');
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 700, currency: 'XOF' },
+    });
+    const pending = await stateWhen(
+      stack.refunds,
+      refundId,
+      (s) => s.status === 'PENDING_PROVIDER',
+      'PENDING_PROVIDER'
+    );
+    await stack.refunds.cancel(refundId, ops('customer changed their mind'));
+    await stack.refunds.approve(refundId, ops('nothing to approve'));
+    await stack.refunds.resolve(refundId, { ...ops('not needed'), outcome: 'FAILED' });
+    const after = await stateWhen(stack.refunds, refundId, (s) => s.actions.length === 3, 'three recorded actions');
+    expect(after.status).toBe('PENDING_PROVIDER');
+    expect(after.actions.map((a) => [a.signal, a.accepted])).toEqual([
+      ['cancel', false],
+      ['approve', false],
+      ['resolve', false],
+    ]);
+    expect(after.actions[0]?.note).toMatch(/cannot recall/);
+    await stack.api.call('POST', `/_sandbox/sandpay/refunds/${pending.providerRefundId ?? ''}/resolve`, {
+      status: 'SUCCESS',
+    });
+    expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+  });
+
+  it("escalate raises NeedsAttention with reason and actor; resolve then ends the refund with the operator's outcome", async () => {
+    const paymentId = await stack.api.sandpayCollection(900, { refundOutcome: 'PENDING' });
+    const refundId = uniqueRefundId('sig');
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 900, currency: 'XOF' },
+    });
+    await stateWhen(stack.refunds, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
+    await stack.refunds.escalate(refundId, ops('customer says the money arrived'));
+    const escalated = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'NeedsAttention');
+    expect(escalated.attentionReason).toBe('escalated by alice@ops: customer says the money arrived');
+    await stack.refunds.resolve(refundId, { ...ops('confirmed with SandPay support'), outcome: 'SUCCEEDED' });
+    expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+    const state = await stack.refunds.get(refundId);
+    expect(state.needsAttention).toBe(false);
+    expect(state.transitions.at(-1)).toMatchObject({ to: 'SUCCEEDED', by: 'alice@ops' });
+    // A refund that has ended takes no signal at all: Temporal refuses it.
+    await expect(stack.refunds.escalate(refundId, ops('too late'))).rejects.toThrow(/completed|not found/i);
+  });
+
+  it('takes a signal with exactly the CONTRACT.md JSON, as the Temporal UI sends it, and ignores a malformed one', async () => {
+    const req = await openpaydRefund(50_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    const handle = stack.client.workflow.getHandle(`refund-${req.refundId}`);
+    await handle.signal('approve', { by: '' });
+    await handle.signal('approve', { reason: 'ok', by: 'bob' });
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect((await gated.get(req.refundId)).actions.map((a) => [a.by, a.accepted])).toEqual([
+      ['unknown', false],
+      ['bob', true],
+    ]);
+  });
+});
+
+describe('OpenPayd: unknown outcomes settled by a status read, never by a blind resend', () => {
+  it('a committed refund whose answer was lost is found by referenceNo: one refund', async () => {
+    const req = await openpaydRefund(1200);
+    await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'commit-then-drop', times: 1 });
+    await stack.refunds.start(req);
+    expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(1);
+  });
+
+  it('a reset before anything happened is found absent, and sent: one refund', async () => {
+    const req = await openpaydRefund(1300);
+    await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'reset', times: 1 });
+    await stack.api.fault({ provider: 'openpayd', endpoint: 'status', kind: 'http-error', status: 500, times: 1 });
+    await stack.refunds.start(req);
+    expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(1);
+  });
+
+  it('a wrong API key is a question for a person, not a decline', async () => {
+    const bad = await startTestStack({ env: { OPENPAYD_API_KEY: 'wrong-key' } });
+    try {
+      const paymentId = await bad.api.openpaydPayment(500);
+      const refundId = uniqueRefundId('sig');
+      await bad.refunds.start({
+        provider: 'openpayd',
+        refundId,
+        paymentId,
+        amount: { amountMinor: 500, currency: 'EUR' },
+        full: true,
+      });
+      const stuck = await stateWhen(bad.refunds, refundId, (s) => s.needsAttention, 'NeedsAttention');
+      expect(stuck.attentionReason).toMatch(/ProviderAuthFailed/);
+      expect(JSON.stringify(stuck)).not.toContain('wrong-key');
+      await bad.refunds.resolve(refundId, { outcome: 'FAILED', reason: 'key rotated; will resend', by: 'ops' });
+      expect((await bad.refunds.waitForOutcome(refundId)).status).toBe('FAILED');
+    } finally {
+      await bad.stop();
+    }
+  });
+});
