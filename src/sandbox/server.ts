@@ -34,6 +34,8 @@ export interface Sandbox {
   readonly providers: readonly SandboxProvider[];
   /** The base URL once listening, e.g. `http://127.0.0.1:4010`. */
   url(): string;
+  /** How many requests reached a provider endpoint (faulted or not). */
+  requestCount(provider: string, endpoint: string): number;
 }
 
 export interface SandboxOptions {
@@ -65,6 +67,17 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     getpaid,
   ];
 
+  // Every provider call, counted per endpoint before any fault applies: how many polls a refund
+  // made, how fast SecPaid was called.
+  const requestCounts = new Map<string, number>();
+  app.addHook('onRequest', async (req) => {
+    const tag = req.routeOptions.config.sandboxEndpoint;
+    if (tag)
+      requestCounts.set(
+        `${tag.provider}.${tag.endpoint}`,
+        (requestCounts.get(`${tag.provider}.${tag.endpoint}`) ?? 0) + 1
+      );
+  });
   faults.install(app);
   for (const provider of providers) provider.register(app);
 
@@ -87,6 +100,7 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
     return { refunds: ledger.list(parsed.data) };
   });
+  app.get('/_sandbox/stats', async () => ({ requests: Object.fromEntries(requestCounts) }));
   app.post('/_sandbox/faults', async (req, reply) => {
     const parsed = faultSpecSchema.safeParse(req.body);
     if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
@@ -100,12 +114,22 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
   app.post('/_sandbox/reset', async () => {
     ledger.clear();
     faults.clear();
+    requestCounts.clear();
     for (const provider of providers) provider.reset();
     return { reset: true };
   });
 
   if (options.stateFile) persistTo(app, options.stateFile, ledger, providers);
-  return { app, ledger, faults, openpayd: openpayd.store, getpaid, providers, url };
+  return {
+    app,
+    ledger,
+    faults,
+    openpayd: openpayd.store,
+    getpaid,
+    providers,
+    url,
+    requestCount: (provider, endpoint) => requestCounts.get(`${provider}.${endpoint}`) ?? 0,
+  };
 }
 
 interface SavedState {
