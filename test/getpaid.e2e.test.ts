@@ -1,6 +1,7 @@
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -61,6 +62,7 @@ describe('GetPaid refund lifecycle', () => {
     const handle = stack.client.workflow.getHandle(`refund-${req.refundId}`);
     await handle.signal('providerEvent', { eventId: 'evt_1', type: 'refund_completed', providerRefundId: rfd });
     expect((await slow.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    await recordHistory(stack.client, req.refundId, 'getpaid-completed-on-webhook');
   });
 
   it('a forged or early event changes nothing: the read says the refund is still initiated', async () => {
@@ -83,6 +85,7 @@ describe('GetPaid refund lifecycle', () => {
       status: 'FAILED',
       failure: { type: 'RefundDeclined', providerCode: 'refund_period_expired', providerMessage: 'too late' },
     });
+    await recordHistory(stack.client, req.refundId, 'getpaid-failed-after-forged-event');
   });
 
   it('sends a partial refund with its routing per actor', async () => {
@@ -140,6 +143,7 @@ describe('GetPaid refund lifecycle', () => {
       (stack.sandbox.getpaid.snapshot() as { refunds: Record<string, { paymentId: string }> }).refunds
     );
     expect(refunds.filter((r) => r.paymentId === paymentId)).toHaveLength(1);
+    await recordHistory(stack.client, req.refundId, 'getpaid-lost-answer-found-by-reference');
   });
 
   it('fetches a new OAuth token once when GetPaid answers 401 for a revoked one, and goes on', async () => {

@@ -3,6 +3,7 @@ import { InvalidRefundRequestError } from '../src/refunds/request';
 import type { RefundRequestInput } from '../src/refunds/request';
 import { NeedsAttentionKey, PaymentIdKey, RefundStatusKey } from '../src/refunds/search-attributes';
 
+import { recordHistory } from './support/histories';
 import { eventually, startTestStack, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -52,6 +53,7 @@ describe('OpenPayd refund, end to end through Temporal and the sandbox', () => {
 
     const ledger = stack.sandbox.ledger.list({ provider: 'openpayd', paymentId });
     expect(ledger).toHaveLength(1);
+    await recordHistory(stack.client, request.refundId, 'openpayd-approved');
     expect(ledger[0]).toMatchObject({ amountMinor: 4999, currency: 'EUR', providerRefundId: outcome.providerRefundId });
   });
 
@@ -75,6 +77,7 @@ describe('OpenPayd refund, end to end through Temporal and the sandbox', () => {
     expect(state.status).toBe('FAILED');
     expect(state.failure?.providerCode).toBe('32');
     expect(stack.sandbox.ledger.list({ provider: 'openpayd', paymentId })).toHaveLength(1);
+    await recordHistory(stack.client, second.refundId, 'openpayd-already-refunded');
   });
 
   it('declines a partial refund when the account does not allow partial refunds', async () => {

@@ -1,6 +1,7 @@
 import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -51,6 +52,7 @@ describe('PaymentOptions refund lifecycle', () => {
     const state = await stack.refunds.get(req.refundId);
     expect(state.transitions.map((t) => t.to)).toContain('PENDING_PROVIDER');
     expect(await stack.api.ledger('paymentoptions', tx)).toHaveLength(refunds);
+    await recordHistory(stack.client, req.refundId, `paymentoptions-unclear-${status.toLowerCase()}`);
   });
 
   it('resends after a 5xx (not processed), and only then: one refund', async () => {
@@ -67,6 +69,7 @@ describe('PaymentOptions refund lifecycle', () => {
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     const state = await stack.refunds.get(req.refundId);
     expect(state.attempts.map((a) => a.outcome)).toEqual(['not-processed', 'not-processed', 'succeeded']);
+    await recordHistory(stack.client, req.refundId, 'paymentoptions-resent-after-5xx');
     expect(await stack.api.ledger('paymentoptions', tx)).toHaveLength(1);
   });
 
@@ -86,5 +89,6 @@ describe('PaymentOptions refund lifecycle', () => {
     });
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     expect(await stack.api.ledger('paymentoptions', tx)).toHaveLength(1);
+    await recordHistory(stack.client, req.refundId, 'paymentoptions-outcome-unknown-resolved');
   });
 });

@@ -1,5 +1,6 @@
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -44,6 +45,7 @@ describe('SandPay refund lifecycle', () => {
     });
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     expect(await stack.api.ledger('sandpay', tx)).toHaveLength(1);
+    await recordHistory(stack.client, req.refundId, 'sandpay-pending-then-success');
   });
 
   it('raises NeedsAttention on INSUFFICIENT_FUNDS, retries with a new reference, and succeeds once the float is topped up', async () => {
@@ -65,6 +67,7 @@ describe('SandPay refund lifecycle', () => {
     expect(ledger).toHaveLength(1);
     expect(ledger[0]?.reference).toMatch(/-refund-\d+$/);
     expect(ledger[0]?.reference).not.toMatch(/-refund-1$/);
+    await recordHistory(stack.client, req.refundId, 'sandpay-insufficient-funds-then-success');
   });
 
   it.each(['ACCOUNT_BLOCKED', 'PIN_INVALID', 'UNKNOWN_MSISDN'])(

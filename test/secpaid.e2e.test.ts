@@ -1,6 +1,7 @@
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -46,6 +47,7 @@ describe('SecPaid refund lifecycle', () => {
     expect(outcome.providerRefundId).toMatch(/^\d{8}-pi-\d{10}$/);
     expect((await stack.refunds.get(req.refundId)).refundedAmountMinor).toBe(4999);
     expect(await stack.api.ledger('secpaid', payId)).toHaveLength(1);
+    await recordHistory(stack.client, req.refundId, 'secpaid-approved-after-review');
   });
 
   it('treats "Refund already requested" after a lost answer as its own request, never a second one', async () => {
@@ -106,5 +108,6 @@ describe('SecPaid refund lifecycle', () => {
     expect(state.needsAttention).toBe(false);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'FAILED', by: 'ops@merchant' });
     expect(await stack.api.ledger('secpaid', payId)).toHaveLength(0);
+    await recordHistory(stack.client, req.refundId, 'secpaid-review-sla-resolved');
   });
 });

@@ -1,6 +1,7 @@
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -50,6 +51,7 @@ describe('approval gate and operator signals', () => {
       cause: expect.stringContaining('customer complaint #77'),
     });
     expect(state.actions).toEqual([expect.objectContaining({ signal: 'approve', by: 'alice@ops', accepted: true })]);
+    await recordHistory(stack.client, req.refundId, 'openpayd-approved-above-threshold');
   });
 
   it('cancels in AWAITING_APPROVAL with no provider call', async () => {
@@ -62,6 +64,7 @@ describe('approval gate and operator signals', () => {
     expect(state.attempts).toHaveLength(0);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'CANCELLED', by: 'alice@ops' });
     expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(0);
+    await recordHistory(stack.client, req.refundId, 'openpayd-cancelled-awaiting-approval');
   });
 
   it('escalates when the approval deadline passes, and still takes approve', async () => {
@@ -83,9 +86,10 @@ describe('approval gate and operator signals', () => {
       status: 'AWAITING_APPROVAL',
       attentionReason: expect.stringMatching(/approval deadline/),
     });
-    await gated.approve(req.refundId, ops('approved late'));
-    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
-    expect((await gated.get(req.refundId)).needsAttention).toBe(false);
+    await hurried.approve(req.refundId, ops('approved late'));
+    expect((await hurried.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect((await hurried.get(req.refundId)).needsAttention).toBe(false);
+    await recordHistory(stack.client, req.refundId, 'openpayd-approval-deadline-escalated');
   });
 
   it('refuses cancel once the provider has the refund, records who asked, and the refund goes on', async () => {
@@ -118,6 +122,7 @@ describe('approval gate and operator signals', () => {
       status: 'SUCCESS',
     });
     expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+    await recordHistory(stack.client, refundId, 'sandpay-cancel-refused-while-pending');
   });
 
   it("escalate raises NeedsAttention with reason and actor; resolve then ends the refund with the operator's outcome", async () => {
@@ -138,6 +143,7 @@ describe('approval gate and operator signals', () => {
     const state = await stack.refunds.get(refundId);
     expect(state.needsAttention).toBe(false);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'SUCCEEDED', by: 'alice@ops' });
+    await recordHistory(stack.client, refundId, 'sandpay-escalated-resolved');
     // A refund that has ended takes no signal at all: Temporal refuses it.
     await expect(stack.refunds.escalate(refundId, ops('too late'))).rejects.toThrow(/completed|not found/i);
   });
@@ -164,6 +170,7 @@ describe('OpenPayd: unknown outcomes settled by a status read, never by a blind 
     await stack.refunds.start(req);
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(1);
+    await recordHistory(stack.client, req.refundId, 'openpayd-lost-answer-found-by-status');
   });
 
   it('a reset before anything happened is found absent, and sent: one refund', async () => {
