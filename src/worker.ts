@@ -7,7 +7,7 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
 import { REFUNDS_TASK_QUEUE } from './refunds/ids';
-import { connectWorker } from './temporal/connection';
+import { connectClient, connectWorker } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
 
 export interface RefundWorkerOptions extends ActivityDeps {
@@ -34,7 +34,7 @@ export interface RefundWorkers {
  * a minute (each SecPaid activity attempt is one request).
  */
 export async function createRefundWorkers(options: RefundWorkerOptions): Promise<RefundWorkers> {
-  const deps = { providers: options.providers, logger: options.logger };
+  const deps = { providers: options.providers, logger: options.logger, client: options.client };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   const main = await Worker.create({
     connection: options.connection,
@@ -70,9 +70,11 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'worker' });
   installTemporalRuntime(logger);
   const connection = await connectWorker(config.temporal);
+  const client = await connectClient(config.temporal);
   try {
     const workers = await createRefundWorkers({
       connection,
+      client,
       namespace: config.temporal.namespace,
       providers: config.providers,
       logger,
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     await workers.run();
     logger.info('worker stopped');
   } finally {
-    await connection.close();
+    await Promise.all([connection.close(), client.connection.close()]);
   }
 }
 

@@ -9,13 +9,16 @@ import { installTemporalRuntime } from '../src/temporal/runtime';
 import { historiesDir } from './support/histories';
 import { quietLogger } from './support/stack';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+// Every version's histories: test/histories/*.json from the current code, and one folder per
+// earlier version of the workflow's commands (e.g. v1-before-payment-guard/), which must still replay.
+const files = readdirSync(historiesDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 describe('recorded refund histories replay with the current workflow code', () => {
   beforeAll(() => installTemporalRuntime(quietLogger()));
 
-  it('has a recorded history for every lifecycle path', () => {
-    expect(files.length).toBeGreaterThanOrEqual(12);
+  it('has recorded histories of every lifecycle path, from the current and earlier versions', () => {
+    expect(files.filter((f) => !f.includes('/')).length).toBeGreaterThanOrEqual(19);
+    expect(files.filter((f) => f.startsWith('v1-before-payment-guard/')).length).toBeGreaterThanOrEqual(19);
   });
 
   it.each(files)('%s', async (file) => {

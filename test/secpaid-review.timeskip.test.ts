@@ -45,6 +45,7 @@ beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: 'test', SECPAID_BASE_URL: `${url}/secpaid` });
   workers = await createRefundWorkers({
     connection: env.nativeConnection,
+    client: env.client,
     namespace: 'default',
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },

@@ -1,3 +1,5 @@
+import type { Client } from '@temporalio/client';
+
 import type { ProvidersConfig } from '../config';
 import type { Logger } from '../logger';
 import { createGetpaidActivities } from '../providers/getpaid/activities';
@@ -8,9 +10,13 @@ import { createSecpaidActivities } from '../providers/secpaid/activities';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../refunds/provider-outcome';
 import type { ProviderName } from '../refunds/request';
 
+import { createPaymentGuardActivities } from './payment-guard';
+
 export interface ActivityDeps {
   readonly providers: ProvidersConfig;
   readonly logger: Logger;
+  /** For the per-payment guard's updates. */
+  readonly client: Client;
 }
 
 /** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
@@ -27,6 +33,7 @@ export type ProviderActivities = {
 export function createActivities(deps: ActivityDeps) {
   const { providers, logger } = deps;
   return {
+    ...createPaymentGuardActivities({ client: deps.client }),
     ...createSandpayActivities({ settings: providers.sandpay, logger }),
     ...createPaymentoptionsActivities({ settings: providers.paymentoptions, logger }),
     ...createOpenpaydActivities({ settings: providers.openpayd, logger }),

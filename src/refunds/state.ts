@@ -60,6 +60,8 @@ export interface RefundState {
   /** What the provider says it refunded, when it says (minor units of `amount.currency`). */
   readonly refundedAmountMinor: number | null;
   readonly failure: RefundFailure | null;
+  /** What the per-payment guard said: reserved against the refundable amount, or why it could not check. */
+  readonly paymentGuard: string | null;
   readonly attempts: readonly ProviderAttempt[];
   readonly transitions: readonly Transition[];
   readonly actions: readonly OperatorActionRecord[];

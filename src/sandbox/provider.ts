@@ -27,6 +27,14 @@ export function tag(provider: string, endpoint: string) {
   return { config: { sandboxEndpoint: { provider, endpoint } } } as const;
 }
 
+/**
+ * A number this sandbox instance puts into the ids it issues, so that two sandboxes (two test files,
+ * a restart without a state file) never hand out the same payment id: real providers' ids are unique.
+ */
+export function instanceNumber(digits: number): number {
+  return Math.floor(10 ** (digits - 1) + Math.random() * 9 * 10 ** (digits - 1));
+}
+
 /** Exact decimal string → integer minor units, or undefined if it has more digits than allowed. */
 export function decimalToMinor(value: string, digits: number): number | undefined {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());

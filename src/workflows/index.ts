@@ -1,1 +1,2 @@
 export { refund } from './refund';
+export { paymentGuard } from './payment-guard';

@@ -34,6 +34,7 @@ export class RefundRecord {
       providerRefundId: null,
       refundedAmountMinor: null,
       failure: null,
+      paymentGuard: null,
       attempts: [],
       transitions: [{ from: null, to: 'RECEIVED', at: now(), cause: 'refund requested', by: request.requestedBy }],
       actions: [],
@@ -97,6 +98,10 @@ export class RefundRecord {
       providerRefundId: id ?? this.current.providerRefundId,
       refundedAmountMinor: amountMinor,
     };
+  }
+
+  noteGuard(note: string): void {
+    this.current = { ...this.current, paymentGuard: note };
   }
 
   setFailure(failure: RefundFailure): void {

@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 
+import type { createPaymentGuardActivities } from '../activities/payment-guard';
 import type { ProviderProfile } from '../providers/profile';
 import { providerProfiles } from '../providers/profiles';
 import {
@@ -59,6 +60,12 @@ const MAX_PROVIDER_EVENTS = 100;
 // request of the provider whose activity it calls.
 type SubmitCall = (input: SubmitInput) => Promise<SubmitOutcome>;
 type PollCall = (input: PollInput) => Promise<PollOutcome>;
+
+/** The per-payment guard's updates, sent by local activities (one marker event each). */
+const paymentGuardCalls = wf.proxyLocalActivities<ReturnType<typeof createPaymentGuardActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 type StepResult =
   | { readonly kind: 'done'; readonly outcome: SubmitOutcome }
@@ -180,6 +187,33 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     return outcome();
   }
   record.clearAttention();
+
+  // ── Per-payment guard ────────────────────────────────────────────────────────────────────────
+  // Refunds started before the guard existed replay without it.
+  const guard = { provider, paymentId: request.paymentId };
+  let reserved = false;
+  if (wf.patched('per-payment-guard')) {
+    const reservation = await paymentGuardCalls.reservePayment(guard, {
+      refundId: request.refundId,
+      amountMinor: request.amount.amountMinor,
+      currency: request.amount.currency,
+      paymentAmountMinor: request.paymentAmount?.amountMinor ?? null,
+    });
+    if (!reservation.accepted) {
+      record.noteGuard(`refused: ${reservation.reason}`);
+      return fail(
+        { type: 'ExceedsRefundable', providerCode: undefined, providerMessage: reservation.reason },
+        'the per-payment guard refused the refund before any provider call',
+        SYSTEM
+      );
+    }
+    reserved = true;
+    record.noteGuard(
+      reservation.refundableBeforeMinor === null
+        ? "the payment's original amount is unknown: only the provider checks how much is refundable"
+        : `reserved ${request.amount.amountMinor} of the ${reservation.refundableBeforeMinor} still refundable`
+    );
+  }
 
   // ── Submission ───────────────────────────────────────────────────────────────────────────────
   record.moveTo(
@@ -383,25 +417,53 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     return resolve();
   }
 
-  function resolve(): RefundOutcome {
+  function resolve(): RefundOutcome | Promise<RefundOutcome> {
     const action = resolution!;
     if (action.outcome === 'FAILED') {
       record.setFailure({ type: 'ResolvedByOperator', providerCode: undefined, providerMessage: action.reason });
     }
-    record.moveTo(action.outcome, `resolved by operator: ${action.reason}`, action.by);
-    return outcome();
+    return afterGuard(action.outcome === 'SUCCEEDED', () => {
+      record.moveTo(action.outcome, `resolved by operator: ${action.reason}`, action.by);
+      return outcome();
+    });
   }
 
-  function succeed(providerRefundId: string, amountMinor: number | null): RefundOutcome {
+  function succeed(providerRefundId: string, amountMinor: number | null): RefundOutcome | Promise<RefundOutcome> {
     record.setProviderRefund(providerRefundId, amountMinor);
-    record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
-    return outcome();
+    return afterGuard(true, () => {
+      record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
+      return outcome();
+    });
   }
 
-  function fail(failure: RefundFailure): RefundOutcome {
+  function fail(
+    failure: RefundFailure,
+    cause = `${provider} refused the refund: ${failure.type}`,
+    by: string = provider
+  ): RefundOutcome | Promise<RefundOutcome> {
     record.setFailure(failure);
-    record.moveTo('FAILED', `${provider} refused the refund: ${failure.type}`, provider);
-    return outcome();
+    return afterGuard(false, () => {
+      record.moveTo('FAILED', cause, by);
+      return outcome();
+    });
+  }
+
+  /**
+   * Commits the payment guard's reservation (with what was refunded, when known) or releases it,
+   * then ends the refund. Without a reservation it ends the refund at once, in the same microtask:
+   * refunds recorded before the guard existed replay with their commands in the same order.
+   */
+  function afterGuard(refunded: boolean, end: () => RefundOutcome): RefundOutcome | Promise<RefundOutcome> {
+    if (!reserved) return end();
+    reserved = false;
+    const settle = {
+      refundId: request.refundId,
+      amountMinor: record.state.refundedAmountMinor ?? request.amount.amountMinor,
+    };
+    const call = refunded
+      ? paymentGuardCalls.commitPayment(guard, settle)
+      : paymentGuardCalls.releasePayment(guard, settle);
+    return call.then(end);
   }
 
   function outcome(): RefundOutcome {

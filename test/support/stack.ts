@@ -71,8 +71,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   const taskQueue = `refunds-test-${randomUUID()}`;
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   const workers = await createRefundWorkers({
     connection: workerConnection,
+    client,
     namespace: config.temporal.namespace,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
@@ -80,8 +83,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logger,
   });
   const running = workers.run();
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
 
   return {
     client,

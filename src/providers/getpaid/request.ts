@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
 
 const routeAmount = z.number().int('must be an integer number of minor units').positive('must be greater than zero');
 
@@ -36,6 +36,7 @@ export const getpaidRefundRequestSchema = z
   })
   .strict()
   .superRefine((req, ctx) => {
+    checkCommonFields(req, ctx);
     if (req.full && req.routing) {
       ctx.addIssue({
         code: 'custom',

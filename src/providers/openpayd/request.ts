@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
 
 export const openpaydRefundRequestSchema = z
   .object({
@@ -16,4 +16,5 @@ export const openpaydRefundRequestSchema = z
       .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, "_" and "-"')
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkCommonFields);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
 
 export const paymentoptionsRefundRequestSchema = z
   .object({
@@ -11,4 +11,5 @@ export const paymentoptionsRefundRequestSchema = z
     /** The merchant's DASMID, ≤ 10 characters. */
     merchantId: z.string().trim().min(1).max(10),
   })
-  .strict();
+  .strict()
+  .superRefine(checkCommonFields);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { currencySchema } from '../../refunds/money';
-import { commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
 
 /** The ISO 4217 currencies of SandPay's markets (its own code "FCFA" is XOF/XAF here). */
 export const SANDPAY_CURRENCIES = ['XOF', 'XAF', 'RWF'] as const;
@@ -19,4 +19,5 @@ export const sandpayRefundRequestSchema = z
     /** Shown to the customer; ≤ 200 characters. */
     description: z.string().max(200).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkCommonFields);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { currencySchema } from '../../refunds/money';
-import { commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
 
 export const secpaidRefundRequestSchema = z
   .object({
@@ -13,4 +13,5 @@ export const secpaidRefundRequestSchema = z
       currency: currencySchema.refine((c) => c === 'EUR', { message: 'SecPaid refunds are in EUR only' }),
     }),
   })
-  .strict();
+  .strict()
+  .superRefine(checkCommonFields);

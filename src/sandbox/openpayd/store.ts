@@ -1,4 +1,5 @@
 import type { Ledger } from '../ledger';
+import { instanceNumber } from '../provider';
 
 /**
  * OpenPayd's side of the world: payments that can be refunded, the account's settings, and every
@@ -33,6 +34,8 @@ export class OpenpaydStore {
   readonly byReference = new Map<string, OpenpaydTransaction>();
   partialRefundsEnabled = false;
   private sequence = 0;
+  /** OpenPayd ids look like `529-1438673740-2`; the first part is this sandbox's own number. */
+  private readonly merchantNumber = instanceNumber(3);
 
   constructor(
     readonly apiKey: string,
@@ -41,7 +44,7 @@ export class OpenpaydStore {
 
   nextTransactionId(now: Date): string {
     this.sequence += 1;
-    return `529-${Math.floor(now.getTime() / 1000)}-${this.sequence}`;
+    return `${this.merchantNumber}-${Math.floor(now.getTime() / 1000)}-${this.sequence}`;
   }
 
   createPayment(input: {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 
-import { tag } from '../provider';
+import { instanceNumber, tag } from '../provider';
 import type { SandboxContext, SandboxProvider } from '../provider';
 
 /**
@@ -87,9 +87,10 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
   const initial = (): State => ({ txs: {}, references: {}, merchantBalance: 1_000_000, sequence: 0 });
   let state = initial();
 
+  const instance = instanceNumber(6).toString(36).toUpperCase();
   const nextId = (prefix: 'TX_' | 'TX_RF') => {
     state.sequence += 1;
-    return `${prefix}${state.sequence.toString(36).toUpperCase().padStart(6, '0')}`;
+    return `${prefix}${instance}${state.sequence.toString(36).toUpperCase().padStart(4, '0')}`;
   };
 
   const fail = (reply: FastifyReply, status: number, error: string, message: string, detail?: unknown) =>

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { decimalToMinor, minorToDecimal, tag } from '../provider';
+import { decimalToMinor, instanceNumber, minorToDecimal, tag } from '../provider';
 import type { SandboxContext, SandboxProvider } from '../provider';
 
 /**
@@ -68,7 +68,13 @@ const decisionBody = z.object({ reason: z.string().max(500).optional() }).strict
 const settingsBody = z.object({ rateLimitPerMinute: z.number().int().positive() }).strict();
 
 export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBOX_TOKEN): SandboxProvider {
-  let state: State = { links: {}, refunds: {}, nextPayId: 42000, rateLimitPerMinute: 60 };
+  const initial = (): State => ({
+    links: {},
+    refunds: {},
+    nextPayId: instanceNumber(6) * 1000,
+    rateLimitPerMinute: 60,
+  });
+  let state = initial();
   const requestLog = new Map<string, number[]>();
 
   /** Auth and the per-token rate limit; answers the request itself when either refuses it. */
@@ -244,7 +250,7 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
     register,
     badRequest: (reply, message) => reply.code(400).send(envelope(0, message)),
     reset: () => {
-      state = { links: {}, refunds: {}, nextPayId: 42000, rateLimitPerMinute: 60 };
+      state = initial();
       requestLog.clear();
     },
     snapshot: () => state,

@@ -1,0 +1,57 @@
+import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+
+import { commitUpdate, paymentGuardWorkflowId, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+import type { PaymentGuardState, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
+import type { paymentGuard } from '../workflows';
+
+export interface PaymentGuardTarget {
+  readonly provider: string;
+  readonly paymentId: string;
+}
+
+/**
+ * The refund workflow's way to talk to its payment's guard: workflows cannot send updates, so these
+ * (local) activities do, with update-with-start so that the first refund of a payment creates it.
+ */
+export function createPaymentGuardActivities(deps: { readonly client: Client }) {
+  const guardStart = (target: PaymentGuardTarget) => {
+    const initial: PaymentGuardState = {
+      provider: target.provider,
+      paymentId: target.paymentId,
+      currency: null,
+      paymentAmountMinor: null,
+      reserved: {},
+      committed: {},
+    };
+    return new WithStartWorkflowOperation<typeof paymentGuard>('paymentGuard', {
+      workflowId: paymentGuardWorkflowId(target.provider, target.paymentId),
+      // The guard runs on the refund's own task queue, next to its refunds.
+      taskQueue: Context.current().info.taskQueue,
+      args: [initial],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  };
+
+  return {
+    async reservePayment(target: PaymentGuardTarget, input: ReserveInput): Promise<ReserveResult> {
+      return deps.client.workflow.executeUpdateWithStart(reserveUpdate, {
+        args: [input],
+        startWorkflowOperation: guardStart(target),
+      });
+    },
+    async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await deps.client.workflow.executeUpdateWithStart(commitUpdate, {
+        args: [input],
+        startWorkflowOperation: guardStart(target),
+      });
+    },
+    async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await deps.client.workflow.executeUpdateWithStart(releaseUpdate, {
+        args: [input],
+        startWorkflowOperation: guardStart(target),
+      });
+    },
+  };
+}

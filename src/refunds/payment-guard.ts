@@ -1,0 +1,50 @@
+import * as wf from '@temporalio/workflow';
+
+/**
+ * The per-payment guard: one long-lived entity workflow per payment, `payment-<provider>-<paymentId>`,
+ * that serialises that payment's refunds so that concurrent partial refunds never add up to more
+ * than was paid. A refund reserves its amount before it reaches the provider, commits it when it
+ * succeeds and releases it when it fails. Updates, so each caller gets its answer.
+ */
+
+export interface ReserveInput {
+  readonly refundId: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** The payment's original amount when the caller knows it; without it only the provider checks. */
+  readonly paymentAmountMinor: number | null;
+}
+
+export type ReserveResult =
+  | {
+      readonly accepted: true;
+      /** What was still refundable before this reservation; null when the original amount is unknown. */
+      readonly refundableBeforeMinor: number | null;
+    }
+  | { readonly accepted: false; readonly reason: string; readonly refundableBeforeMinor: number | null };
+
+export interface SettleInput {
+  readonly refundId: string;
+  /** What the provider actually refunded, when it said; else the reserved amount. */
+  readonly amountMinor?: number | null;
+}
+
+export interface PaymentGuardState {
+  readonly provider: string;
+  readonly paymentId: string;
+  readonly currency: string | null;
+  readonly paymentAmountMinor: number | null;
+  /** Open reservations: refunds on their way to the provider or waiting for it. */
+  readonly reserved: Readonly<Record<string, number>>;
+  /** Refunds that succeeded, with what they refunded. */
+  readonly committed: Readonly<Record<string, number>>;
+}
+
+export const reserveUpdate = wf.defineUpdate<ReserveResult, [ReserveInput]>('reserve');
+export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
+export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
+export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');
+
+export function paymentGuardWorkflowId(provider: string, paymentId: string): string {
+  return `payment-${provider}-${paymentId}`;
+}

@@ -1,0 +1,68 @@
+import * as wf from '@temporalio/workflow';
+
+import { commitUpdate, guardStateQuery, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+import type { PaymentGuardState, ReserveInput, ReserveResult } from '../refunds/payment-guard';
+
+const sum = (amounts: Readonly<Record<string, number>>): number => Object.values(amounts).reduce((a, b) => a + b, 0);
+
+/**
+ * One payment's refund ledger, as an entity workflow that never ends (it continues as new when its
+ * history grows). Update handlers run one at a time in the order they arrive, so two concurrent
+ * reservations can never both see the same refundable amount.
+ */
+export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
+  let state = initial;
+  wf.setHandler(guardStateQuery, () => state);
+
+  wf.setHandler(reserveUpdate, (input: ReserveInput): ReserveResult => {
+    // A retried reservation of the same refund gets the same answer; it never reserves twice.
+    if (input.refundId in state.reserved || input.refundId in state.committed) {
+      return { accepted: true, refundableBeforeMinor: refundable(state) };
+    }
+    if (state.currency !== null && state.currency !== input.currency) {
+      return {
+        accepted: false,
+        reason: `the payment's refunds are in ${state.currency}, not ${input.currency}`,
+        refundableBeforeMinor: refundable(state),
+      };
+    }
+    const paymentAmountMinor = state.paymentAmountMinor ?? input.paymentAmountMinor;
+    state = { ...state, currency: input.currency, paymentAmountMinor };
+    const before = refundable(state);
+    if (before !== null && input.amountMinor > before) {
+      return {
+        accepted: false,
+        reason: `${input.amountMinor} exceeds the ${before} still refundable of ${paymentAmountMinor ?? '?'} (committed ${sum(state.committed)}, reserved ${sum(state.reserved)})`,
+        refundableBeforeMinor: before,
+      };
+    }
+    state = { ...state, reserved: { ...state.reserved, [input.refundId]: input.amountMinor } };
+    return { accepted: true, refundableBeforeMinor: before };
+  });
+
+  wf.setHandler(releaseUpdate, ({ refundId }) => {
+    const { [refundId]: _released, ...reserved } = state.reserved;
+    state = { ...state, reserved };
+  });
+
+  wf.setHandler(commitUpdate, ({ refundId, amountMinor }) => {
+    if (refundId in state.committed) return;
+    const { [refundId]: reservedAmount, ...reserved } = state.reserved;
+    const amount = amountMinor ?? reservedAmount;
+    state = {
+      ...state,
+      reserved,
+      committed: amount === undefined ? state.committed : { ...state.committed, [refundId]: amount },
+    };
+  });
+
+  await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);
+  await wf.condition(wf.allHandlersFinished);
+  await wf.continueAsNew<typeof paymentGuard>(state);
+}
+
+function refundable(state: PaymentGuardState): number | null {
+  return state.paymentAmountMinor === null
+    ? null
+    : state.paymentAmountMinor - sum(state.committed) - sum(state.reserved);
+}
