@@ -93,6 +93,16 @@ describe('SandPay sandbox: POST /v1/payments/{id}/refund', () => {
     }
   );
 
+  it('answers 429 rate_limited with Retry-After past the per-minute limit (100 by default, lowered here)', async () => {
+    await sb.json('PUT', '/_sandbox/sandpay/settings', { rateLimitPerMinute: 2 });
+    await refund('TX_NONE1');
+    await refund('TX_NONE2');
+    const limited = await refund('TX_NONE3');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ error: 'rate_limited' });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
   it('answers errors as {error, message, detail}', async () => {
     expect((await refund('TX_1', {}, {})).body).toMatchObject({ error: 'unauthorized' });
     expect((await refund('TX_1', {}, { authorization: 'Bearer sp_sk_test_wrong' })).body).toMatchObject({

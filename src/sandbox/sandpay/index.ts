@@ -50,6 +50,8 @@ interface Transaction {
 }
 
 interface State {
+  /** Requests a minute per API key (Trial/Free plan: 100), then 429 `rate_limited` with Retry-After. */
+  rateLimitPerMinute: number;
   txs: Record<string, Transaction>;
   /** refund reference → refund tx id */
   references: Record<string, string>;
@@ -76,6 +78,7 @@ const createPaymentBody = z
 
 const resolveBody = z.object({ status: z.enum(sandpayStatuses).exclude(['PENDING']) }).strict();
 const floatBody = z.object({ balanceMinor: z.number().int().nonnegative() }).strict();
+const settingsBody = z.object({ rateLimitPerMinute: z.number().int().positive() }).strict();
 
 const fieldErrors = (error: z.ZodError) => {
   const out: Record<string, string[]> = {};
@@ -84,7 +87,14 @@ const fieldErrors = (error: z.ZodError) => {
 };
 
 export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDBOX_KEY): SandboxProvider {
-  const initial = (): State => ({ txs: {}, references: {}, merchantBalance: 1_000_000, sequence: 0 });
+  const initial = (): State => ({
+    rateLimitPerMinute: 100,
+    txs: {},
+    references: {},
+    merchantBalance: 1_000_000,
+    sequence: 0,
+  });
+  const requestTimes: number[] = [];
   let state = initial();
 
   const instance = instanceNumber(6).toString(36).toUpperCase();
@@ -148,6 +158,15 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
         void fail(reply, 401, 'invalid_api_key', 'Invalid API key');
         return false;
       }
+      const now = Date.now();
+      while (requestTimes.length > 0 && now - (requestTimes[0] ?? now) >= 60_000) requestTimes.shift();
+      if (requestTimes.length >= state.rateLimitPerMinute) {
+        const retryAfter = Math.max(1, Math.ceil((60_000 - (now - (requestTimes[0] ?? now))) / 1000));
+        void reply.header('retry-after', String(retryAfter));
+        void fail(reply, 429, 'rate_limited', 'Rate limit exceeded');
+        return false;
+      }
+      requestTimes.push(now);
       return true;
     };
 
@@ -255,6 +274,14 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
       return { balanceMinor: state.merchantBalance };
     });
 
+    app.put('/_sandbox/sandpay/settings', async (req, reply) => {
+      const parsed = settingsBody.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', detail: fieldErrors(parsed.error) });
+      state.rateLimitPerMinute = parsed.data.rateLimitPerMinute;
+      requestTimes.length = 0;
+      return { rateLimitPerMinute: state.rateLimitPerMinute };
+    });
+
     app.post('/_sandbox/sandpay/refunds/:id/resolve', async (req, reply) => {
       const parsed = resolveBody.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', detail: fieldErrors(parsed.error) });
@@ -292,6 +319,7 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
     badRequest: (reply, message) => fail(reply, 400, 'invalid_body', message),
     reset: () => {
       state = initial();
+      requestTimes.length = 0;
     },
     snapshot: () => state,
     restore: (snapshot) => {
