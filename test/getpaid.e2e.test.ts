@@ -88,6 +88,24 @@ describe('GetPaid refund lifecycle', () => {
     await recordHistory(stack.client, req.refundId, 'getpaid-failed-after-forged-event');
   });
 
+  it('raises NeedsAttention when 7 days pass without an outcome, keeps reading, and ends when GetPaid completes', async () => {
+    // 7 days ≈ 0.6 s at this scale; reads every 50 ms before and after the deadline.
+    const fast = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.000001 });
+    const paymentId = await marketplace();
+    const req = full(paymentId);
+    await fast.start(req);
+    const late = await stateWhen(fast, req.refundId, (s) => s.needsAttention, 'NeedsAttention after the deadline');
+    expect(late).toMatchObject({
+      status: 'PENDING_PROVIDER',
+      attentionReason: 'GetPaid refund still initiated after 7 days',
+    });
+    const readsAtDeadline = stack.sandbox.requestCount('getpaid', 'get-refund');
+    await stack.api.call('POST', `/_sandbox/getpaid/refunds/${late.providerRefundId ?? ''}/complete`, {});
+    expect((await fast.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+    expect(stack.sandbox.requestCount('getpaid', 'get-refund')).toBeGreaterThan(readsAtDeadline);
+    expect((await fast.get(req.refundId)).needsAttention).toBe(false);
+  });
+
   it('sends a partial refund with its routing per actor', async () => {
     const paymentId = await marketplace();
     const req: RefundRequestInput = {

@@ -365,6 +365,17 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   function classify(err: unknown): StepResult {
     if (!(err instanceof wf.ActivityFailure)) throw err;
     const cause = err.cause;
+    // Retries stopped by the schedule-to-close deadline: when the next retry would land past it, the
+    // server fails the activity at once with the last attempt's failure (a pending read, a 5xx)
+    // rather than a timeout. Either way it is the deadline, not the provider's answer.
+    if (
+      err.retryState === 'TIMEOUT' &&
+      cause instanceof wf.ApplicationFailure &&
+      !cause.nonRetryable &&
+      wf.patched('deadline-by-retry-state')
+    ) {
+      return { kind: 'deadline', message: `${provider}: no final answer in time (last: ${cause.message})` };
+    }
     if (cause instanceof wf.ApplicationFailure) {
       const type = cause.type ?? 'Error';
       const details = cause.details?.[0] as ProviderFailureDetails | undefined;
