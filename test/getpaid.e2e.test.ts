@@ -164,6 +164,30 @@ describe('GetPaid refund lifecycle', () => {
     await recordHistory(stack.client, req.refundId, 'getpaid-lost-answer-found-by-reference');
   });
 
+  it('asks a person at once when GetPaid refuses the client credentials', async () => {
+    const bad = await startTestStack({ env: { GETPAID_CLIENT_SECRET: 'not-the-secret' } });
+    try {
+      const paymentId = await bad.api.getpaidPayment([{ accountId: SELLER, amountMinor: 100 }]);
+      const refundId = uniqueRefundId('gp');
+      await bad.refunds.start({
+        provider: 'getpaid',
+        refundId,
+        paymentId,
+        amount: { amountMinor: 100, currency: 'EUR' },
+        full: true,
+      });
+      const stuck = await stateWhen(bad.refunds, refundId, (s) => s.needsAttention, 'NeedsAttention');
+      expect(stuck).toMatchObject({
+        status: 'SUBMITTING',
+        attentionReason: expect.stringMatching(/ProviderAuthFailed/),
+      });
+      expect(bad.sandbox.requestCount('getpaid', 'token')).toBe(1);
+      expect(JSON.stringify(stuck)).not.toContain('not-the-secret');
+    } finally {
+      await bad.stop();
+    }
+  });
+
   it('fetches a new OAuth token once when GetPaid answers 401 for a revoked one, and goes on', async () => {
     const first = full(await marketplace());
     await stack.refunds.start(first);

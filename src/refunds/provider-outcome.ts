@@ -1,4 +1,4 @@
-import type { RefundRequest, RequestOf, ProviderName } from './request';
+import type { ProviderName, RequestOf } from './request';
 
 /**
  * The contract between the workflow and each provider's activities. Permanent failures are not
@@ -60,5 +60,3 @@ export type RefundFailureType = (typeof refundFailureTypes)[number];
 
 /** Failure types that are not the provider's refusal but a question for a person. */
 export const attentionFailureTypes: ReadonlySet<string> = new Set(['OutcomeUnknown', 'ProviderAuthFailed']);
-
-export type { RefundRequest };

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 
+import { permanentFailure } from '../failures';
 import { ProviderCallError, providerRequest } from '../http';
 import type { ProviderHttpResponse } from '../http';
 import { parseProviderBody } from '../validation';
@@ -81,10 +82,19 @@ export class GetpaidClient {
       },
       timeoutMs: this.settings.timeoutMs,
     });
-    if (response.status >= 400) {
+    if (response.status === 400 || response.status === 401) {
+      // Wrong client id or secret: no retry will fix it, a person must.
+      throw permanentFailure(
+        'ProviderAuthFailed',
+        'GetPaid',
+        `HTTP ${response.status}`,
+        'GetPaid refused the client credentials'
+      );
+    }
+    if (response.status > 401) {
       throw new ProviderCallError(
         'http-status',
-        `GetPaid refused the client credentials (HTTP ${response.status})`,
+        `GetPaid token endpoint answered HTTP ${response.status}`,
         response.status
       );
     }
