@@ -4,8 +4,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
-import { approveSignal, cancelSignal, escalateSignal, resolveSignal, stateQuery } from './refunds/messages';
-import type { OperatorAction, ResolveAction } from './refunds/messages';
+import { approveUpdate, cancelUpdate, escalateUpdate, resolveUpdate, stateQuery } from './refunds/messages';
+import type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
+import { operatorActionSchema, refundListFilterSchema, resolveActionSchema, visibilityQuery } from './refunds/operator';
+import type { RefundListFilter } from './refunds/operator';
 import { parseRefundRequest } from './refunds/request';
 import type { RefundRequest, RefundRequestInput } from './refunds/request';
 import {
@@ -22,6 +24,21 @@ import type { refund } from './workflows';
 
 export type { RefundOutcome } from './workflows/refund';
 export type { RefundRequestInput } from './refunds/request';
+export type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
+export type { RefundListFilter } from './refunds/operator';
+
+/** One refund as a list shows it, from its search attributes (no worker needed). */
+export interface RefundSummary {
+  readonly refundId: string;
+  readonly status: string | undefined;
+  readonly provider: string | undefined;
+  readonly paymentId: string | undefined;
+  readonly amountMinor: number | undefined;
+  readonly currency: string | undefined;
+  readonly needsAttention: boolean | undefined;
+  readonly startedAt: string;
+  readonly closedAt: string | null;
+}
 
 /** A second request with a known `refundId` but a different body. */
 export class RefundConflictError extends Error {
@@ -137,20 +154,43 @@ export class RefundsClient {
     return this.handle(refundId).result();
   }
 
-  async approve(refundId: string, action: OperatorAction): Promise<void> {
-    await this.handle(refundId).signal(approveSignal, action);
+  /** Refunds matching the filter, newest first, from visibility (search attributes). */
+  async list(filter: RefundListFilter = {}): Promise<RefundSummary[]> {
+    const parsed = refundListFilterSchema.parse(filter);
+    const found: RefundSummary[] = [];
+    for await (const wf of this.client.workflow.list({ query: visibilityQuery(parsed), pageSize: parsed.limit })) {
+      const sa = wf.typedSearchAttributes;
+      found.push({
+        refundId: wf.workflowId.replace(/^refund-/, ''),
+        status: sa.get(RefundStatusKey),
+        provider: sa.get(RefundProviderKey),
+        paymentId: sa.get(PaymentIdKey),
+        amountMinor: sa.get(RefundAmountKey),
+        currency: sa.get(RefundCurrencyKey),
+        needsAttention: sa.get(NeedsAttentionKey),
+        startedAt: wf.startTime.toISOString(),
+        closedAt: wf.closeTime?.toISOString() ?? null,
+      });
+      if (found.length >= parsed.limit) break;
+    }
+    return found;
   }
 
-  async cancel(refundId: string, action: OperatorAction): Promise<void> {
-    await this.handle(refundId).signal(cancelSignal, action);
+  /** Lets a refund above the approval threshold go on; answers whether it was accepted, and why. */
+  async approve(refundId: string, action: OperatorAction): Promise<ActionResult> {
+    return this.handle(refundId).executeUpdate(approveUpdate, { args: [operatorActionSchema.parse(action)] });
   }
 
-  async escalate(refundId: string, action: OperatorAction): Promise<void> {
-    await this.handle(refundId).signal(escalateSignal, action);
+  async cancel(refundId: string, action: OperatorAction): Promise<ActionResult> {
+    return this.handle(refundId).executeUpdate(cancelUpdate, { args: [operatorActionSchema.parse(action)] });
   }
 
-  async resolve(refundId: string, action: ResolveAction): Promise<void> {
-    await this.handle(refundId).signal(resolveSignal, action);
+  async escalate(refundId: string, action: OperatorAction): Promise<ActionResult> {
+    return this.handle(refundId).executeUpdate(escalateUpdate, { args: [operatorActionSchema.parse(action)] });
+  }
+
+  async resolve(refundId: string, action: ResolveAction): Promise<ActionResult> {
+    return this.handle(refundId).executeUpdate(resolveUpdate, { args: [resolveActionSchema.parse(action)] });
   }
 
   private handle(refundId: string): WorkflowHandle<typeof refund> {

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import type { RefundState } from './state';
+import type { RefundStatus } from './status';
 
 /**
  * Messages a refund workflow answers, declared once and imported by the workflow and its callers
@@ -39,6 +40,23 @@ export const escalateSignal = wf.defineSignal<[OperatorAction]>('escalate');
 export const resolveSignal = wf.defineSignal<[ResolveAction]>('resolve');
 /** A provider event (GetPaid webhook): triggers an immediate status read. */
 export const providerEventSignal = wf.defineSignal<[ProviderEvent]>('providerEvent');
+
+/** What an operator action did: the answer of the updates below. */
+export interface ActionResult {
+  readonly accepted: boolean;
+  /** Why it was refused, or what it did. */
+  readonly note: string;
+  readonly status: RefundStatus;
+}
+
+/**
+ * The same actions as updates, for callers that need the answer (the HTTP API, the CLI, the
+ * TypeScript client); the signals stay for the Temporal UI and `temporal workflow signal`.
+ */
+export const approveUpdate = wf.defineUpdate<ActionResult, [OperatorAction]>('approve');
+export const cancelUpdate = wf.defineUpdate<ActionResult, [OperatorAction]>('cancel');
+export const escalateUpdate = wf.defineUpdate<ActionResult, [OperatorAction]>('escalate');
+export const resolveUpdate = wf.defineUpdate<ActionResult, [ResolveAction]>('resolve');
 
 /** The whole refund state as JSON. */
 export const stateQuery = wf.defineQuery<RefundState>('state');

@@ -5,13 +5,17 @@ import type { ProviderProfile } from '../providers/profile';
 import { providerProfiles } from '../providers/profiles';
 import {
   approveSignal,
+  approveUpdate,
   cancelSignal,
+  cancelUpdate,
   escalateSignal,
+  escalateUpdate,
   providerEventSignal,
   resolveSignal,
+  resolveUpdate,
   stateQuery,
 } from '../refunds/messages';
-import type { OperatorAction, ResolveAction } from '../refunds/messages';
+import type { ActionResult, OperatorAction, ResolveAction } from '../refunds/messages';
 import { attentionFailureTypes } from '../refunds/provider-outcome';
 import type {
   PollInput,
@@ -94,19 +98,15 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
 
   wf.setHandler(stateQuery, () => record.state);
 
-  wf.setHandler(approveSignal, (action) => {
+  /** One operator action, from a signal or an update: accepted or refused, and recorded either way. */
+  function approveAction(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return refuseMalformed('approve', action);
     const open = record.status === 'AWAITING_APPROVAL' && !approval && !cancellation;
     if (open) approval = action;
-    record.recordAction({
-      signal: 'approve',
-      ...action,
-      accepted: open,
-      note: open ? 'approved' : `nothing to approve: the refund is ${record.status}`,
-    });
-  });
+    return act('approve', action, open, open ? 'approved' : `nothing to approve: the refund is ${record.status}`);
+  }
 
-  wf.setHandler(cancelSignal, (action) => {
+  function cancelAction(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return refuseMalformed('cancel', action);
     const open = (record.status === 'RECEIVED' || record.status === 'AWAITING_APPROVAL') && !approval && !cancellation;
     if (open) cancellation = action;
@@ -115,38 +115,48 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
       : record.isFinal
         ? `cannot cancel: the refund is already ${record.status}`
         : `cannot cancel: the refund has been sent to ${provider}, which cannot recall it; it goes on`;
-    record.recordAction({ signal: 'cancel', ...action, accepted: open, note });
-  });
+    return act('cancel', action, open, note);
+  }
 
-  wf.setHandler(escalateSignal, (action) => {
+  function escalateAction(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return refuseMalformed('escalate', action);
-    if (record.isFinal) {
-      record.recordAction({
-        signal: 'escalate',
-        ...action,
-        accepted: false,
-        note: `the refund is already ${record.status}`,
-      });
-      return;
-    }
+    if (record.isFinal) return act('escalate', action, false, `the refund is already ${record.status}`);
     record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
-    record.recordAction({ signal: 'escalate', ...action, accepted: true, note: 'NeedsAttention raised' });
-  });
+    return act('escalate', action, true, 'NeedsAttention raised');
+  }
 
-  wf.setHandler(resolveSignal, (action) => {
+  function resolveAction(action: ResolveAction): ActionResult {
     if (!isOperatorAction(action) || (action.outcome !== 'SUCCEEDED' && action.outcome !== 'FAILED')) {
       return refuseMalformed('resolve', action);
     }
     const open = record.state.needsAttention && !record.isFinal && !resolution;
     if (open) resolution = action;
-    record.recordAction({
-      signal: 'resolve',
-      by: action.by,
-      reason: action.reason,
-      accepted: open,
-      note: open ? `resolved ${action.outcome}` : 'nothing to resolve: the refund does not need attention',
-    });
-  });
+    return act(
+      'resolve',
+      action,
+      open,
+      open ? `resolved ${action.outcome}` : 'nothing to resolve: the refund does not need attention'
+    );
+  }
+
+  function act(
+    signal: 'approve' | 'cancel' | 'escalate' | 'resolve',
+    action: OperatorAction,
+    accepted: boolean,
+    note: string
+  ): ActionResult {
+    record.recordAction({ signal, by: action.by, reason: action.reason, accepted, note });
+    return { accepted, note, status: record.status };
+  }
+
+  wf.setHandler(approveSignal, (action) => void approveAction(action));
+  wf.setHandler(cancelSignal, (action) => void cancelAction(action));
+  wf.setHandler(escalateSignal, (action) => void escalateAction(action));
+  wf.setHandler(resolveSignal, (action) => void resolveAction(action));
+  wf.setHandler(approveUpdate, approveAction);
+  wf.setHandler(cancelUpdate, cancelAction);
+  wf.setHandler(escalateUpdate, escalateAction);
+  wf.setHandler(resolveUpdate, resolveAction);
 
   wf.setHandler(providerEventSignal, (event) => {
     // A hint only: it makes the workflow read the refund from the provider now. Duplicates, stale
@@ -157,15 +167,11 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     providerEvents += 1;
   });
 
-  function refuseMalformed(signal: 'approve' | 'cancel' | 'escalate' | 'resolve', payload: unknown): void {
-    wf.log.warn('signal with a malformed payload ignored', { signal, payload });
-    record.recordAction({
-      signal,
-      by: 'unknown',
-      reason: '',
-      accepted: false,
-      note: 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)',
-    });
+  function refuseMalformed(signal: 'approve' | 'cancel' | 'escalate' | 'resolve', payload: unknown): ActionResult {
+    wf.log.warn('operator action with a malformed payload ignored', { signal, payload });
+    const note = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
+    record.recordAction({ signal, by: 'unknown', reason: '', accepted: false, note });
+    return { accepted: false, note, status: record.status };
   }
 
   // ── Approval gate ────────────────────────────────────────────────────────────────────────────
