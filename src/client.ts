@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
-import { approveUpdate, cancelUpdate, escalateUpdate, resolveUpdate, stateQuery } from './refunds/messages';
-import type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
+import {
+  approveUpdate,
+  cancelUpdate,
+  escalateUpdate,
+  providerEventSignal,
+  resolveUpdate,
+  stateQuery,
+} from './refunds/messages';
+import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/messages';
 import { operatorActionSchema, refundListFilterSchema, resolveActionSchema, visibilityQuery } from './refunds/operator';
 import type { RefundListFilter } from './refunds/operator';
 import { parseRefundRequest } from './refunds/request';
@@ -19,6 +26,7 @@ import {
   RefundStatusKey,
 } from './refunds/search-attributes';
 import type { RefundState } from './refunds/state';
+import type { RefundStatus } from './refunds/status';
 import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund';
 import type { refund } from './workflows';
 
@@ -144,6 +152,17 @@ export class RefundsClient {
     }
   }
 
+  /** The refund's status from its search attributes: answered by the server alone, no worker needed. */
+  async status(refundId: string): Promise<string> {
+    const description = await this.handle(refundId).describe();
+    return description.typedSearchAttributes.get(RefundStatusKey) ?? 'RECEIVED';
+  }
+
+  /** Hands a provider's event (a webhook) to its refund; the refund confirms it with the provider. */
+  async deliverProviderEvent(refundId: string, event: ProviderEvent): Promise<void> {
+    await this.handle(refundId).signal(providerEventSignal, event);
+  }
+
   /** The refund's whole state (the `state` query). */
   async get(refundId: string): Promise<RefundState> {
     return this.handle(refundId).query(stateQuery);
@@ -178,19 +197,40 @@ export class RefundsClient {
 
   /** Lets a refund above the approval threshold go on; answers whether it was accepted, and why. */
   async approve(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    return this.handle(refundId).executeUpdate(approveUpdate, { args: [operatorActionSchema.parse(action)] });
+    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+    return this.act(refundId, (handle) => handle.executeUpdate(approveUpdate, { args }));
   }
 
   async cancel(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    return this.handle(refundId).executeUpdate(cancelUpdate, { args: [operatorActionSchema.parse(action)] });
+    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+    return this.act(refundId, (handle) => handle.executeUpdate(cancelUpdate, { args }));
   }
 
   async escalate(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    return this.handle(refundId).executeUpdate(escalateUpdate, { args: [operatorActionSchema.parse(action)] });
+    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+    return this.act(refundId, (handle) => handle.executeUpdate(escalateUpdate, { args }));
   }
 
   async resolve(refundId: string, action: ResolveAction): Promise<ActionResult> {
-    return this.handle(refundId).executeUpdate(resolveUpdate, { args: [resolveActionSchema.parse(action)] });
+    const args: [ResolveAction] = [resolveActionSchema.parse(action)];
+    return this.act(refundId, (handle) => handle.executeUpdate(resolveUpdate, { args }));
+  }
+
+  /**
+   * An update to a refund that has ended is refused by Temporal as "not found"; the refund exists,
+   * so the answer is a refusal with its final status. A refund that never existed still throws.
+   */
+  private async act(
+    refundId: string,
+    run: (handle: WorkflowHandle<typeof refund>) => Promise<ActionResult>
+  ): Promise<ActionResult> {
+    try {
+      return await run(this.handle(refundId));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const status = await this.status(refundId);
+      return { accepted: false, note: `the refund has already ended: ${status}`, status: status as RefundStatus };
+    }
   }
 
   private handle(refundId: string): WorkflowHandle<typeof refund> {

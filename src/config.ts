@@ -37,6 +37,18 @@ const envSchema = z.object({
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
   API_PORT: port.default(3000),
+  /** Bearer tokens accepted by `/v1/*`, comma-separated; none means the API refuses to start outside development. */
+  API_TOKENS: z.string().min(1).optional(),
+  API_TOKENS_FILE: z.string().min(1).optional(),
+  /** The secret in the GetPaid webhook URL (`/v1/webhooks/getpaid?token=…`): GetPaid's webhooks are unsigned. */
+  GETPAID_WEBHOOK_SECRET: z.string().min(16).optional(),
+  GETPAID_WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
+  /** Refunds above these amounts wait for approval, e.g. `EUR:100000,XOF:5000000` (minor units). */
+  APPROVAL_THRESHOLDS: z
+    .string()
+    .regex(/^([A-Z]{3}:\d+)(,[A-Z]{3}:\d+)*$/, 'expected CUR:minorUnits pairs, e.g. EUR:100000,USD:100000')
+    .optional(),
+  APPROVAL_DEADLINE_MS: z.coerce.number().int().positive().optional(),
 
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 
@@ -86,7 +98,16 @@ export interface Config {
     readonly cliPath: string | undefined;
   };
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
-  readonly api: { readonly port: number };
+  readonly api: {
+    readonly port: number;
+    /** Empty only in development, where the API then runs without auth (and says so). */
+    readonly tokens: readonly string[];
+    readonly getpaidWebhookSecret: string | undefined;
+  };
+  readonly approvals: {
+    readonly thresholds: Readonly<Record<string, number>>;
+    readonly deadlineMs: number | undefined;
+  };
   readonly providers: ProvidersConfig;
 }
 
@@ -132,36 +153,31 @@ type SecretReader = (path: string) => string;
  * Outside production an unset secret falls back to the sandbox's credential.
  */
 type SecretName =
-  'SECPAID_TOKEN' | 'SANDPAY_API_KEY' | 'PAYMENTOPTIONS_API_KEY' | 'OPENPAYD_API_KEY' | 'GETPAID_CLIENT_SECRET';
+  | 'SECPAID_TOKEN'
+  | 'SANDPAY_API_KEY'
+  | 'PAYMENTOPTIONS_API_KEY'
+  | 'OPENPAYD_API_KEY'
+  | 'GETPAID_CLIENT_SECRET'
+  | 'API_TOKENS'
+  | 'GETPAID_WEBHOOK_SECRET';
 
-function secret(
-  env: Env,
-  name: SecretName,
-  sandboxDefault: string,
-  readSecretFile: SecretReader,
-  issues: string[]
-): string {
+/** A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets); undefined if neither. */
+function readSecret(env: Env, name: SecretName, readSecretFile: SecretReader, issues: string[]): string | undefined {
   const fileVar = `${name}_FILE` as const;
   const direct = env[name];
   const file = env[fileVar];
   if (direct !== undefined && file !== undefined) {
     issues.push(`${name}: set either ${name} or ${fileVar}, not both`);
-    return '';
+    return undefined;
   }
   if (direct !== undefined) return direct;
-  if (file !== undefined) {
-    try {
-      return readSecretFile(file).trim();
-    } catch {
-      issues.push(`${fileVar}: cannot read the file it names`);
-      return '';
-    }
-  }
-  if (env.NODE_ENV === 'production') {
-    issues.push(`${name}: required in production (or ${fileVar})`);
+  if (file === undefined) return undefined;
+  try {
+    return readSecretFile(file).trim();
+  } catch {
+    issues.push(`${fileVar}: cannot read the file it names`);
     return '';
   }
-  return sandboxDefault;
 }
 
 export function loadConfig(
@@ -175,7 +191,13 @@ export function loadConfig(
   const env = parsed.data;
   const issues: string[] = [];
   const sandboxBase = `http://127.0.0.1:${env.SANDBOX_PORT}`;
-  const read = (name: SecretName, sandboxDefault: string) => secret(env, name, sandboxDefault, readSecretFile, issues);
+  /** A provider secret: required in production, the sandbox's outside it. */
+  const read = (name: SecretName, sandboxDefault: string): string => {
+    const value = readSecret(env, name, readSecretFile, issues);
+    if (value !== undefined) return value;
+    if (env.NODE_ENV === 'production') issues.push(`${name}: required in production (or ${name}_FILE)`);
+    return sandboxDefault;
+  };
   /** A non-secret setting that defaults to the sandbox's outside production and is required in it. */
   const setting = (name: keyof Env, value: string | undefined, sandboxDefault: string): string => {
     if (value !== undefined) return value;
@@ -216,6 +238,20 @@ export function loadConfig(
       webhookUrl: env.GETPAID_WEBHOOK_URL,
     },
   };
+  // API tokens and the webhook secret have no sandbox default: without them the API runs open only in development.
+  const apiTokens = (readSecret(env, 'API_TOKENS', readSecretFile, issues) ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  const thresholds = Object.fromEntries(
+    (env.APPROVAL_THRESHOLDS ?? '')
+      .split(',')
+      .filter((pair) => pair.length > 0)
+      .map((pair) => {
+        const [currency = '', amount = '0'] = pair.split(':');
+        return [currency, Number(amount)] as const;
+      })
+  );
   if (issues.length > 0) throw new ConfigError(issues);
 
   return Object.freeze({
@@ -229,7 +265,12 @@ export function loadConfig(
       cliPath: env.TEMPORAL_CLI,
     },
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
-    api: { port: env.API_PORT },
+    api: {
+      port: env.API_PORT,
+      tokens: apiTokens,
+      getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
+    },
+    approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });
 }

@@ -38,10 +38,12 @@ describe('config', () => {
       GETPAID_TOKEN_URL: 'https://auth.getpaid.io/oauth/token',
       GETPAID_CLIENT_ID: 'client',
       GETPAID_CLIENT_SECRET: 'secret',
+      API_TOKENS: 'token-a, token-b',
     };
     const config = loadConfig(production);
     expect(config.providers.openpayd).toMatchObject({ apiKey: 'live-key', baseUrl: 'https://api.openpaydpsp.com' });
     expect(config.providers.sandpay.apiKey).toBe('sp_sk_live_abc');
+    expect(config.api.tokens).toEqual(['token-a', 'token-b']);
 
     const missing = (() => {
       try {
@@ -51,10 +53,18 @@ describe('config', () => {
       }
       return [];
     })();
-    for (const name of Object.keys(production).filter((n) => n !== 'NODE_ENV')) {
+    for (const name of Object.keys(production).filter((n) => n !== 'NODE_ENV' && n !== 'API_TOKENS')) {
       expect(missing).toContainEqual(expect.stringMatching(new RegExp(`^${name}: required in production`)));
     }
     expect(() => loadConfig({ ...production, SANDPAY_API_KEY: 'pk_live_wrong' })).toThrow(/SANDPAY_API_KEY/);
+  });
+
+  it('parses approval thresholds per currency, and refuses a malformed list naming the variable', () => {
+    expect(loadConfig({ APPROVAL_THRESHOLDS: 'EUR:100000,XOF:5000000' }).approvals.thresholds).toEqual({
+      EUR: 100000,
+      XOF: 5000000,
+    });
+    expect(() => loadConfig({ APPROVAL_THRESHOLDS: 'EUR=100' })).toThrow(/APPROVAL_THRESHOLDS/);
   });
 
   it('reads a secret from the file named by NAME_FILE, and refuses both forms at once', () => {

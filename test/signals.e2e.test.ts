@@ -144,8 +144,12 @@ describe('approval gate and operator signals', () => {
     expect(state.needsAttention).toBe(false);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'SUCCEEDED', by: 'alice@ops' });
     await recordHistory(stack.client, refundId, 'sandpay-escalated-resolved');
-    // A refund that has ended takes no signal at all: Temporal refuses it.
-    await expect(stack.refunds.escalate(refundId, ops('too late'))).rejects.toThrow(/completed|not found/i);
+    // A refund that has ended takes no action: the answer says so, with its final status.
+    await expect(stack.refunds.escalate(refundId, ops('too late'))).resolves.toEqual({
+      accepted: false,
+      note: 'the refund has already ended: SUCCEEDED',
+      status: 'SUCCEEDED',
+    });
   });
 
   it('takes a signal with exactly the CONTRACT.md JSON, as the Temporal UI sends it, and ignores a malformed one', async () => {

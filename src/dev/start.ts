@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     startService('worker', 'src/worker.ts', logger),
   ];
   logger.info(
-    `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  sandbox: http://127.0.0.1:${config.sandbox.port}  ·  Ctrl-C stops everything`
+    `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  API: http://127.0.0.1:${config.api.port}  ·  sandbox: http://127.0.0.1:${config.sandbox.port}  ·  Ctrl-C stops everything`
   );
 
   let stopping: Promise<never> | undefined;

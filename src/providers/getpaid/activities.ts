@@ -3,20 +3,16 @@ import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../r
 import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
 import { callProvider, stillPending } from '../failures';
-import { idempotencyKey } from '../idempotency';
 
 import { GetpaidClient } from './client';
 import type { GetpaidSettings } from './client';
 import { PROVIDER, declined, problemFailure } from './outcome';
+import { getpaidReference } from './reference';
 import type { GetpaidRefund } from './schemas';
 
 export interface GetpaidDeps {
   readonly settings: GetpaidSettings;
   readonly logger: Logger;
-}
-
-export function getpaidReference(workflowId: string, submission: number): string {
-  return idempotencyKey(workflowId, `refund-${submission}`, 100);
 }
 
 function routingBody(request: RequestOf<'getpaid'>) {
