@@ -43,6 +43,9 @@ const envSchema = z.object({
   /** The secret in the GetPaid webhook URL (`/v1/webhooks/getpaid?token=…`): GetPaid's webhooks are unsigned. */
   GETPAID_WEBHOOK_SECRET: z.string().min(16).optional(),
   GETPAID_WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
+  /** Signs the completion events sent to backends' `callbackUrl` (HMAC-SHA256). */
+  CALLBACK_SIGNING_SECRET: z.string().min(16).optional(),
+  CALLBACK_SIGNING_SECRET_FILE: z.string().min(1).optional(),
   /** Refunds above these amounts wait for approval, e.g. `EUR:100000,XOF:5000000` (minor units). */
   APPROVAL_THRESHOLDS: z
     .string()
@@ -104,6 +107,7 @@ export interface Config {
     readonly tokens: readonly string[];
     readonly getpaidWebhookSecret: string | undefined;
   };
+  readonly callbacks: { readonly signingSecret: string; readonly timeoutMs: number };
   readonly approvals: {
     readonly thresholds: Readonly<Record<string, number>>;
     readonly deadlineMs: number | undefined;
@@ -159,7 +163,8 @@ type SecretName =
   | 'OPENPAYD_API_KEY'
   | 'GETPAID_CLIENT_SECRET'
   | 'API_TOKENS'
-  | 'GETPAID_WEBHOOK_SECRET';
+  | 'GETPAID_WEBHOOK_SECRET'
+  | 'CALLBACK_SIGNING_SECRET';
 
 /** A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets); undefined if neither. */
 function readSecret(env: Env, name: SecretName, readSecretFile: SecretReader, issues: string[]): string | undefined {
@@ -243,6 +248,7 @@ export function loadConfig(
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+  const callbackSecret = read('CALLBACK_SIGNING_SECRET', 'dev-callback-signing-secret-not-for-production');
   const thresholds = Object.fromEntries(
     (env.APPROVAL_THRESHOLDS ?? '')
       .split(',')
@@ -270,6 +276,7 @@ export function loadConfig(
       tokens: apiTokens,
       getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
     },
+    callbacks: { signingSecret: callbackSecret, timeoutMs: env.PROVIDER_TIMEOUT_MS },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });

@@ -34,7 +34,12 @@ export interface RefundWorkers {
  * a minute (each SecPaid activity attempt is one request).
  */
 export async function createRefundWorkers(options: RefundWorkerOptions): Promise<RefundWorkers> {
-  const deps = { providers: options.providers, logger: options.logger, client: options.client };
+  const deps = {
+    providers: options.providers,
+    logger: options.logger,
+    client: options.client,
+    callbacks: options.callbacks,
+  };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   const main = await Worker.create({
     connection: options.connection,
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       client,
       namespace: config.temporal.namespace,
       providers: config.providers,
+      callbacks: config.callbacks,
       logger,
     });
     logger.info(

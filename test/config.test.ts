@@ -39,6 +39,7 @@ describe('config', () => {
       GETPAID_CLIENT_ID: 'client',
       GETPAID_CLIENT_SECRET: 'secret',
       API_TOKENS: 'token-a, token-b',
+      CALLBACK_SIGNING_SECRET: 'callback-secret-0123456789',
     };
     const config = loadConfig(production);
     expect(config.providers.openpayd).toMatchObject({ apiKey: 'live-key', baseUrl: 'https://api.openpaydpsp.com' });

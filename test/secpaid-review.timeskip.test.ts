@@ -50,6 +50,7 @@ beforeAll(async () => {
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
     providers: config.providers,
+    callbacks: config.callbacks,
     logger,
   });
   running = workers.run();

@@ -103,6 +103,7 @@ it('keeps every provider credential and card number out of histories and logs', 
     'PaymentOptions Basic credentials': Buffer.from(p.paymentoptions.apiKey).toString('base64'),
     'OpenPayd key': p.openpayd.apiKey,
     'GetPaid client secret': p.getpaid.clientSecret,
+    'callback signing secret': stack.config.callbacks.signingSecret,
     'a JWT (GetPaid access token)': 'eyJhbGciOi',
     'the card number PaymentOptions returns': '5200000000001005',
   };

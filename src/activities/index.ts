@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 
-import type { ProvidersConfig } from '../config';
+import type { Config, ProvidersConfig } from '../config';
 import type { Logger } from '../logger';
 import { createGetpaidActivities } from '../providers/getpaid/activities';
 import { createOpenpaydActivities } from '../providers/openpayd/activities';
@@ -10,6 +10,7 @@ import { createSecpaidActivities } from '../providers/secpaid/activities';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../refunds/provider-outcome';
 import type { ProviderName } from '../refunds/request';
 
+import { createCallbackActivities } from './completion-callback';
 import { createPaymentGuardActivities } from './payment-guard';
 
 export interface ActivityDeps {
@@ -17,6 +18,7 @@ export interface ActivityDeps {
   readonly logger: Logger;
   /** For the per-payment guard's updates. */
   readonly client: Client;
+  readonly callbacks: Config['callbacks'];
 }
 
 /** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
@@ -34,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
   const { providers, logger } = deps;
   return {
     ...createPaymentGuardActivities({ client: deps.client }),
+    ...createCallbackActivities({ ...deps.callbacks, logger }),
     ...createSandpayActivities({ settings: providers.sandpay, logger }),
     ...createPaymentoptionsActivities({ settings: providers.paymentoptions, logger }),
     ...createOpenpaydActivities({ settings: providers.openpayd, logger }),

@@ -24,9 +24,12 @@ import type {
   SubmitInput,
   SubmitOutcome,
 } from '../refunds/provider-outcome';
+import { completionCallbackWorkflowId } from '../refunds/completion';
+import type { CompletionEvent } from '../refunds/completion';
 import type { RefundRequest } from '../refunds/request';
 import type { RefundFailure } from '../refunds/state';
 
+import { completionCallback } from './completion-callback';
 import { RefundRecord } from './refund-record';
 
 /** Per-start settings the caller's configuration decides (the client passes them). */
@@ -81,6 +84,32 @@ type StepResult =
 
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
+  const outcome = await driveRefund(request, options);
+  // The backend's signed completion event, delivered (for days if need be) by a child the refund
+  // abandons: the refund ends now, and a receiver that is down can never change it.
+  if (request.callbackUrl !== undefined && wf.patched('completion-callback')) {
+    const event: CompletionEvent = {
+      id: `evt_${request.refundId}_${outcome.status.toLowerCase()}`,
+      type: `refund.${outcome.status.toLowerCase() as 'succeeded' | 'failed' | 'cancelled'}`,
+      refundId: request.refundId,
+      status: outcome.status,
+      provider: request.provider,
+      paymentId: request.paymentId,
+      amount: request.amount,
+      providerRefundId: outcome.providerRefundId,
+      failure: outcome.failure,
+      occurredAt: new Date(Date.now()).toISOString(),
+    };
+    await wf.startChild(completionCallback, {
+      workflowId: completionCallbackWorkflowId(request.refundId),
+      args: [request.callbackUrl, event, options.timeScale ?? 1],
+      parentClosePolicy: 'ABANDON',
+    });
+  }
+  return outcome;
+}
+
+async function driveRefund(request: RefundRequest, options: RefundWorkflowOptions): Promise<RefundOutcome> {
   const record = new RefundRecord(request);
   const profile: ProviderProfile = providerProfiles[request.provider];
   const provider = request.provider;

@@ -80,6 +80,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
     providers: config.providers,
+    callbacks: config.callbacks,
     logger,
   });
   const running = workers.run();
