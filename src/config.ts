@@ -37,6 +37,8 @@ const envSchema = z.object({
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
   API_PORT: port.default(3000),
+  /** The worker's Prometheus endpoint (`/metrics`); 0 turns it off. */
+  METRICS_PORT: port.default(9464),
   /** Bearer tokens accepted by `/v1/*`, comma-separated; none means the API refuses to start outside development. */
   API_TOKENS: z.string().min(1).optional(),
   API_TOKENS_FILE: z.string().min(1).optional(),
@@ -107,6 +109,7 @@ export interface Config {
     readonly tokens: readonly string[];
     readonly getpaidWebhookSecret: string | undefined;
   };
+  readonly metrics: { readonly port: number };
   readonly callbacks: { readonly signingSecret: string; readonly timeoutMs: number };
   readonly approvals: {
     readonly thresholds: Readonly<Record<string, number>>;
@@ -276,6 +279,7 @@ export function loadConfig(
       tokens: apiTokens,
       getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
     },
+    metrics: { port: env.METRICS_PORT },
     callbacks: { signingSecret: callbackSecret, timeoutMs: env.PROVIDER_TIMEOUT_MS },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,

@@ -73,7 +73,10 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'worker' });
-  installTemporalRuntime(logger);
+  installTemporalRuntime(
+    logger,
+    config.metrics.port === 0 ? undefined : { prometheusAddress: `127.0.0.1:${config.metrics.port}` }
+  );
   const connection = await connectWorker(config.temporal);
   const client = await connectClient(config.temporal);
   try {

@@ -17,11 +17,14 @@ let installed = false;
  * Routes the SDK's own logs (workflow `log`, activity `log`, worker and core messages) into pino,
  * once per process. `error` metadata is renamed `err` so pino's serializer prints the stack.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, metrics?: { readonly prometheusAddress: string }): void {
   if (installed) return;
   installed = true;
   const sdkLogger = logger.child({ component: 'temporal' });
   Runtime.install({
+    // The SDK's own metrics (task latencies, slots, polls) and the workflows' refund counters,
+    // scraped at http://<address>/metrics.
+    ...(metrics && { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics.prometheusAddress } } } }),
     logger: new DefaultLogger('INFO', (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
       sdkLogger[levelOf[entry.level]]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);

@@ -19,7 +19,7 @@ const now = (): string => new Date(Date.now()).toISOString();
 export class RefundRecord {
   private current: RefundState;
 
-  constructor(request: RefundRequest) {
+  constructor(private readonly request: RefundRequest) {
     this.current = {
       refundId: request.refundId,
       provider: request.provider,
@@ -39,6 +39,22 @@ export class RefundRecord {
       transitions: [{ from: null, to: 'RECEIVED', at: now(), cause: 'refund requested', by: request.requestedBy }],
       actions: [],
     };
+  }
+
+  /**
+   * What the Temporal UI shows under "Current details": the status, what the refund waits for, and
+   * why a person is needed. Metadata, not a command: it never affects replay.
+   */
+  private showDetails(): void {
+    const s = this.current;
+    const lines = [`**${s.status}**${s.needsAttention ? ' · ⚠ needs attention' : ''}`];
+    if (s.attentionReason) lines.push(`Attention: ${s.attentionReason}`);
+    if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
+    if (s.failure)
+      lines.push(
+        `Failure: ${s.failure.type} ${s.failure.providerCode ?? ''} ${s.failure.providerMessage ?? ''}`.trim()
+      );
+    wf.setCurrentDetails(lines.join('\n\n'));
   }
 
   get state(): RefundState {
@@ -63,24 +79,38 @@ export class RefundRecord {
       transitions: [...this.current.transitions, { from: this.current.status, to, at: now(), cause, by }],
     };
     wf.upsertSearchAttributes([{ key: RefundStatusKey, value: to }]);
-    if (isFinal(to)) this.clearAttention();
+    if (isFinal(to)) {
+      this.clearAttention();
+      wf.metricMeter
+        .createCounter('refunds_completed', 'refunds', 'Refunds that reached a final status, by provider and outcome')
+        .add(1, { provider: this.request.provider, outcome: to });
+    }
+    this.showDetails();
     return true;
   }
 
   raiseAttention(reason: string): void {
     const wasRaised = this.current.needsAttention;
     this.current = { ...this.current, needsAttention: true, attentionReason: reason };
-    if (!wasRaised) wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
+    if (!wasRaised) {
+      wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
+      wf.metricMeter
+        .createCounter('refunds_needing_attention', 'refunds', 'Times a refund asked for a person, by provider')
+        .add(1, { provider: this.request.provider });
+    }
+    this.showDetails();
   }
 
   clearAttention(): void {
     if (!this.current.needsAttention) return;
     this.current = { ...this.current, needsAttention: false, attentionReason: null };
     wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: false }]);
+    this.showDetails();
   }
 
   waitFor(what: string | null): void {
     this.current = { ...this.current, waitingFor: what };
+    this.showDetails();
   }
 
   recordAttempt(attempt: Omit<ProviderAttempt, 'at'>): void {
