@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -21,12 +22,9 @@ interface Service {
   readonly exited: Promise<number | null>;
 }
 
-function startService(name: string, entry: string, logger: Logger): Service {
+function startService(name: string, entry: string, logger: Logger, env: NodeJS.ProcessEnv): Service {
   const tsxCli = require.resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, entry)], {
-    stdio: 'inherit',
-    env: process.env,
-  });
+  const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, entry)], { stdio: 'inherit', env });
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code, signal) => {
       logger.info({ service: name, code, signal }, `${name} exited`);
@@ -60,9 +58,20 @@ async function main(): Promise<void> {
   });
   logger.info({ address: server.address, db: config.temporal.dbFile, cli: cli.path }, 'Temporal dev server is up');
 
+  // GetPaid's webhooks go from the sandbox to the API's receiver, with a secret made for this run
+  // unless one is configured: the same path as in production.
+  const webhookSecret = process.env.GETPAID_WEBHOOK_SECRET ?? randomBytes(24).toString('hex');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GETPAID_WEBHOOK_SECRET: webhookSecret,
+    GETPAID_WEBHOOK_URL:
+      process.env.GETPAID_WEBHOOK_URL ??
+      `http://127.0.0.1:${config.api.port}/v1/webhooks/getpaid?token=${webhookSecret}`,
+  };
   const services = [
-    startService('sandbox', 'src/sandbox/main.ts', logger),
-    startService('worker', 'src/worker.ts', logger),
+    startService('sandbox', 'src/sandbox/main.ts', logger, env),
+    startService('worker', 'src/worker.ts', logger, env),
+    startService('api', 'src/api/main.ts', logger, env),
   ];
   logger.info(
     `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  API: http://127.0.0.1:${config.api.port}  ·  sandbox: http://127.0.0.1:${config.sandbox.port}  ·  Ctrl-C stops everything`
