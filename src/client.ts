@@ -61,6 +61,8 @@ export interface StartedRefund {
   readonly handle: WorkflowHandle<typeof refund>;
   /** `false` when this call found the refund already started by an earlier one. */
   readonly created: boolean;
+  /** Its status now, from the search attributes: no waiting for the worker or the provider. */
+  readonly status: string;
 }
 
 /** Memo key holding a digest of the validated request, to tell a replay from a conflicting reuse. */
@@ -142,13 +144,18 @@ export class RefundsClient {
         ],
         staticSummary: `${request.provider} refund of ${request.amount.amountMinor} ${request.amount.currency} (minor units) for payment ${request.paymentId}`,
       });
-      return { workflowId, handle, created: true };
+      return { workflowId, handle, created: true, status: await this.status(request.refundId) };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const handle = this.client.workflow.getHandle<typeof refund>(workflowId);
       const description = await handle.describe();
       if (description.memo?.[REQUEST_DIGEST_MEMO] !== digest) throw new RefundConflictError(request.refundId);
-      return { workflowId, handle, created: false };
+      return {
+        workflowId,
+        handle,
+        created: false,
+        status: description.typedSearchAttributes.get(RefundStatusKey) ?? 'RECEIVED',
+      };
     }
   }
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+import { Client, Connection } from '@temporalio/client';
+
 import { buildApi } from '../src/api/server';
 import { RefundsClient } from '../src/client';
 import { getpaidReference } from '../src/providers/getpaid/reference';
@@ -116,6 +118,38 @@ describe('HTTP API', () => {
     expect((await refunds.waitForOutcome(body.refundId)).status).toBe('SUCCEEDED');
     const cancelLate = await post(`/v1/refunds/${body.refundId}/cancel`, { reason: 'too late', by: 'ops' });
     expect(cancelLate.statusCode).toBe(409);
+  });
+
+  it('answers 503 (so callers and GetPaid retry) while Temporal cannot be reached', async () => {
+    const down = await buildApi({
+      refunds: new RefundsClient(
+        new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) })
+      ),
+      tokens: [TOKEN],
+      getpaidWebhookSecret: WEBHOOK_SECRET,
+    });
+    try {
+      const start = await down.inject({
+        method: 'POST',
+        url: '/v1/refunds',
+        payload: await openpaydBody(100),
+        headers: auth,
+      });
+      expect(start.statusCode).toBe(503);
+      expect(start.headers['content-type']).toMatch(/application\/problem\+json/);
+      const hook = await down.inject({
+        method: 'POST',
+        url: `/v1/webhooks/getpaid?token=${WEBHOOK_SECRET}`,
+        payload: {
+          id: 'evt_down',
+          type: 'refund_completed',
+          data: { refund_id: 'rfd_x', reference: 'refund-abc-refund-1' },
+        },
+      });
+      expect(hook.statusCode).toBe(503);
+    } finally {
+      await down.close();
+    }
   });
 
   describe('GetPaid webhook receiver', () => {

@@ -139,11 +139,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     async (req, reply) => {
       const started = await deps.refunds.start(req.body);
-      // The status from the search attributes: no need to wait for the worker or the provider.
-      const status = await deps.refunds.status(req.body.refundId);
       return reply
         .code(started.created ? 201 : 200)
-        .send({ refundId: req.body.refundId, workflowId: started.workflowId, created: started.created, status });
+        .send({
+          refundId: req.body.refundId,
+          workflowId: started.workflowId,
+          created: started.created,
+          status: started.status,
+        });
     }
   );
 

@@ -100,7 +100,7 @@ async function run(argv: string[]): Promise<number> {
         const text = values.file ? readFileSync(values.file, 'utf8') : values.body;
         if (!text) throw new UsageError('refunds start needs --file or --body');
         const started = await refunds.start(JSON.parse(text) as Parameters<RefundsClient['start']>[0]);
-        const status = await refunds.status(started.workflowId.replace(/^refund-/, ''));
+        const { status } = started;
         print(
           json,
           { workflowId: started.workflowId, created: started.created, status },
