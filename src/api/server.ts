@@ -139,14 +139,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
     async (req, reply) => {
       const started = await deps.refunds.start(req.body);
-      return reply
-        .code(started.created ? 201 : 200)
-        .send({
-          refundId: req.body.refundId,
-          workflowId: started.workflowId,
-          created: started.created,
-          status: started.status,
-        });
+      return reply.code(started.created ? 201 : 200).send({
+        refundId: req.body.refundId,
+        workflowId: started.workflowId,
+        created: started.created,
+        status: started.status,
+      });
     }
   );
 
