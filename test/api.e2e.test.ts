@@ -122,8 +122,9 @@ describe('HTTP API', () => {
 
   it('answers 503 (so callers and GetPaid retry) while Temporal cannot be reached', async () => {
     const down = await buildApi({
+      // No retry interceptor: the SDK would otherwise retry UNAVAILABLE for ~20 s before giving up.
       refunds: new RefundsClient(
-        new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) })
+        new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] }) })
       ),
       tokens: [TOKEN],
       getpaidWebhookSecret: WEBHOOK_SECRET,
