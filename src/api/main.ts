@@ -28,15 +28,17 @@ async function main(): Promise<void> {
     logger,
   });
   await app.listen({ host: '127.0.0.1', port: config.api.port });
-  // SIGTERM/SIGINT: stop accepting, finish the requests in flight, then close the Temporal connection.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => client.connection.close())
-        .then(() => process.exit(0));
-    });
-  }
+  // SIGTERM/SIGINT (both arrive under `npm start`): stop accepting, finish the requests in flight,
+  // close the Temporal connection, once.
+  let closing: Promise<void> | undefined;
+  const shutdown = (): void => {
+    closing ??= app
+      .close()
+      .then(() => client.connection.close())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 main().catch((err: unknown) => {

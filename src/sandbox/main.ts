@@ -9,11 +9,12 @@ async function main(): Promise<void> {
   const sandbox = await buildSandbox({ logger, stateFile: config.sandbox.stateFile });
   await sandbox.app.listen({ host: '127.0.0.1', port: config.sandbox.port });
   logger.info({ url: `http://127.0.0.1:${config.sandbox.port}` }, 'provider sandbox listening');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void sandbox.app.close().then(() => process.exit(0));
-    });
-  }
+  let closing: Promise<void> | undefined;
+  const shutdown = (): void => {
+    closing ??= sandbox.app.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 main().catch((err: unknown) => {
