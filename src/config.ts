@@ -33,6 +33,17 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** TLS to the Temporal frontend: on with any of the settings below, or forced with `true`. */
+  TEMPORAL_TLS: z.stringbool().optional(),
+  /** mTLS client certificate and key (PEM files), e.g. for a self-hosted cluster or Temporal Cloud mTLS. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** The server's CA (PEM), when it is not one the system trusts. */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud API key (or `_FILE`); implies TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
 
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
@@ -101,6 +112,8 @@ export interface Config {
     readonly uiPort: number;
     readonly dbFile: string;
     readonly cliPath: string | undefined;
+    readonly tls: TemporalTls | undefined;
+    readonly apiKey: string | undefined;
   };
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
   readonly api: {
@@ -116,6 +129,13 @@ export interface Config {
     readonly deadlineMs: number | undefined;
   };
   readonly providers: ProvidersConfig;
+}
+
+/** TLS to Temporal: server verification, and the client's own certificate for mTLS. */
+export interface TemporalTls {
+  readonly serverNameOverride?: string;
+  readonly serverRootCACertificate?: Buffer;
+  readonly clientCertPair?: { readonly crt: Buffer; readonly key: Buffer };
 }
 
 /** Each provider's base URL, credentials and limits: the worker's only source of secrets. */
@@ -167,7 +187,8 @@ type SecretName =
   | 'GETPAID_CLIENT_SECRET'
   | 'API_TOKENS'
   | 'GETPAID_WEBHOOK_SECRET'
-  | 'CALLBACK_SIGNING_SECRET';
+  | 'CALLBACK_SIGNING_SECRET'
+  | 'TEMPORAL_API_KEY';
 
 /** A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets); undefined if neither. */
 function readSecret(env: Env, name: SecretName, readSecretFile: SecretReader, issues: string[]): string | undefined {
@@ -251,6 +272,8 @@ export function loadConfig(
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+  const temporalApiKey = readSecret(env, 'TEMPORAL_API_KEY', readSecretFile, issues);
+  const tls = temporalTls(env, temporalApiKey !== undefined, readSecretFile, issues);
   const callbackSecret = read('CALLBACK_SIGNING_SECRET', 'dev-callback-signing-secret-not-for-production');
   const thresholds = Object.fromEntries(
     (env.APPROVAL_THRESHOLDS ?? '')
@@ -272,6 +295,8 @@ export function loadConfig(
       uiPort: env.TEMPORAL_UI_PORT,
       dbFile: env.TEMPORAL_DB_FILE,
       cliPath: env.TEMPORAL_CLI,
+      tls,
+      apiKey: temporalApiKey,
     },
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
     api: {
@@ -284,6 +309,53 @@ export function loadConfig(
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });
+}
+
+/**
+ * TLS settings from the environment, checked together: a certificate needs its key (and the other
+ * way round), an API key travels only over TLS, and a file that cannot be read is named.
+ */
+function temporalTls(env: Env, hasApiKey: boolean, readFile: SecretReader, issues: string[]): TemporalTls | undefined {
+  const {
+    TEMPORAL_TLS: forced,
+    TEMPORAL_TLS_CERT_FILE: cert,
+    TEMPORAL_TLS_KEY_FILE: key,
+    TEMPORAL_TLS_CA_FILE: ca,
+  } = env;
+  if ((cert === undefined) !== (key === undefined)) {
+    issues.push('TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE: mTLS needs both the certificate and its key');
+  }
+  const wanted =
+    forced ??
+    (hasApiKey ||
+      cert !== undefined ||
+      key !== undefined ||
+      ca !== undefined ||
+      env.TEMPORAL_TLS_SERVER_NAME !== undefined);
+  if (forced === false && (hasApiKey || cert !== undefined || ca !== undefined)) {
+    issues.push(
+      'TEMPORAL_TLS: cannot be false with TEMPORAL_API_KEY or TLS files set (an API key must not travel in clear)'
+    );
+    return undefined;
+  }
+  if (!wanted) return undefined;
+  const file = (name: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return Buffer.from(readFile(path));
+    } catch {
+      issues.push(`${name}: cannot read the file it names`);
+      return undefined;
+    }
+  };
+  const crt = file('TEMPORAL_TLS_CERT_FILE', cert);
+  const privateKey = file('TEMPORAL_TLS_KEY_FILE', key);
+  const caCert = file('TEMPORAL_TLS_CA_FILE', ca);
+  return {
+    ...(env.TEMPORAL_TLS_SERVER_NAME !== undefined && { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME }),
+    ...(caCert !== undefined && { serverRootCACertificate: caCert }),
+    ...(crt !== undefined && privateKey !== undefined && { clientCertPair: { crt, key: privateKey } }),
+  };
 }
 
 function defaultSecretReader(path: string): string {
