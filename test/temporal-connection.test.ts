@@ -65,8 +65,13 @@ describe('connection to Temporal', () => {
   });
 
   it('never puts the API key in a config error', () => {
-    expect(() => loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'super-secret-key' }, read)).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('super-secret-key') })
-    );
+    let message = '';
+    try {
+      loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'super-secret-key' }, read);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/TEMPORAL_TLS/);
+    expect(message).not.toContain('super-secret-key');
   });
 });
