@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import type { GetpaidSettings } from './providers/getpaid/client';
+import type { OpenpaydSettings } from './providers/openpayd/client';
+import type { PaymentoptionsSettings } from './providers/paymentoptions/client';
+import type { SandpaySettings } from './providers/sandpay/client';
+import type { SecpaidSettings } from './providers/secpaid/client';
+
 /**
  * The one place that reads the environment. Every process (worker, sandbox, dev supervisor, API)
  * calls {@link loadConfig} once at start-up; a bad value stops it with a message naming the variable.
@@ -140,29 +146,11 @@ export interface TemporalTls {
 
 /** Each provider's base URL, credentials and limits: the worker's only source of secrets. */
 export interface ProvidersConfig {
-  readonly secpaid: {
-    readonly baseUrl: string;
-    readonly token: string;
-    readonly timeoutMs: number;
-    readonly maxRequestsPerSecond: number;
-  };
-  readonly sandpay: { readonly baseUrl: string; readonly apiKey: string; readonly timeoutMs: number };
-  readonly paymentoptions: {
-    readonly baseUrl: string;
-    readonly apiKey: string;
-    readonly amountUnit: 'minor' | 'major';
-    readonly timeoutMs: number;
-  };
-  readonly openpayd: { readonly baseUrl: string; readonly apiKey: string; readonly timeoutMs: number };
-  readonly getpaid: {
-    readonly baseUrl: string;
-    readonly tokenUrl: string;
-    readonly audience: string;
-    readonly clientId: string;
-    readonly clientSecret: string;
-    readonly timeoutMs: number;
-    readonly webhookUrl: string | undefined;
-  };
+  readonly secpaid: SecpaidSettings & { readonly maxRequestsPerSecond: number };
+  readonly sandpay: SandpaySettings;
+  readonly paymentoptions: PaymentoptionsSettings;
+  readonly openpayd: OpenpaydSettings;
+  readonly getpaid: GetpaidSettings;
 }
 
 /** Raised for an invalid environment; its message lists each offending variable. */
@@ -175,10 +163,7 @@ export class ConfigError extends Error {
 
 type SecretReader = (path: string) => string;
 
-/**
- * A secret comes from `NAME` or from the file named by `NAME_FILE` (Docker/Kubernetes secrets).
- * Outside production an unset secret falls back to the sandbox's credential.
- */
+/** The settings that may come from a file (`NAME_FILE`) as well as from `NAME`. */
 type SecretName =
   | 'SECPAID_TOKEN'
   | 'SANDPAY_API_KEY'

@@ -28,8 +28,6 @@ export type RefundRequestInput = z.input<typeof refundRequestSchema>;
 export type ProviderName = RefundRequest['provider'];
 export type RequestOf<P extends ProviderName> = Extract<RefundRequest, { provider: P }>;
 
-export const providerNames = refundRequestSchema.options.map((o) => o.shape.provider.value) as readonly ProviderName[];
-
 /** Thrown at a boundary for a request that fails validation; names every offending field. */
 export class InvalidRefundRequestError extends Error {
   constructor(readonly issues: readonly { readonly field: string; readonly message: string }[]) {

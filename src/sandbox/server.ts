@@ -13,7 +13,6 @@ import type { GetpaidSandbox } from './getpaid';
 import { Ledger } from './ledger';
 import type { LedgerEntry } from './ledger';
 import { createOpenpaydSandbox } from './openpayd';
-import type { OpenpaydStore } from './openpayd/store';
 import { createPaymentoptionsSandbox } from './paymentoptions';
 import type { SandboxContext, SandboxProvider } from './provider';
 import { createSandpaySandbox } from './sandpay';
@@ -29,7 +28,6 @@ export interface Sandbox {
   readonly app: FastifyInstance;
   readonly ledger: Ledger;
   readonly faults: FaultInjector;
-  readonly openpayd: OpenpaydStore;
   readonly getpaid: GetpaidSandbox;
   readonly providers: readonly SandboxProvider[];
   /** The base URL once listening, e.g. `http://127.0.0.1:4010`. */
@@ -124,7 +122,6 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app,
     ledger,
     faults,
-    openpayd: openpayd.store,
     getpaid,
     providers,
     url,

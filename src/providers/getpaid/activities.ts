@@ -51,7 +51,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
       const log = deps.logger.child({ provider: 'getpaid', workflowId, attempt, reference });
       if (attempt > 1) {
         const payment = await callProvider(PROVIDER, () => client.payment(request.paymentId));
-        if (!payment.ok) throw problemFailure(payment.status, payment.problem);
+        if (!payment.ok) throw problemFailure(payment.status, payment.error);
         const earlier = payment.value.refunds.find((r) => r.reference === reference);
         if (earlier) {
           log.info(
@@ -71,7 +71,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
           ...(deps.settings.webhookUrl && { urls: { webhook: deps.settings.webhookUrl } }),
         })
       );
-      if (!created.ok) throw problemFailure(created.status, created.problem);
+      if (!created.ok) throw problemFailure(created.status, created.error);
       log.info({ refundId: created.value.id, status: created.value.status }, 'GetPaid accepted the refund');
       return outcomeOf({ id: created.value.id, status: created.value.status, reason: null });
     },
@@ -80,7 +80,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
     async getpaidPollRefund({ providerRefundId, intervalMs, jitter }: PollInput<'getpaid'>): Promise<PollOutcome> {
       if (providerRefundId === null) throw new Error('GetPaid poll needs the refund id');
       const read = await callProvider(PROVIDER, () => client.refund(providerRefundId));
-      if (!read.ok) throw problemFailure(read.status, read.problem);
+      if (!read.ok) throw problemFailure(read.status, read.error);
       const outcome = outcomeOf(read.value);
       if (outcome.kind === 'pending')
         throw stillPending(PROVIDER, `refund ${providerRefundId} still initiated`, { intervalMs, jitter });

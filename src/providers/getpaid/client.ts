@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { permanentFailure } from '../failures';
 import { ProviderCallError, providerRequest } from '../http';
 import type { ProviderHttpResponse } from '../http';
-import { parseProviderBody } from '../validation';
+import { parseProviderAnswer, parseProviderBody } from '../validation';
+import type { ProviderAnswer } from '../validation';
 
 import {
   getpaidCreatedSchema,
@@ -26,10 +27,6 @@ export interface GetpaidSettings {
   /** Where GetPaid should POST refund webhooks (our API's receiver, with its secret token). */
   readonly webhookUrl: string | undefined;
 }
-
-export type GetpaidResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly problem: GetpaidProblem };
 
 /** Re-read this long before `expires_in` runs out, so no request carries a token about to expire. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -108,7 +105,7 @@ export class GetpaidClient {
     path: string,
     schema: S,
     body?: string
-  ): Promise<GetpaidResult<z.infer<S>>> {
+  ): Promise<ProviderAnswer<z.infer<S>, GetpaidProblem>> {
     const send = async (): Promise<ProviderHttpResponse> =>
       providerRequest({
         method,
@@ -123,13 +120,6 @@ export class GetpaidClient {
       this.token = undefined;
       response = await send();
     }
-    if (response.status >= 400) {
-      return {
-        ok: false,
-        status: response.status,
-        problem: parseProviderBody('GetPaid', getpaidProblemSchema, response.json ?? {}),
-      };
-    }
-    return { ok: true, value: parseProviderBody('GetPaid', schema, response.json) };
+    return parseProviderAnswer('GetPaid', response, schema, getpaidProblemSchema);
   }
 }

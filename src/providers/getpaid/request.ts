@@ -22,8 +22,6 @@ export const getpaidRoutingSchema = z
   })
   .strict();
 
-export type GetpaidRouting = z.infer<typeof getpaidRoutingSchema>;
-
 export const getpaidRefundRequestSchema = z
   .object({
     provider: z.literal('getpaid'),

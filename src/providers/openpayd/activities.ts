@@ -64,9 +64,10 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
       const answer = await callProvider(PROVIDER, () => client.status(referenceNo));
       if (isReferenceNotFound(answer))
         throw stillPending(PROVIDER, `no refund ${referenceNo} yet`, { intervalMs, jitter });
-      const outcome = outcomeOf(answer, referenceNo, { intervalMs, jitter });
-      if (outcome.kind !== 'succeeded')
-        throw stillPending(PROVIDER, `refund ${referenceNo} pending`, { intervalMs, jitter });
+      const outcome = outcomeOf(answer, referenceNo);
+      if (outcome.kind !== 'succeeded') {
+        throw stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`, { intervalMs, jitter });
+      }
       return outcome;
     },
   };

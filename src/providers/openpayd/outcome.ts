@@ -1,8 +1,7 @@
 import type { ApplicationFailure } from '@temporalio/common';
 
 import type { RefundFailureType, SubmitOutcome } from '../../refunds/provider-outcome';
-import { permanentFailure, stillPending } from '../failures';
-import type { PollCadence } from '../failures';
+import { permanentFailure } from '../failures';
 
 import type { OpenpaydAnswer } from './schemas';
 
@@ -48,7 +47,7 @@ export function isReferenceNotFound(answer: OpenpaydAnswer): boolean {
 }
 
 /** One answer (of the refund call or the status read) → outcome, or the failure to throw. */
-export function outcomeOf(answer: OpenpaydAnswer, referenceNo: string, cadence?: PollCadence): SubmitOutcome {
+export function outcomeOf(answer: OpenpaydAnswer, referenceNo: string): SubmitOutcome {
   switch (answer.status) {
     case 'APPROVED':
       return {
@@ -57,7 +56,6 @@ export function outcomeOf(answer: OpenpaydAnswer, referenceNo: string, cadence?:
         amountMinor: answer.amount ?? null,
       };
     case 'PENDING':
-      if (cadence) throw stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`, cadence);
       return { kind: 'pending', providerRefundId: referenceNo };
     case 'DECLINED':
       throw declined(answer);

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 
 import { providerRequest } from '../http';
-import { parseProviderBody } from '../validation';
+import { parseProviderAnswer } from '../validation';
+import type { ProviderAnswer } from '../validation';
 
 import { sandpayErrorSchema, sandpayPaymentSchema, sandpayRefundAnswerSchema } from './schemas';
 import type { SandpayError, SandpayPayment, SandpayRefundAnswer } from './schemas';
@@ -13,10 +14,6 @@ export interface SandpaySettings {
   readonly timeoutMs: number;
 }
 
-export type SandpayResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly error: SandpayError };
-
 /** SandPay `/v1` with `Authorization: Bearer sp_sk_…`. 4xx answers come back as their error body. */
 export class SandpayClient {
   constructor(private readonly settings: SandpaySettings) {}
@@ -24,7 +21,7 @@ export class SandpayClient {
   async refund(
     paymentId: string,
     body: { amount?: number; reference: string; description?: string }
-  ): Promise<SandpayResult<SandpayRefundAnswer>> {
+  ): Promise<ProviderAnswer<SandpayRefundAnswer, SandpayError>> {
     return this.call(
       'POST',
       `/v1/payments/${encodeURIComponent(paymentId)}/refund`,
@@ -33,7 +30,7 @@ export class SandpayClient {
     );
   }
 
-  async payment(id: string): Promise<SandpayResult<SandpayPayment>> {
+  async payment(id: string): Promise<ProviderAnswer<SandpayPayment, SandpayError>> {
     return this.call('GET', `/v1/payments/${encodeURIComponent(id)}`, sandpayPaymentSchema);
   }
 
@@ -42,7 +39,7 @@ export class SandpayClient {
     path: string,
     schema: S,
     body?: string
-  ): Promise<SandpayResult<z.infer<S>>> {
+  ): Promise<ProviderAnswer<z.infer<S>, SandpayError>> {
     const response = await providerRequest({
       method,
       url: `${this.settings.baseUrl}${path}`,
@@ -50,13 +47,6 @@ export class SandpayClient {
       ...(body !== undefined && { body: { contentType: 'application/json', text: body } }),
       timeoutMs: this.settings.timeoutMs,
     });
-    if (response.status >= 400) {
-      return {
-        ok: false,
-        status: response.status,
-        error: parseProviderBody('SandPay', sandpayErrorSchema, response.json),
-      };
-    }
-    return { ok: true, value: parseProviderBody('SandPay', schema, response.json) };
+    return parseProviderAnswer('SandPay', response, schema, sandpayErrorSchema);
   }
 }
