@@ -36,6 +36,10 @@ const envSchema = z.object({
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** The refunds' task queue (CONTRACT.md: `refunds`); SecPaid's activities use `<queue>-secpaid`. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('refunds'),
+  /** A workflow bundle prebuilt by `npm run build` (production); without it the worker bundles at start. */
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.db'),
   TEMPORAL_CLI: z.string().min(1).optional(),
@@ -115,6 +119,8 @@ export interface Config {
   readonly temporal: {
     readonly address: string;
     readonly namespace: string;
+    readonly taskQueue: string;
+    readonly workflowBundle: string | undefined;
     readonly uiPort: number;
     readonly dbFile: string;
     readonly cliPath: string | undefined;
@@ -277,6 +283,8 @@ export function loadConfig(
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      workflowBundle: env.WORKFLOW_BUNDLE,
       uiPort: env.TEMPORAL_UI_PORT,
       dbFile: env.TEMPORAL_DB_FILE,
       cliPath: env.TEMPORAL_CLI,

@@ -84,6 +84,10 @@ async function main(): Promise<void> {
       connection,
       client,
       namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...(config.temporal.workflowBundle !== undefined && {
+        workflowBundle: { codePath: config.temporal.workflowBundle },
+      }),
       providers: config.providers,
       callbacks: config.callbacks,
       logger,
@@ -91,7 +95,8 @@ async function main(): Promise<void> {
     logger.info(
       {
         address: config.temporal.address,
-        taskQueues: [REFUNDS_TASK_QUEUE, `${REFUNDS_TASK_QUEUE}-${SECPAID_TASK_QUEUE_SUFFIX}`],
+        taskQueues: [config.temporal.taskQueue, `${config.temporal.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`],
+        workflowBundle: config.temporal.workflowBundle ?? 'bundled at start',
       },
       'worker started'
     );

@@ -6,11 +6,12 @@ import { buildApi } from '../src/api/server';
 import { RefundsClient } from '../src/client';
 import { getpaidReference } from '../src/providers/getpaid/reference';
 
-import { eventually, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
+import { TEST_API_TOKEN, TEST_WEBHOOK_SECRET } from './support/secrets';
+import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
-const TOKEN = 'test-api-token-0123456789';
-const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
+const TOKEN = TEST_API_TOKEN;
+const WEBHOOK_SECRET = TEST_WEBHOOK_SECRET;
 let stack: TestStack;
 let api: FastifyInstance;
 // Production timings: a GetPaid refund only ends quickly when a webhook makes it read.
@@ -19,7 +20,7 @@ let refunds: RefundsClient;
 beforeAll(async () => {
   stack = await startTestStack();
   refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, approvalThresholds: { EUR: 10_000 } });
-  api = await buildApi({ refunds, tokens: [TOKEN], getpaidWebhookSecret: WEBHOOK_SECRET });
+  api = await buildApi({ refunds, tokens: [TOKEN], getpaidWebhookSecret: WEBHOOK_SECRET, logger: quietLogger() });
 });
 afterAll(async () => {
   await api?.close();

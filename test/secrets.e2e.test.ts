@@ -6,6 +6,7 @@ import { createLogger } from '../src/logger';
 import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { readableHistory } from './setup/secret-scan';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -25,16 +26,6 @@ beforeAll(async () => {
   stack = await startTestStack({ logger: createLogger({ level: 'debug', destination: capture }) });
 });
 afterAll(() => stack?.stop());
-
-/** Every payload in a history, decoded, next to the history's own JSON. */
-function readable(historyJson: string): string {
-  const decoded: string[] = [];
-  JSON.parse(historyJson, (key, value: unknown) => {
-    if (key === 'data' && typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
-    return value;
-  });
-  return `${historyJson}\n${decoded.join('\n')}`;
-}
 
 it('keeps every provider credential and card number out of histories and logs', async () => {
   const { api } = stack;
@@ -92,7 +83,7 @@ it('keeps every provider credential and card number out of histories and logs', 
 
   const histories = await Promise.all(
     [...requests, getpaid].map(async (r) =>
-      readable(historyToJSON(await stack.client.workflow.getHandle(`refund-${r.refundId}`).fetchHistory()))
+      readableHistory(historyToJSON(await stack.client.workflow.getHandle(`refund-${r.refundId}`).fetchHistory()))
     )
   );
   const p = stack.config.providers;

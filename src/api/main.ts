@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   }
   const client = await connectClient(config.temporal);
   const refunds = new RefundsClient(client, {
+    taskQueue: config.temporal.taskQueue,
     approvalThresholds: config.approvals.thresholds,
     ...(config.approvals.deadlineMs !== undefined && { approvalDeadlineMs: config.approvals.deadlineMs }),
   });

@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -55,6 +55,11 @@ function tokenMatches(given: string, tokens: readonly string[]): boolean {
   });
 }
 
+/** What a log line says of a request: never its query string or headers (secrets travel there). */
+function requestForLog(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip };
+}
+
 /** Temporal could not be reached: the caller should retry (a webhook sender will). */
 function isTemporalUnavailable(err: unknown): boolean {
   const retryLater: readonly number[] = [grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED];
@@ -72,7 +77,11 @@ function isTemporalUnavailable(err: unknown): boolean {
  * generated from them.
  */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    // Request lines without their query string: the GetPaid webhook URL carries its secret there.
+    loggerInstance: deps.logger?.child({}, { serializers: { req: requestForLog } }),
+    bodyLimit: 256 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   await app.register(swagger, {

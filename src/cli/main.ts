@@ -78,7 +78,7 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const client = await connectClient(config.temporal);
   const refunds = new RefundsClient(client, {
-    taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'refunds',
+    taskQueue: config.temporal.taskQueue,
     approvalThresholds: config.approvals.thresholds,
   });
   const needId = (): string => {

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import pino from 'pino';
 
 import { startDevServer } from '../../src/dev/dev-server';
 import type { DevServer } from '../../src/dev/dev-server';
@@ -19,7 +20,16 @@ declare global {
  * never touches `npm start`'s), and the workflow code bundled once for every test file's worker.
  */
 export default async function globalSetup(): Promise<void> {
-  const logger = createLogger({ level: 'warn', pretty: false, name: 'test-setup', destination: process.stderr });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'refunds-test-'));
+  process.env.TEST_LOG_DIR = path.join(dir, 'logs');
+  mkdirSync(process.env.TEST_LOG_DIR);
+  // The dev server's own output goes to the suite's logs too: the teardown scans it with the rest.
+  const logger = createLogger({
+    level: 'debug',
+    pretty: false,
+    name: 'test-setup',
+    destination: pino.destination({ dest: path.join(process.env.TEST_LOG_DIR, 'dev-server.log'), sync: true }),
+  });
   const cli = await ensureTemporalCli((line) => process.stderr.write(`${line}\n`));
   const [port, uiPort] = [await freePort(), await freePort()];
   const server = await startDevServer({
@@ -39,7 +49,6 @@ export default async function globalSetup(): Promise<void> {
     workflowsPath: require.resolve('../../src/workflows'),
     logger: new DefaultLogger('WARN'),
   });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'refunds-test-'));
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;

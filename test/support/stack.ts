@@ -17,6 +17,7 @@ import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
 
 import { SandboxApi } from './sandbox-api';
+import { suiteLogDestination } from './suite-log';
 
 /**
  * One test file's slice of the real stack: the shared dev server from the global setup, a provider
@@ -40,7 +41,16 @@ export const temporalAddress = (): string => {
   return address;
 };
 
-export const quietLogger = (): Logger => createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', pretty: false });
+/**
+ * The suite's logger: nothing on the console, everything (debug and up) in the suite's log folder,
+ * where the global teardown scans it for secrets.
+ */
+export const quietLogger = (): Logger =>
+  createLogger({
+    level: process.env.TEST_LOG_LEVEL ?? 'debug',
+    pretty: false,
+    destination: suiteLogDestination('jest'),
+  });
 
 export interface TestStackOptions {
   readonly env?: NodeJS.ProcessEnv;

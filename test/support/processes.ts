@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+
+import { suiteLogFile } from './suite-log';
+
+const root = path.join(__dirname, '..', '..');
+
+/**
+ * A real worker process (`src/worker.ts`, as `npm run worker` runs it), on the test's task queue
+ * and the prebuilt workflow bundle, so a test can SIGKILL it and start another.
+ */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  /** Resolves when the process has exited, with its signal (or code). */
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  kill(signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+}
+
+export interface WorkerProcessOptions {
+  readonly temporalAddress: string;
+  readonly taskQueue: string;
+  readonly sandboxUrl: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Names the log file this process writes to under the suite's log folder. */
+  readonly name: string;
+}
+
+export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env'>): NodeJS.ProcessEnv {
+  const s = opts.sandboxUrl;
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    LOG_PRETTY: 'false',
+    METRICS_PORT: '0',
+    TEMPORAL_ADDRESS: opts.temporalAddress,
+    TEMPORAL_TASK_QUEUE: opts.taskQueue,
+    WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE ?? '',
+    SECPAID_BASE_URL: `${s}/secpaid`,
+    SANDPAY_BASE_URL: `${s}/sandpay`,
+    PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
+    OPENPAYD_BASE_URL: `${s}/openpayd`,
+    GETPAID_BASE_URL: `${s}/getpaid`,
+    GETPAID_TOKEN_URL: `${s}/getpaid/oauth/token`,
+    PROVIDER_TIMEOUT_MS: '2000',
+    SECPAID_MAX_REQUESTS_PER_SECOND: '1',
+  };
+}
+
+export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'worker.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...workerEnv(opts), ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(suiteLogFile(opts.name), { flags: 'a' });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code))
+  );
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen = (seen + chunk.toString()).slice(-4000);
+      if (seen.includes('"worker started"')) {
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((how) => reject(new Error(`worker exited (${String(how)}) before it started:\n${seen}`)));
+  });
+  return {
+    child,
+    exited,
+    kill: (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
