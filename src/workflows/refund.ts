@@ -275,7 +275,13 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
       submission += 1;
       continue;
     }
-    return awaitResolution(result.kind === 'attention' ? result.reason : `${provider}: no definite answer`);
+    return awaitResolution(
+      result.kind === 'attention'
+        ? result.reason
+        : result.kind === 'deadline'
+          ? `${result.message}; whether the refund reached ${provider} is unknown`
+          : `${provider}: no definite answer`
+    );
   }
   if (accepted.kind === 'succeeded') return succeed(accepted.providerRefundId, accepted.amountMinor);
 
@@ -298,8 +304,9 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     const call = wf.proxyActivities<Record<string, SubmitCall>>({
       ...taskQueue,
       startToCloseTimeout: profile.submit.startToCloseMs,
-      // Never shorter than one call may take, whatever the time scale (a Retry-After must fit).
-      scheduleToCloseTimeout: Math.max(profile.submit.startToCloseMs, scaled(profile.submit.scheduleToCloseMs)),
+      // Room for two whole attempts beyond the retry window, whatever the time scale: an attempt
+      // whose worker died is retried after its start-to-close timeout, and a Retry-After must fit.
+      scheduleToCloseTimeout: scaled(profile.submit.scheduleToCloseMs) + 2 * profile.submit.startToCloseMs,
       retry: resendsByWorkflow
         ? { maximumAttempts: 1 }
         : {

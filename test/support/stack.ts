@@ -15,6 +15,7 @@ import type { Sandbox } from '../../src/sandbox/server';
 import type { RefundState } from '../../src/refunds/state';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
+import type { RefundWorkers } from '../../src/worker';
 
 import { SandboxApi } from './sandbox-api';
 import { suiteLogDestination } from './suite-log';
@@ -56,6 +57,10 @@ export interface TestStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
   readonly clientOptions?: Omit<RefundsClientOptions, 'taskQueue'>;
+  /** `false`: no worker in this process (the test runs worker processes of its own). */
+  readonly worker?: boolean;
+  /** Another Temporal server than the suite's (a test that restarts its own). */
+  readonly temporalAddress?: string;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -66,7 +71,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
-    TEMPORAL_ADDRESS: temporalAddress(),
+    TEMPORAL_ADDRESS: options.temporalAddress ?? temporalAddress(),
     SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
     SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
     PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
@@ -83,7 +88,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const workers = await createRefundWorkers({
+  const workers = await startWorkers(options.worker ?? true, {
     connection: workerConnection,
     client,
     namespace: config.temporal.namespace,
@@ -93,7 +98,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     callbacks: config.callbacks,
     logger,
   });
-  const running = workers.run();
+  const running = workers?.run();
 
   return {
     client,
@@ -104,11 +109,18 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     taskQueue,
     config,
     async stop() {
-      workers.shutdown();
+      workers?.shutdown();
       await running;
       await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
     },
   };
+}
+
+async function startWorkers(
+  wanted: boolean,
+  options: Parameters<typeof createRefundWorkers>[0]
+): Promise<RefundWorkers | undefined> {
+  return wanted ? createRefundWorkers(options) : undefined;
 }
 
 /** Waits until the refund's `state` satisfies `ready` (status changes are asynchronous). */

@@ -1,0 +1,73 @@
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
+import type { RefundRequestInput } from '../../src/refunds/request';
+import type { RefundState } from '../../src/refunds/state';
+
+import type { SandboxApi } from './sandbox-api';
+import { uniqueRefundId } from './stack';
+
+export const providerNames = ['secpaid', 'sandpay', 'paymentoptions', 'openpayd', 'getpaid'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+/** A payment made at the sandbox, and a full refund of it in the provider's currency. */
+export async function paymentAndRefund(
+  api: SandboxApi,
+  provider: ProviderName,
+  amountMinor: number,
+  prefix = provider
+): Promise<RefundRequestInput> {
+  const refundId = uniqueRefundId(prefix);
+  switch (provider) {
+    case 'secpaid':
+      return {
+        provider,
+        refundId,
+        paymentId: await api.secpaidLink(amountMinor),
+        amount: { amountMinor, currency: 'EUR' },
+        full: true,
+      };
+    case 'sandpay':
+      return {
+        provider,
+        refundId,
+        paymentId: await api.sandpayCollection(amountMinor),
+        amount: { amountMinor, currency: 'XOF' },
+      };
+    case 'paymentoptions':
+      return {
+        provider,
+        refundId,
+        paymentId: await api.paymentoptionsPayment(amountMinor),
+        amount: { amountMinor, currency: 'JPY' },
+        merchantId: PAYMENTOPTIONS_SANDBOX_MID,
+      };
+    case 'openpayd':
+      return {
+        provider,
+        refundId,
+        paymentId: await api.openpaydPayment(amountMinor),
+        amount: { amountMinor, currency: 'EUR' },
+        full: true,
+      };
+    case 'getpaid':
+      return {
+        provider,
+        refundId,
+        paymentId: await api.getpaidPayment([{ accountId: 'acc_rel', amountMinor }]),
+        amount: { amountMinor, currency: 'EUR' },
+        full: true,
+      };
+  }
+}
+
+/**
+ * What the provider's own people or systems do for a refund that waits on them: a SecPaid admin
+ * approves it, GetPaid completes it. Nothing for providers that settle by themselves.
+ */
+export async function settleAtProvider(api: SandboxApi, state: RefundState): Promise<void> {
+  if (state.status === 'PENDING_REVIEW' && state.provider === 'secpaid') {
+    await api.call('POST', `/_sandbox/secpaid/refunds/${state.paymentId}/approve`, {});
+  }
+  if (state.status === 'PENDING_PROVIDER' && state.provider === 'getpaid' && state.providerRefundId) {
+    await api.call('POST', `/_sandbox/getpaid/refunds/${state.providerRefundId}/complete`, {});
+  }
+}
