@@ -102,7 +102,13 @@ async function waitForFrontend(address: string, hasExited: () => boolean, timeou
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error('the process exited');
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // A subchannel of its own: another connection of this process to the same address (a
+      // client waiting out a restart) must not lend its reconnect backoff to this probe.
+      const connection = await Connection.connect({
+        address,
+        connectTimeout: 1_000,
+        channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
+      });
       try {
         await connection.workflowService.getSystemInfo({});
         return;

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
 import type { TemporalTls } from '../config';
@@ -27,8 +27,27 @@ export function connectionOptions(target: TemporalTarget): TemporalConnectionOpt
   };
 }
 
+/**
+ * gRPC's reconnect backoff grows to 2 minutes by default: after a Temporal outage the API would
+ * answer 503 for up to that long after the server is back. Capped at 5 s (one probe per 5 s).
+ */
+export const clientChannelArgs = {
+  'grpc.initial_reconnect_backoff_ms': 500,
+  'grpc.max_reconnect_backoff_ms': 5_000,
+} as const;
+
+/**
+ * The client's own retries of a failed call: 6 attempts over ~3 s ride out a frontend restart,
+ * then the caller hears 503 (the SDK's default, 10 attempts, keeps an HTTP caller waiting ~20 s).
+ */
+export const clientInterceptors = [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 6 }))];
+
 export async function connectClient(target: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({ ...connectionOptions(target) });
+  const connection = await Connection.connect({
+    ...connectionOptions(target),
+    channelArgs: clientChannelArgs,
+    interceptors: clientInterceptors,
+  });
   return new Client({ connection, namespace: target.namespace });
 }
 

@@ -22,9 +22,14 @@ export function installTemporalRuntime(logger: Logger, metrics?: { readonly prom
   installed = true;
   const sdkLogger = logger.child({ component: 'temporal' });
   Runtime.install({
-    // The SDK's own metrics (task latencies, slots, polls) and the workflows' refund counters,
-    // scraped at http://<address>/metrics.
-    ...(metrics && { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics.prometheusAddress } } } }),
+    telemetryOptions: {
+      // The native core's own messages (lost connections, retried calls) go through pino too,
+      // rather than straight to the console.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      // The SDK's own metrics (task latencies, slots, polls) and the workflows' refund counters,
+      // scraped at http://<address>/metrics.
+      ...(metrics && { metrics: { prometheus: { bindAddress: metrics.prometheusAddress } } }),
+    },
     logger: new DefaultLogger('INFO', (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
       sdkLogger[levelOf[entry.level]]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);

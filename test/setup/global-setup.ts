@@ -42,6 +42,7 @@ export default async function globalSetup(): Promise<void> {
     logger,
   });
   globalThis.__REFUNDS_TEST_SERVER__ = server;
+  process.env.TEST_TEMPORAL_CLI = cli.path;
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.TEST_TEMPORAL_UI_URL = server.uiUrl;
 

@@ -13,7 +13,7 @@ export async function paymentAndRefund(
   api: SandboxApi,
   provider: ProviderName,
   amountMinor: number,
-  prefix = provider
+  prefix: string = provider
 ): Promise<RefundRequestInput> {
   const refundId = uniqueRefundId(prefix);
   switch (provider) {
@@ -61,7 +61,7 @@ export async function paymentAndRefund(
 
 /**
  * What the provider's own people or systems do for a refund that waits on them: a SecPaid admin
- * approves it, GetPaid completes it. Nothing for providers that settle by themselves.
+ * approves it, GetPaid completes it, SandPay's network settles a PENDING one. Nothing otherwise.
  */
 export async function settleAtProvider(api: SandboxApi, state: RefundState): Promise<void> {
   if (state.status === 'PENDING_REVIEW' && state.provider === 'secpaid') {
@@ -69,5 +69,8 @@ export async function settleAtProvider(api: SandboxApi, state: RefundState): Pro
   }
   if (state.status === 'PENDING_PROVIDER' && state.provider === 'getpaid' && state.providerRefundId) {
     await api.call('POST', `/_sandbox/getpaid/refunds/${state.providerRefundId}/complete`, {});
+  }
+  if (state.status === 'PENDING_PROVIDER' && state.provider === 'sandpay' && state.providerRefundId) {
+    await api.call('POST', `/_sandbox/sandpay/refunds/${state.providerRefundId}/resolve`, { status: 'SUCCESS' });
   }
 }

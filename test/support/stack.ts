@@ -13,6 +13,7 @@ import type { Logger } from '../../src/logger';
 import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox } from '../../src/sandbox/server';
 import type { RefundState } from '../../src/refunds/state';
+import { clientChannelArgs, clientInterceptors } from '../../src/temporal/connection';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
 import type { RefundWorkers } from '../../src/worker';
@@ -86,7 +87,11 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   const taskQueue = `refunds-test-${randomUUID()}`;
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    channelArgs: clientChannelArgs,
+    interceptors: clientInterceptors,
+  });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const workers = await startWorkers(options.worker ?? true, {
     connection: workerConnection,
