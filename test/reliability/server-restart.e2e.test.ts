@@ -98,4 +98,8 @@ it('loses nothing when the server stops mid-flight; the API answers 503 meanwhil
   expect((await api.inject({ method: 'GET', url: `/v1/refunds/${late.refundId}`, headers: auth })).statusCode).toBe(
     200
   );
+  // This server is not the suite's: its histories get the teardown's secret scan here.
+  const scan = await scanSuiteForSecrets(server.address, suiteLogDir());
+  expect(scan.histories).toBeGreaterThanOrEqual(4);
+  expect(scan.findings).toEqual([]);
 }, 120_000);
