@@ -76,7 +76,7 @@ export function transientFailure(provider: string, err: ProviderCallError): Appl
     type: retryableTypeOf[err.kind],
     message: `${provider}: ${err.message}`,
     nonRetryable: false,
-    ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }),
+    ...((err.retryAfterMs ?? err.settleMs) !== undefined && { nextRetryDelay: err.retryAfterMs ?? err.settleMs }),
   });
 }
 

@@ -21,7 +21,13 @@ export class ProviderCallError extends Error {
     message: string,
     readonly httpStatus?: number,
     /** From a `Retry-After` header, when the provider sent one. */
-    readonly retryAfterMs?: number
+    readonly retryAfterMs?: number,
+    /**
+     * Outcome unknown: how long the request may still be at work at the provider. The next
+     * attempt's status read waits this long, or it could find nothing while the request is still
+     * in flight, send again, and refund twice.
+     */
+    readonly settleMs?: number
   ) {
     super(message);
     this.name = 'ProviderCallError';
@@ -63,6 +69,15 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * After a request whose outcome is unknown, the provider is given as long again as we waited, twice
+ * over, to finish it before its status is read. A provider that holds a request longer still is
+ * the residual risk of providers without idempotency keys (README: reliability).
+ */
+export function settleWindowMs(timeoutMs: number): number {
+  return 2 * timeoutMs;
+}
+
 export async function providerRequest(req: ProviderHttpRequest): Promise<ProviderHttpResponse> {
   let response: Response;
   try {
@@ -84,7 +99,10 @@ export async function providerRequest(req: ProviderHttpRequest): Promise<Provide
     const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs} ms` : code;
     throw new ProviderCallError(
       'outcome-unknown',
-      `the request may have reached the provider: ${what ?? 'connection lost'}`
+      `the request may have reached the provider: ${what ?? 'connection lost'}`,
+      undefined,
+      undefined,
+      settleWindowMs(req.timeoutMs)
     );
   }
   let text: string;

@@ -9,6 +9,8 @@ import { z } from 'zod';
  *
  * - `http-error`: answers `status` (5xx by default) without doing anything;
  * - `slow`: waits `delayMs`, then behaves normally (a client with a shorter timeout gives up);
+ * - `slow-answer`: does the work at once, then holds the answer `delayMs` (the refund exists, and
+ *   its webhook may arrive, before the caller hears of it);
  * - `reset`: drops the connection before doing anything;
  * - `commit-then-drop`: does the work (the refund happens) and then drops the connection, so the
  *   caller sees a failure while the provider has acted: the unknown outcome;
@@ -22,7 +24,7 @@ export const faultSpecSchema = z
     provider: z.string().min(1),
     /** The endpoint's name, e.g. `refund`, `status`; `*` for every endpoint of the provider. */
     endpoint: z.string().min(1).default('*'),
-    kind: z.enum(['http-error', 'slow', 'reset', 'commit-then-drop', 'rate-limit']),
+    kind: z.enum(['http-error', 'slow', 'slow-answer', 'reset', 'commit-then-drop', 'rate-limit']),
     status: z.number().int().min(400).max(599).default(503),
     delayMs: z.number().int().min(0).max(120_000).default(5_000),
     retryAfterSeconds: z.number().int().min(0).max(3600).default(1),
@@ -51,6 +53,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     sandboxDropAfterCommit?: boolean;
+    sandboxAnswerDelayMs?: number;
   }
 }
 
@@ -106,6 +109,9 @@ export class FaultInjector {
         case 'slow':
           await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
           return;
+        case 'slow-answer':
+          req.sandboxAnswerDelayMs = fault.delayMs;
+          return;
         case 'commit-then-drop':
           req.sandboxDropAfterCommit = true;
           return;
@@ -113,6 +119,9 @@ export class FaultInjector {
     });
     // The handler has run (and committed); instead of its answer, the caller gets a dropped connection.
     app.addHook('onSend', async (req, reply, payload) => {
+      if (req.sandboxAnswerDelayMs !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, req.sandboxAnswerDelayMs));
+      }
       if (req.sandboxDropAfterCommit) {
         req.raw.socket.destroy();
         reply.hijack();
