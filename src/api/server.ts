@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { RefundConflictError } from '../client';
 import type { RefundsClient } from '../client';
 import { operatorActionSchema, refundListFilterSchema, resolveActionSchema } from '../refunds/operator';
-import { refundIdSchema, refundRequestSchema } from '../refunds/request';
+import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
 import { refundStatuses } from '../refunds/status';
 
 import { sendProblem } from './problem';
@@ -99,12 +99,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         title: 'Invalid request',
         status: 400,
         detail: `${err.validationContext ?? 'request'} failed validation`,
-        errors: err.validation.map((v) => ({
-          field: [err.validationContext, ...String(v.instancePath).split('/').filter(Boolean)]
-            .filter(Boolean)
-            .join('.'),
-          message: v.message ?? 'invalid',
-        })),
+        errors: err.validation.flatMap((v) => {
+          const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: string[] }).keys : undefined;
+          return fieldErrors(
+            [err.validationContext ?? '', ...String(v.instancePath).split('/')].filter(Boolean),
+            v.message ?? 'invalid',
+            keys
+          );
+        }),
       });
     }
     if (err instanceof RefundConflictError) {

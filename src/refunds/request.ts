@@ -40,6 +40,25 @@ export function parseRefundRequest(input: unknown): RefundRequest {
   const result = refundRequestSchema.safeParse(input);
   if (result.success) return result.data;
   throw new InvalidRefundRequestError(
-    result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }))
+    result.error.issues.flatMap((issue) =>
+      fieldErrors(
+        issue.path.map(String),
+        issue.message,
+        issue.code === 'unrecognized_keys' ? issue.keys : undefined
+      ).map((e) => ({ ...e, field: e.field || '(body)' }))
+    )
   );
+}
+
+/**
+ * One error per field: an unknown key is named by its own path (`amount.extra`), not by the
+ * object that holds it, so the caller sees which field to remove.
+ */
+export function fieldErrors(
+  path: readonly string[],
+  message: string,
+  unknownKeys: readonly string[] | undefined
+): { field: string; message: string }[] {
+  if (unknownKeys === undefined || unknownKeys.length === 0) return [{ field: path.join('.'), message }];
+  return unknownKeys.map((key) => ({ field: [...path, key].join('.'), message: 'unknown field' }));
 }
