@@ -158,13 +158,20 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     if (!isOperatorAction(action) || (action.outcome !== 'SUCCEEDED' && action.outcome !== 'FAILED')) {
       return refuseMalformed('resolve', action);
     }
-    const open = record.state.needsAttention && !record.isFinal && !resolution;
+    // Before the provider has it, a refund is approved or cancelled, not resolved: a resolution
+    // taken there would let the refund go on to the provider and then end with the operator's word.
+    const beforeProvider = record.status === 'RECEIVED' || record.status === 'AWAITING_APPROVAL';
+    const open = record.state.needsAttention && !record.isFinal && !resolution && !beforeProvider;
     if (open) resolution = action;
     return act(
       'resolve',
       action,
       open,
-      open ? `resolved ${action.outcome}` : 'nothing to resolve: the refund does not need attention'
+      open
+        ? `resolved ${action.outcome}`
+        : beforeProvider
+          ? `nothing to resolve yet: the refund is ${record.status}; approve or cancel it`
+          : 'nothing to resolve: the refund does not need attention'
     );
   }
 
