@@ -203,8 +203,8 @@ const commands = [
   who.map((by) => new Approve(by)),
   fc.constant(new Cancel()),
   fc.constant(new Escalate()),
-  fc.constantFrom('SUCCEEDED', 'FAILED').map((o) => new Resolve(o as 'SUCCEEDED' | 'FAILED')),
-  fc.constantFrom('complete', 'fail').map((o) => new ProviderDecides(o as 'complete' | 'fail')),
+  fc.constantFrom<'SUCCEEDED' | 'FAILED'>('SUCCEEDED', 'FAILED').map((o) => new Resolve(o)),
+  fc.constantFrom<'complete' | 'fail'>('complete', 'fail').map((o) => new ProviderDecides(o)),
   fc
     .tuple(fc.constantFrom('refund_completed', 'refund_failed', 'refund_initiated'), fc.boolean())
     .map(([type, forged]) => new Webhook(type, forged)),
