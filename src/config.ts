@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 import type { GetpaidSettings } from './providers/getpaid/client';
+import type { EncryptionKey } from './temporal/encryption-codec';
 import type { OpenpaydSettings } from './providers/openpayd/client';
 import type { PaymentoptionsSettings } from './providers/paymentoptions/client';
 import type { SandpaySettings } from './providers/sandpay/client';
@@ -54,6 +55,15 @@ const envSchema = z.object({
   /** Temporal Cloud API key (or `_FILE`); implies TLS. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_API_KEY_FILE: z.string().min(1).optional(),
+
+  /**
+   * Payload encryption (AES-256-GCM) keys, `keyId:base64Key` comma-separated (or `_FILE`); the first
+   * encrypts, every one decrypts, so a key is rotated by putting a new one first.
+   */
+  PAYLOAD_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  PAYLOAD_ENCRYPTION_KEYS_FILE: z.string().min(1).optional(),
+  /** Browser origins (the Temporal UI) allowed to call the API's codec endpoint `/codec`. */
+  CODEC_CORS_ORIGINS: z.string().min(1).default('http://127.0.0.1:8233,http://localhost:8233'),
 
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
@@ -126,6 +136,8 @@ export interface Config {
     readonly cliPath: string | undefined;
     readonly tls: TemporalTls | undefined;
     readonly apiKey: string | undefined;
+    /** Empty: payloads travel in clear. */
+    readonly encryptionKeys: readonly EncryptionKey[];
   };
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
   readonly api: {
@@ -133,6 +145,7 @@ export interface Config {
     /** Empty only in development, where the API then runs without auth (and says so). */
     readonly tokens: readonly string[];
     readonly getpaidWebhookSecret: string | undefined;
+    readonly codecCorsOrigins: readonly string[];
   };
   readonly metrics: { readonly port: number };
   readonly callbacks: { readonly signingSecret: string; readonly timeoutMs: number };
@@ -179,7 +192,8 @@ type SecretName =
   | 'API_TOKENS'
   | 'GETPAID_WEBHOOK_SECRET'
   | 'CALLBACK_SIGNING_SECRET'
-  | 'TEMPORAL_API_KEY';
+  | 'TEMPORAL_API_KEY'
+  | 'PAYLOAD_ENCRYPTION_KEYS';
 
 /** A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets); undefined if neither. */
 function readSecret(env: Env, name: SecretName, readSecretFile: SecretReader, issues: string[]): string | undefined {
@@ -264,6 +278,10 @@ export function loadConfig(
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
   const temporalApiKey = readSecret(env, 'TEMPORAL_API_KEY', readSecretFile, issues);
+  const encryptionKeys = parseEncryptionKeys(
+    readSecret(env, 'PAYLOAD_ENCRYPTION_KEYS', readSecretFile, issues),
+    issues
+  );
   const tls = temporalTls(env, temporalApiKey !== undefined, readSecretFile, issues);
   const callbackSecret = read('CALLBACK_SIGNING_SECRET', 'dev-callback-signing-secret-not-for-production');
   const thresholds = Object.fromEntries(
@@ -290,18 +308,41 @@ export function loadConfig(
       cliPath: env.TEMPORAL_CLI,
       tls,
       apiKey: temporalApiKey,
+      encryptionKeys,
     },
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
     api: {
       port: env.API_PORT,
       tokens: apiTokens,
       getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
+      codecCorsOrigins: env.CODEC_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0),
     },
     metrics: { port: env.METRICS_PORT },
     callbacks: { signingSecret: callbackSecret, timeoutMs: env.PROVIDER_TIMEOUT_MS },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });
+}
+
+/** `id:base64Key,…` into keys of 32 bytes each; the message never repeats a key. */
+function parseEncryptionKeys(value: string | undefined, issues: string[]): EncryptionKey[] {
+  if (value === undefined) return [];
+  const keys: EncryptionKey[] = [];
+  value.split(',').forEach((entry, i) => {
+    const [id = '', encoded = ''] = entry.trim().split(':');
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id) || key.length !== 32 || key.toString('base64') !== encoded) {
+      issues.push(
+        `PAYLOAD_ENCRYPTION_KEYS: entry ${i + 1} must be keyId:base64 of 32 random bytes (e.g. k1:$(openssl rand -base64 32))`
+      );
+      return;
+    }
+    if (keys.some((k) => k.id === id)) issues.push(`PAYLOAD_ENCRYPTION_KEYS: key id ${id} appears twice`);
+    keys.push({ id, key });
+  });
+  return keys;
 }
 
 /**

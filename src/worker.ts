@@ -8,6 +8,7 @@ import { createLogger } from './logger';
 import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
 import { REFUNDS_TASK_QUEUE } from './refunds/ids';
 import { connectClient, connectWorker } from './temporal/connection';
+import { dataConverterFor } from './temporal/encryption-codec';
 import { installTemporalRuntime } from './temporal/runtime';
 
 export interface RefundWorkerOptions extends ActivityDeps {
@@ -17,6 +18,8 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly taskQueue?: string;
   /** A prebuilt bundle (tests, production); without it the workflows are bundled at start. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption, the same as the clients'. */
+  readonly dataConverter?: WorkerOptions['dataConverter'];
 }
 
 /** The two workers of one worker process; run and stop them together. */
@@ -49,12 +52,14 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
+    ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
   const secpaid = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: `${taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
     activities: createSecpaidQueueActivities(deps),
+    ...(options.dataConverter && { dataConverter: options.dataConverter }),
     maxTaskQueueActivitiesPerSecond: options.providers.secpaid.maxRequestsPerSecond,
   });
   return {
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       client,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      dataConverter: dataConverterFor(config.temporal.encryptionKeys),
       ...(config.temporal.workflowBundle !== undefined && {
         workflowBundle: { codePath: config.temporal.workflowBundle },
       }),

@@ -2,6 +2,7 @@ import { RefundsClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/connection';
+import { encryptionCodecFor } from '../temporal/encryption-codec';
 
 import { buildApi } from './server';
 
@@ -22,11 +23,13 @@ async function main(): Promise<void> {
     approvalThresholds: config.approvals.thresholds,
     ...(config.approvals.deadlineMs !== undefined && { approvalDeadlineMs: config.approvals.deadlineMs }),
   });
+  const codec = encryptionCodecFor(config.temporal.encryptionKeys);
   const app = await buildApi({
     refunds,
     tokens: config.api.tokens,
     getpaidWebhookSecret: config.api.getpaidWebhookSecret,
     logger,
+    ...(codec && { codec: { codec, corsOrigins: config.api.codecCorsOrigins } }),
   });
   await app.listen({ host: '127.0.0.1', port: config.api.port });
   // SIGTERM/SIGINT (both arrive under `npm start`): stop accepting, finish the requests in flight,

@@ -20,6 +20,8 @@ import { operatorActionSchema, refundListFilterSchema, resolveActionSchema } fro
 import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
 import { refundStatuses } from '../refunds/status';
 
+import { registerCodecEndpoint } from './codec';
+import type { CodecEndpointDeps } from './codec';
 import { sendProblem } from './problem';
 import { registerGetpaidWebhook } from './webhooks';
 
@@ -29,6 +31,8 @@ export interface ApiDeps {
   readonly tokens: readonly string[];
   readonly getpaidWebhookSecret: string | undefined;
   readonly logger?: FastifyBaseLogger;
+  /** With payload encryption: the codec endpoint for the Temporal UI. */
+  readonly codec?: CodecEndpointDeps;
 }
 
 const params = z.object({ refundId: refundIdSchema });
@@ -130,9 +134,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return sendProblem(reply, { title: 'Internal error', status: 500 });
   });
 
-  // Bearer auth for /v1/* except the webhook receiver, which has its own secret.
+  // Bearer auth for /v1/* (except the webhook receiver, which has its own secret) and /codec/*
+  // (except a browser's CORS preflight, which carries no credentials).
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v1/') || req.url.startsWith('/v1/webhooks/') || deps.tokens.length === 0) return;
+    const guarded =
+      (req.url.startsWith('/v1/') && !req.url.startsWith('/v1/webhooks/')) ||
+      (req.url.startsWith('/codec/') && req.method !== 'OPTIONS');
+    if (!guarded || deps.tokens.length === 0) return;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !tokenMatches(token, deps.tokens)) {
       return sendProblem(reply.header('www-authenticate', 'Bearer'), { title: 'Unauthorized', status: 401 });
@@ -208,6 +216,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   );
 
+  if (deps.codec) await registerCodecEndpoint(app, deps.codec);
   registerGetpaidWebhook(app, { secret: deps.getpaidWebhookSecret, refunds: deps.refunds, isTemporalUnavailable });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -21,6 +21,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; `undefined` keeps them in memory. */
   readonly dbFile: string | undefined;
   readonly namespace: string;
+  /** The UI's remote codec endpoint (`--ui-codec-endpoint`), for encrypted payloads. */
+  readonly codecEndpoint?: string;
   /** Extra `--sqlite-pragma` values, e.g. `journal_mode=WAL` for the benchmark. */
   readonly sqlitePragmas?: readonly string[];
   readonly logger: Logger;
@@ -45,6 +47,7 @@ export function devServerArgs(opts: Omit<DevServerOptions, 'cliPath' | 'logger'>
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const pragma of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
+  if (opts.codecEndpoint !== undefined) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   args.push(...devServerSearchAttributeFlags());
   return args;
 }

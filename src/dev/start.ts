@@ -52,6 +52,10 @@ async function main(): Promise<void> {
     port,
     uiPort: config.temporal.uiPort,
     dbFile: path.resolve(projectRoot, config.temporal.dbFile),
+    // With payload encryption, the UI asks the API's codec endpoint to show payloads decrypted.
+    ...(config.temporal.encryptionKeys.length > 0 && {
+      codecEndpoint: `http://127.0.0.1:${config.api.port}/codec`,
+    }),
     namespace: config.temporal.namespace,
     logger,
     detached: true,

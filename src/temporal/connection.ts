@@ -3,12 +3,17 @@ import { NativeConnection } from '@temporalio/worker';
 
 import type { TemporalTls } from '../config';
 
+import { dataConverterFor } from './encryption-codec';
+import type { EncryptionKey } from './encryption-codec';
+
 /** Where a process finds Temporal, and how it proves who it is; from config in production. */
 export interface TemporalTarget {
   readonly address: string;
   readonly namespace: string;
   readonly tls?: TemporalTls | undefined;
   readonly apiKey?: string | undefined;
+  /** Payload encryption keys; none: payloads in clear. */
+  readonly encryptionKeys?: readonly EncryptionKey[];
 }
 
 /** What both the client's and the worker's connections take: plaintext, TLS, mTLS or an API key. */
@@ -48,7 +53,8 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
     channelArgs: clientChannelArgs,
     interceptors: clientInterceptors,
   });
-  return new Client({ connection, namespace: target.namespace });
+  const dataConverter = dataConverterFor(target.encryptionKeys ?? []);
+  return new Client({ connection, namespace: target.namespace, ...(dataConverter && { dataConverter }) });
 }
 
 export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {

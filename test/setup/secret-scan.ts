@@ -37,8 +37,20 @@ export async function scanSuiteForSecrets(address: string, logDir: string): Prom
   let histories = 0;
   try {
     const client = new Client({ connection });
+    // Raw listing: memos may be encrypted, and this scan holds no keys.
     const ids: { workflowId: string; runId: string }[] = [];
-    for await (const wf of client.workflow.list()) ids.push({ workflowId: wf.workflowId, runId: wf.runId });
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await connection.workflowService.listWorkflowExecutions({
+        namespace: 'default',
+        pageSize: 1000,
+        ...(nextPageToken && { nextPageToken }),
+      });
+      for (const e of page.executions) {
+        ids.push({ workflowId: e.execution?.workflowId ?? '', runId: e.execution?.runId ?? '' });
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
     // A few at a time: thousands of histories, each a small read.
     for (let i = 0; i < ids.length; i += 16) {
       await Promise.all(

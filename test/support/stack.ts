@@ -14,6 +14,7 @@ import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox } from '../../src/sandbox/server';
 import type { RefundState } from '../../src/refunds/state';
 import { clientChannelArgs, clientInterceptors } from '../../src/temporal/connection';
+import { dataConverterFor } from '../../src/temporal/encryption-codec';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
 import type { RefundWorkers } from '../../src/worker';
@@ -92,13 +93,19 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     channelArgs: clientChannelArgs,
     interceptors: clientInterceptors,
   });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const dataConverter = dataConverterFor(config.temporal.encryptionKeys);
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(dataConverter && { dataConverter }),
+  });
   const workers = await startWorkers(options.worker ?? true, {
     connection: workerConnection,
     client,
     namespace: config.temporal.namespace,
     taskQueue,
     workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+    ...(dataConverter && { dataConverter }),
     providers: config.providers,
     callbacks: config.callbacks,
     logger,
