@@ -74,12 +74,17 @@ export class FaultInjector {
     this.faults = [];
   }
 
-  /** The fault to apply to one request, consuming one of its `times`. */
+  /**
+   * The fault to apply to one request, consuming one of its `times`: the first matching fault, in
+   * the order they were added, whose `probability` comes up (so several faults of a provider can
+   * each strike a share of its requests).
+   */
   take(tag: EndpointTag, random: () => number = Math.random): ActiveFault | undefined {
     const fault = this.faults.find(
-      (f) => f.provider === tag.provider && (f.endpoint === '*' || f.endpoint === tag.endpoint)
+      (f) =>
+        f.provider === tag.provider && (f.endpoint === '*' || f.endpoint === tag.endpoint) && random() < f.probability
     );
-    if (!fault || random() >= fault.probability) return undefined;
+    if (!fault) return undefined;
     fault.hits += 1;
     if (fault.remaining !== undefined) {
       fault.remaining -= 1;

@@ -25,9 +25,13 @@ export interface WorkerProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Names the log file this process writes to under the suite's log folder. */
   readonly name: string;
+  /** Another log file than the suite's (the soak keeps its own). */
+  readonly logFile?: string;
+  /** Another workflow bundle than the suite's. */
+  readonly workflowBundle?: string;
 }
 
-export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env'>): NodeJS.ProcessEnv {
+export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile'>): NodeJS.ProcessEnv {
   const s = opts.sandboxUrl;
   return {
     NODE_ENV: 'test',
@@ -36,7 +40,7 @@ export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env'>): Nod
     METRICS_PORT: '0',
     TEMPORAL_ADDRESS: opts.temporalAddress,
     TEMPORAL_TASK_QUEUE: opts.taskQueue,
-    WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE ?? '',
+    WORKFLOW_BUNDLE: opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '',
     SECPAID_BASE_URL: `${s}/secpaid`,
     SANDPAY_BASE_URL: `${s}/sandpay`,
     PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
@@ -54,7 +58,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     env: { PATH: process.env.PATH, ...workerEnv(opts), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = createWriteStream(suiteLogFile(opts.name), { flags: 'a' });
+  const log = createWriteStream(opts.logFile ?? suiteLogFile(opts.name), { flags: 'a' });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
