@@ -198,6 +198,7 @@ async function main(): Promise<void> {
   // The providers' people and the operators, until every refund has ended.
   const attentionSince = new Map<string, number>();
   const resolvedByOperator = new Set<string>();
+  const attentionNotes = new Map<string, string>();
   const ended = new Map<string, RefundState>();
   const pending = new Set(requests.map((r) => r.refundId));
   while (pending.size > 0 && Date.now() - started < DEADLINE_MS) {
@@ -223,6 +224,8 @@ async function main(): Promise<void> {
       }
       if (state.needsAttention) {
         const since = attentionSince.get(refundId) ?? Date.now();
+        // The reason without its variable parts (ids, amounts), to count alike reasons together.
+        attentionNotes.set(refundId, (state.attentionReason ?? '').replace(/\d+/g, 'N').slice(0, 120));
         attentionSince.set(refundId, since);
         if (Date.now() - since >= OPERATOR_DELAY_MS) {
           const booked = sandbox.ledger.list({ provider: state.provider, paymentId: state.paymentId });
@@ -243,6 +246,8 @@ async function main(): Promise<void> {
 
   // The provider side against the orchestrator, payment by payment.
   const outcomes: Record<string, number> = {};
+  const failureTypes: Record<string, number> = {};
+  const attentionReasons: Record<string, number> = {};
   const byProvider: Record<string, Record<string, number>> = {};
   let doubleRefunds = 0;
   let mismatches = 0;
@@ -255,6 +260,14 @@ async function main(): Promise<void> {
     outcomes[status] = (outcomes[status] ?? 0) + 1;
     byProvider[request.provider] ??= {};
     byProvider[request.provider]![status] = (byProvider[request.provider]![status] ?? 0) + 1;
+    if (state?.failure) {
+      const key = `${request.provider} ${state.failure.type}${state.failure.providerCode ? ` (${state.failure.providerCode})` : ''}`;
+      failureTypes[key] = (failureTypes[key] ?? 0) + 1;
+    }
+    if (resolvedByOperator.has(request.refundId)) {
+      const key = `${request.provider}: ${attentionNotes.get(request.refundId) ?? 'unknown'}`;
+      attentionReasons[key] = (attentionReasons[key] ?? 0) + 1;
+    }
     const booked = sandbox.ledger.list({ provider: request.provider, paymentId: request.paymentId });
     const ledgerMinor = booked.reduce((sum, e) => sum + e.amountMinor, 0);
     const ourMinor = status === 'SUCCEEDED' ? (state?.refundedAmountMinor ?? request.amount.amountMinor) : 0;
@@ -284,6 +297,8 @@ async function main(): Promise<void> {
     finalByOutcome: outcomes,
     finalByProvider: byProvider,
     resolvedByOperatorAfterAttention: resolvedByOperator.size,
+    attentionReasons,
+    failureTypes,
     doubleRefunds,
     lostRefunds: lost,
     ledgerVsOrchestratorMismatches: mismatches,

@@ -1,4 +1,4 @@
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createSecpaidQueueActivities } from './activities';
@@ -6,6 +6,7 @@ import type { ActivityDeps } from './activities';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from './refunds/payment-guard';
 import { REFUNDS_TASK_QUEUE } from './refunds/ids';
 import { connectClient, connectWorker } from './temporal/connection';
 import { dataConverterFor } from './temporal/encryption-codec';
@@ -22,10 +23,11 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly dataConverter?: WorkerOptions['dataConverter'];
 }
 
-/** The two workers of one worker process; run and stop them together. */
+/** The workers of one worker process; run and stop them together. */
 export interface RefundWorkers {
   readonly main: Worker;
   readonly secpaid: Worker;
+  readonly guard: Worker;
   run(): Promise<void>;
   shutdown(): void;
 }
@@ -44,14 +46,23 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     callbacks: options.callbacks,
   };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
+  // Bundled once for both workflow workers when no prebuilt bundle is given.
+  const workflowBundle = options.workflowBundle ?? {
+    code: (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code,
+  };
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    workflowBundle,
     activities: createActivities(deps),
+    ...(options.dataConverter && { dataConverter: options.dataConverter }),
+  });
+  const guard = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: `${taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
+    workflowBundle,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
   const secpaid = await Worker.create({
@@ -65,12 +76,14 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   return {
     main,
     secpaid,
+    guard,
     run: async () => {
-      await Promise.all([main.run(), secpaid.run()]);
+      await Promise.all([main.run(), secpaid.run(), guard.run()]);
     },
     shutdown: () => {
       main.shutdown();
       secpaid.shutdown();
+      guard.shutdown();
     },
   };
 }
@@ -101,7 +114,11 @@ async function main(): Promise<void> {
     logger.info(
       {
         address: config.temporal.address,
-        taskQueues: [config.temporal.taskQueue, `${config.temporal.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`],
+        taskQueues: [
+          config.temporal.taskQueue,
+          `${config.temporal.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
+          `${config.temporal.taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
+        ],
         workflowBundle: config.temporal.workflowBundle ?? 'bundled at start',
       },
       'worker started'

@@ -2,7 +2,10 @@ import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 
-import { commitUpdate, paymentGuardWorkflowId, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+import {
+  PAYMENT_GUARD_TASK_QUEUE_SUFFIX,
+  commitUpdate,
+  paymentGuardWorkflowId, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
 import type { PaymentGuardState, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import type { paymentGuard } from '../workflows';
 
@@ -27,8 +30,8 @@ export function createPaymentGuardActivities(deps: { readonly client: Client }) 
     };
     return new WithStartWorkflowOperation<typeof paymentGuard>('paymentGuard', {
       workflowId: paymentGuardWorkflowId(target.provider, target.paymentId),
-      // The guard runs on the refund's own task queue, next to its refunds.
-      taskQueue: Context.current().info.taskQueue,
+      // Next to the refund's task queue, on its own (see PAYMENT_GUARD_TASK_QUEUE_SUFFIX).
+      taskQueue: `${Context.current().info.taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
       args: [initial],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });

@@ -45,6 +45,14 @@ export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
 export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
 export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');
 
+/**
+ * Guards run on a task queue of their own, `<refunds queue>-guard`, served by a worker of their
+ * own in every worker process: a refund's workflow task waits (in a local activity) for its guard's
+ * update, and if guards shared the refunds' workflow-task slots, a thousand refunds starting at
+ * once would hold every slot while their guards waited for one (found by `npm run soak`).
+ */
+export const PAYMENT_GUARD_TASK_QUEUE_SUFFIX = 'guard';
+
 export function paymentGuardWorkflowId(provider: string, paymentId: string): string {
   return `payment-${provider}-${paymentId}`;
 }
