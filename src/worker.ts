@@ -23,6 +23,13 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly dataConverter?: WorkerOptions['dataConverter'];
 }
 
+/**
+ * On shutdown (SIGTERM, a deploy) activities in flight get this long to finish, then are cancelled;
+ * a cancelled provider call is retried elsewhere, and settles by a status read, never a blind resend.
+ * Longer than a provider call's timeout (10 s by default).
+ */
+const SHUTDOWN_GRACE = '30 seconds';
+
 /** The workers of one worker process; run and stop them together. */
 export interface RefundWorkers {
   readonly main: Worker;
@@ -55,6 +62,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue,
     workflowBundle,
+    shutdownGraceTime: SHUTDOWN_GRACE,
     activities: createActivities(deps),
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
@@ -70,6 +78,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: `${taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
     activities: createSecpaidQueueActivities(deps),
+    shutdownGraceTime: SHUTDOWN_GRACE,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
     maxTaskQueueActivitiesPerSecond: options.providers.secpaid.maxRequestsPerSecond,
   });

@@ -109,7 +109,7 @@ describe('HTTP API', () => {
     await stateWhen(refunds, body.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
     const refused = await post(`/v1/refunds/${body.refundId}/resolve`, { reason: 'x', by: 'ops', outcome: 'FAILED' });
     expect(refused.statusCode).toBe(409);
-    expect(refused.json()).toMatchObject({ detail: expect.stringMatching(/does not need attention/) });
+    expect(refused.json()).toMatchObject({ detail: expect.stringMatching(/approve or cancel it/) });
     const bad = await post(`/v1/refunds/${body.refundId}/approve`, { by: 'ops' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['body.reason']);

@@ -5,7 +5,10 @@ import type { Client } from '@temporalio/client';
 import {
   PAYMENT_GUARD_TASK_QUEUE_SUFFIX,
   commitUpdate,
-  paymentGuardWorkflowId, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+  paymentGuardWorkflowId,
+  releaseUpdate,
+  reserveUpdate,
+} from '../refunds/payment-guard';
 import type { PaymentGuardState, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import type { paymentGuard } from '../workflows';
 

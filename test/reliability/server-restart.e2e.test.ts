@@ -13,7 +13,7 @@ import { paymentAndRefund, settleAtProvider } from '../support/payments';
 import { freePort } from '../support/ports';
 import { TEST_API_TOKEN } from '../support/secrets';
 import { suiteLogDir } from '../support/suite-log';
-import { quietLogger, startTestStack, stateWhen } from '../support/stack';
+import { eventually, quietLogger, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -51,7 +51,7 @@ afterAll(async () => {
   await stack?.stop();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 90_000);
 
 const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
 
@@ -85,7 +85,11 @@ it('loses nothing when the server stops mid-flight; the API answers 503 meanwhil
   server = await serverOn(path.join(dir, 'temporal.db'));
 
   // Back: the caller retries its refused start; the worker and the API reconnected on their own.
-  const retried = await api.inject({ method: 'POST', url: '/v1/refunds', payload: late, headers: auth });
+  // A caller retries a 503 (that is what it means); the API recovers within a few of its retries.
+  const retried = await eventually(async () => {
+    const res = await api.inject({ method: 'POST', url: '/v1/refunds', payload: late, headers: auth });
+    return res.statusCode === 503 ? undefined : res;
+  }, 'the API to recover');
   expect(retried.statusCode).toBe(201);
   for (const request of [...inFlight, late]) {
     const outcome = await stack.refunds.waitForOutcome(request.refundId);
