@@ -29,9 +29,13 @@ export interface WorkerProcessOptions {
   readonly logFile?: string;
   /** Another workflow bundle than the suite's. */
   readonly workflowBundle?: string;
+  /** Another worker script than `src/worker.ts` (the benchmark's bare worker). */
+  readonly script?: string;
 }
 
-export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile'>): NodeJS.ProcessEnv {
+export function workerEnv(
+  opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script'>
+): NodeJS.ProcessEnv {
   const s = opts.sandboxUrl;
   return {
     NODE_ENV: 'test',
@@ -53,7 +57,7 @@ export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'log
 }
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', opts.script ?? path.join(root, 'src', 'worker.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH, ...workerEnv(opts), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
