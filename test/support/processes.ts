@@ -33,9 +33,7 @@ export interface WorkerProcessOptions {
   readonly script?: string;
 }
 
-export function workerEnv(
-  opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script'>
-): NodeJS.ProcessEnv {
+export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script'>): NodeJS.ProcessEnv {
   const s = opts.sandboxUrl;
   return {
     NODE_ENV: 'test',
