@@ -150,84 +150,91 @@ async function main(): Promise<void> {
     script: path.join(__dirname, 'bare', 'worker.ts'),
   });
   const refunds = new RefundsClient(client, { taskQueue: refundQueue, timeScale: 0.0001 });
-
-  const bareOne = async (): Promise<void> => {
-    await client.workflow.execute('bare', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}` });
-  };
-  const refundRun = async (concurrency: number, total: number): Promise<RunFigures> => {
-    const requests: RefundRequestInput[] = [];
-    for (let i = 0; i < total; i += 1) requests.push(await paymentAndRefund(api, 'openpayd', 1_000 + i, 'bench'));
-    return measure(
-      concurrency,
-      total,
-      async (i) => {
-        const request = requests[i]!;
-        await refunds.start(request);
-        await refunds.waitForOutcome(request.refundId);
-      },
-      refundWorker
-    );
-  };
-
-  log('warm-up');
-  await measure(BASE, BASE * 4, bareOne, bareWorker);
-  await refundRun(BASE, BASE * 4);
-
-  const throughput: { level: string; bare: RunFigures; refund: RunFigures; ratio: number }[] = [];
-  for (const level of LEVELS) {
-    const concurrency = BASE * level;
-    const total = Math.max(concurrency * 3, BASE * PER_LEVEL);
-    const bare = await measure(concurrency, total, bareOne, bareWorker);
-    log(`bare ×${level} (${concurrency} at a time): ${bare.perSecond}/s, p50 ${bare.latencyMs.p50} ms`);
-    const refund = await refundRun(concurrency, total);
-    log(`refund ×${level} (${concurrency} at a time): ${refund.perSecond}/s, p50 ${refund.latencyMs.p50} ms`);
-    throughput.push({
-      level: `${level}×`,
-      bare,
-      refund,
-      ratio: Number((refund.perSecond / bare.perSecond).toFixed(2)),
-    });
+  try {
+    await run();
+  } finally {
+    // Even after an error: no worker or server may outlive the benchmark (they would skew the next).
+    await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
+    await connection.close();
+    await sandbox.app.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 
-  // History cost: one happy path per provider.
-  const history: Record<string, number> = {};
-  for (const provider of providerNames) {
-    const request = await paymentAndRefund(api, provider, 2_500, `bench-history-${provider}`);
-    await refunds.start(request);
-    for (;;) {
-      const state = await refunds.get(request.refundId);
-      if (state.status === 'SUCCEEDED') break;
-      await settleAtProvider(api, state).catch(() => undefined); // already decided: wait for the read
-      await new Promise((r) => setTimeout(r, 200));
+  async function run(): Promise<void> {
+    const bareOne = async (): Promise<void> => {
+      await client.workflow.execute('bare', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}` });
+    };
+    const refundRun = async (concurrency: number, total: number): Promise<RunFigures> => {
+      const requests: RefundRequestInput[] = [];
+      for (let i = 0; i < total; i += 1) requests.push(await paymentAndRefund(api, 'openpayd', 1_000 + i, 'bench'));
+      return measure(
+        concurrency,
+        total,
+        async (i) => {
+          const request = requests[i]!;
+          await refunds.start(request);
+          await refunds.waitForOutcome(request.refundId);
+        },
+        refundWorker
+      );
+    };
+
+    log('warm-up');
+    await measure(BASE, BASE * 4, bareOne, bareWorker);
+    await refundRun(BASE, BASE * 4);
+
+    const throughput: { level: string; bare: RunFigures; refund: RunFigures; ratio: number }[] = [];
+    for (const level of LEVELS) {
+      const concurrency = BASE * level;
+      const total = Math.max(concurrency * 3, BASE * PER_LEVEL);
+      const bare = await measure(concurrency, total, bareOne, bareWorker);
+      log(`bare ×${level} (${concurrency} at a time): ${bare.perSecond}/s, p50 ${bare.latencyMs.p50} ms`);
+      const refund = await refundRun(concurrency, total);
+      log(`refund ×${level} (${concurrency} at a time): ${refund.perSecond}/s, p50 ${refund.latencyMs.p50} ms`);
+      throughput.push({
+        level: `${level}×`,
+        bare,
+        refund,
+        ratio: Number((refund.perSecond / bare.perSecond).toFixed(2)),
+      });
     }
-    history[provider] =
-      (await client.workflow.getHandle(`refund-${request.refundId}`).fetchHistory()).events?.length ?? 0;
-    log(`${provider}: ${history[provider]} history events`);
+
+    // History cost: one happy path per provider.
+    const history: Record<string, number> = {};
+    for (const provider of providerNames) {
+      const request = await paymentAndRefund(api, provider, 2_500, `bench-history-${provider}`);
+      await refunds.start(request);
+      for (;;) {
+        const state = await refunds.get(request.refundId);
+        if (state.status === 'SUCCEEDED') break;
+        await settleAtProvider(api, state).catch(() => undefined); // already decided: wait for the read
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      history[provider] =
+        (await client.workflow.getHandle(`refund-${request.refundId}`).fetchHistory()).events?.length ?? 0;
+      log(`${provider}: ${history[provider]} history events`);
+    }
+
+    const report = {
+      date: new Date().toISOString(),
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
+      devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
+      workers:
+        'one worker process per side, SDK defaults; refunds through OpenPayd (synchronous), per-payment guard on',
+      baseConcurrency: BASE,
+      throughput,
+      historyEventsPerHappyPath: history,
+    };
+    const results = path.join(__dirname, 'results');
+    mkdirSync(results, { recursive: true });
+    const stamp = report.date.replace(/:/g, '-').slice(0, 19);
+    writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    const md = markdown(report);
+    writeFileSync(path.join(results, `bench-${stamp}.md`), md);
+    process.stdout.write(md);
+    log(`bench/results/bench-${stamp}.{json,md}`);
   }
-
-  const report = {
-    date: new Date().toISOString(),
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
-    devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
-    workers: 'one worker process per side, SDK defaults; refunds through OpenPayd (synchronous), per-payment guard on',
-    baseConcurrency: BASE,
-    throughput,
-    historyEventsPerHappyPath: history,
-  };
-  const results = path.join(__dirname, 'results');
-  mkdirSync(results, { recursive: true });
-  const stamp = report.date.replace(/:/g, '-').slice(0, 19);
-  writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  const md = markdown(report);
-  writeFileSync(path.join(results, `bench-${stamp}.md`), md);
-  process.stdout.write(md);
-  log(`bench/results/bench-${stamp}.{json,md}`);
-
-  await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
-  await connection.close();
-  await sandbox.app.close();
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 function markdown(r: {
