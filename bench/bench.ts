@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -25,11 +24,11 @@ import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
 import type { RefundRequestInput } from '../src/refunds/request';
-import { buildSandbox } from '../src/sandbox/server';
 import { paymentAndRefund, providerNames, settleAtProvider } from '../test/support/payments';
 import { freePort } from '../test/support/ports';
 import { startWorkerProcess } from '../test/support/processes';
 import type { WorkerProcess } from '../test/support/processes';
+import { startSandbox } from '../test/support/sandbox';
 import { SandboxApi } from '../test/support/sandbox-api';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);
@@ -123,9 +122,7 @@ async function main(): Promise<void> {
       })
     ).code
   );
-  const sandbox = await buildSandbox();
-  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
-  const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  const { sandbox, url: sandboxUrl } = await startSandbox();
   const api = new SandboxApi(sandboxUrl);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });

@@ -14,7 +14,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -28,13 +27,13 @@ import { finalStatuses } from '../src/refunds/status';
 import type { RefundState } from '../src/refunds/state';
 import type { RefundRequestInput } from '../src/refunds/request';
 import type { FaultSpec } from '../src/sandbox/faults';
-import { buildSandbox } from '../src/sandbox/server';
 import { clientChannelArgs, clientInterceptors } from '../src/temporal/connection';
 import { paymentAndRefund, providerNames } from '../test/support/payments';
 import type { ProviderName } from '../test/support/payments';
 import { freePort } from '../test/support/ports';
 import { startWorkerProcess } from '../test/support/processes';
 import type { WorkerProcess } from '../test/support/processes';
+import { startSandbox } from '../test/support/sandbox';
 import { SandboxApi } from '../test/support/sandbox-api';
 
 const TOTAL = Number(process.env.SOAK_REFUNDS ?? 1000);
@@ -81,9 +80,7 @@ async function main(): Promise<void> {
   const bundle = path.join(dir, 'workflows.js');
   writeFileSync(bundle, code);
 
-  const sandbox = await buildSandbox();
-  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
-  const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  const { sandbox, url: sandboxUrl } = await startSandbox();
   const api = new SandboxApi(sandboxUrl);
 
   const connection = await Connection.connect({
@@ -173,17 +170,14 @@ async function main(): Promise<void> {
   const inFlightStarts: Promise<void>[] = [];
   for (const [i, provider] of plan.entries()) {
     const amount = 100 + Math.floor(Math.random() * 2_900);
-    let request = await paymentAndRefund(api, provider, amount, `soak-${provider}`);
     // Some SandPay refunds settle later (PENDING); GetPaid completes every refund by itself.
-    if (provider === 'sandpay' && Math.random() < 0.2) {
-      request = { ...request, paymentId: await api.sandpayCollection(amount, { refundOutcome: 'PENDING' }) };
-    }
-    if (provider === 'getpaid') {
-      const paymentId = await api.getpaidPayment([{ accountId: 'acc_soak', amountMinor: amount }], {
-        settle: { outcome: 'completed', afterMs: 500 },
-      });
-      request = { ...request, paymentId };
-    }
+    const payment =
+      provider === 'sandpay' && Math.random() < 0.2
+        ? { refundOutcome: 'PENDING' }
+        : provider === 'getpaid'
+          ? { settle: { outcome: 'completed', afterMs: 500 } }
+          : {};
+    const request = await paymentAndRefund(api, provider, amount, `soak-${provider}`, payment);
     requests.push(request);
     inFlightStarts.push(startOne(request));
     if (i % 50 === 49) {

@@ -72,11 +72,12 @@ const retryableTypeOf: Record<ProviderCallError['kind'], string> = {
  * provider may have acted: the adapter's next attempt reads the provider's status before sending.
  */
 export function transientFailure(provider: string, err: ProviderCallError): ApplicationFailure {
+  const nextRetryDelay = err.retryAfterMs ?? err.settleMs;
   return ApplicationFailure.create({
     type: retryableTypeOf[err.kind],
     message: `${provider}: ${err.message}`,
     nonRetryable: false,
-    ...((err.retryAfterMs ?? err.settleMs) !== undefined && { nextRetryDelay: err.retryAfterMs ?? err.settleMs }),
+    ...(nextRetryDelay !== undefined && { nextRetryDelay }),
   });
 }
 

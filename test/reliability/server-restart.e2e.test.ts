@@ -59,10 +59,7 @@ it('loses nothing when the server stops mid-flight; the API answers 503 meanwhil
   const inFlight: RefundRequestInput[] = [
     await paymentAndRefund(stack.api, 'secpaid', 1234, 'restart'),
     await paymentAndRefund(stack.api, 'getpaid', 2345, 'restart'),
-    {
-      ...(await paymentAndRefund(stack.api, 'sandpay', 3456, 'restart')),
-      paymentId: await stack.api.sandpayCollection(3456, { refundOutcome: 'PENDING' }),
-    },
+    await paymentAndRefund(stack.api, 'sandpay', 3456, 'restart', { refundOutcome: 'PENDING' }),
   ];
   for (const request of inFlight) await stack.refunds.start(request);
   const waiting = await Promise.all(

@@ -8,12 +8,16 @@ import { uniqueRefundId } from './stack';
 export const providerNames = ['secpaid', 'sandpay', 'paymentoptions', 'openpayd', 'getpaid'] as const;
 export type ProviderName = (typeof providerNames)[number];
 
-/** A payment made at the sandbox, and a full refund of it in the provider's currency. */
+/**
+ * A payment made at the sandbox, and a full refund of it in the provider's currency. `payment`
+ * goes to the sandbox with the payment (e.g. SandPay's `refundOutcome`, GetPaid's `settle`).
+ */
 export async function paymentAndRefund(
   api: SandboxApi,
   provider: ProviderName,
   amountMinor: number,
-  prefix: string = provider
+  prefix: string = provider,
+  payment: Record<string, unknown> = {}
 ): Promise<RefundRequestInput> {
   const refundId = uniqueRefundId(prefix);
   switch (provider) {
@@ -21,7 +25,7 @@ export async function paymentAndRefund(
       return {
         provider,
         refundId,
-        paymentId: await api.secpaidLink(amountMinor),
+        paymentId: await api.secpaidLink(amountMinor, payment),
         amount: { amountMinor, currency: 'EUR' },
         full: true,
       };
@@ -29,14 +33,14 @@ export async function paymentAndRefund(
       return {
         provider,
         refundId,
-        paymentId: await api.sandpayCollection(amountMinor),
+        paymentId: await api.sandpayCollection(amountMinor, payment),
         amount: { amountMinor, currency: 'XOF' },
       };
     case 'paymentoptions':
       return {
         provider,
         refundId,
-        paymentId: await api.paymentoptionsPayment(amountMinor),
+        paymentId: await api.paymentoptionsPayment(amountMinor, payment),
         amount: { amountMinor, currency: 'JPY' },
         merchantId: PAYMENTOPTIONS_SANDBOX_MID,
       };
@@ -44,7 +48,7 @@ export async function paymentAndRefund(
       return {
         provider,
         refundId,
-        paymentId: await api.openpaydPayment(amountMinor),
+        paymentId: await api.openpaydPayment(amountMinor, payment),
         amount: { amountMinor, currency: 'EUR' },
         full: true,
       };
@@ -52,7 +56,7 @@ export async function paymentAndRefund(
       return {
         provider,
         refundId,
-        paymentId: await api.getpaidPayment([{ accountId: 'acc_rel', amountMinor }]),
+        paymentId: await api.getpaidPayment([{ accountId: 'acc_rel', amountMinor }], payment),
         amount: { amountMinor, currency: 'EUR' },
         full: true,
       };

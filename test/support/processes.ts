@@ -42,7 +42,9 @@ export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'log
     METRICS_PORT: '0',
     TEMPORAL_ADDRESS: opts.temporalAddress,
     TEMPORAL_TASK_QUEUE: opts.taskQueue,
-    WORKFLOW_BUNDLE: opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '',
+    ...((opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE) !== undefined && {
+      WORKFLOW_BUNDLE: opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE,
+    }),
     SECPAID_BASE_URL: `${s}/secpaid`,
     SANDPAY_BASE_URL: `${s}/sandpay`,
     PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
@@ -50,6 +52,7 @@ export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'log
     GETPAID_BASE_URL: `${s}/getpaid`,
     GETPAID_TOKEN_URL: `${s}/getpaid/oauth/token`,
     PROVIDER_TIMEOUT_MS: '2000',
+    // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
     SECPAID_MAX_REQUESTS_PER_SECOND: '1',
   };
 }

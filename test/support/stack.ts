@@ -19,6 +19,7 @@ import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createRefundWorkers } from '../../src/worker';
 import type { RefundWorkers } from '../../src/worker';
 
+import { workerEnv } from './processes';
 import { SandboxApi } from './sandbox-api';
 import { suiteLogDestination } from './suite-log';
 
@@ -71,22 +72,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const sandbox = await buildSandbox();
   await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
   const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
+  const taskQueue = `refunds-test-${randomUUID()}`;
   const config = loadConfig({
-    NODE_ENV: 'test',
-    TEMPORAL_ADDRESS: options.temporalAddress ?? temporalAddress(),
-    SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
-    SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
-    PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
-    OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
-    GETPAID_BASE_URL: `${sandboxUrl}/getpaid`,
-    GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
-    PROVIDER_TIMEOUT_MS: '2000',
-    // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
-    SECPAID_MAX_REQUESTS_PER_SECOND: '1',
+    ...workerEnv({ temporalAddress: options.temporalAddress ?? temporalAddress(), taskQueue, sandboxUrl }),
     ...options.env,
   });
 
-  const taskQueue = `refunds-test-${randomUUID()}`;
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({
     address: config.temporal.address,
@@ -99,7 +90,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     namespace: config.temporal.namespace,
     ...(dataConverter && { dataConverter }),
   });
-  const workers = await startWorkers(options.worker ?? true, {
+  const workers = await ((options.worker ?? true) ? createRefundWorkers : noWorkers)({
     connection: workerConnection,
     client,
     namespace: config.temporal.namespace,
@@ -128,12 +119,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 }
 
-async function startWorkers(
-  wanted: boolean,
-  options: Parameters<typeof createRefundWorkers>[0]
-): Promise<RefundWorkers | undefined> {
-  return wanted ? createRefundWorkers(options) : undefined;
-}
+const noWorkers = (): Promise<RefundWorkers | undefined> => Promise.resolve(undefined);
 
 /** Waits until the refund's `state` satisfies `ready` (status changes are asynchronous). */
 export async function stateWhen(

@@ -18,7 +18,14 @@ export function suiteLogFile(name: string): string {
   return path.join(suiteLogDir(), `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}.log`);
 }
 
-/** A pino destination appending to this process's file in the suite's log folder. */
+const destinations = new Map<string, pino.DestinationStream>();
+
+/** A pino destination appending to this process's file in the suite's log folder, opened once. */
 export function suiteLogDestination(name: string): pino.DestinationStream {
-  return pino.destination({ dest: suiteLogFile(name), sync: true, append: true });
+  let destination = destinations.get(name);
+  if (destination === undefined) {
+    destination = pino.destination({ dest: suiteLogFile(name), sync: true, append: true });
+    destinations.set(name, destination);
+  }
+  return destination;
 }
