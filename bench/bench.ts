@@ -1,18 +1,24 @@
 /**
  * `npm run bench`: the product measured against the engine it runs on, on this machine, in one run.
+ * Phases (BENCH_PHASES, all by default, in this order):
  *
- * - Throughput and latency: OpenPayd refunds end to end (client start → worker → sandbox over HTTP →
- *   final state) against a bare one-activity workflow (no-op activity), on the same dev server, at
- *   1×, 4× and 16× a base concurrency; each side has a worker process of its own with the SDK's
- *   default options. The dev server runs on a SQLite file with the pragmas Temporal's own load
- *   tests use: journal_mode=WAL, synchronous=OFF.
- * - History cost: events per refund on each provider's happy path.
+ * - `throughput`: OpenPayd refunds end to end (client start → worker → sandbox over HTTP → final
+ *   state) against a bare one-activity workflow (no-op activity), on the same dev server, at 1×, 4×
+ *   and 16× a base concurrency, with throughput, latency and worker memory. Each side has a worker
+ *   process of its own with the same options. The dev server runs on a SQLite file with the pragmas
+ *   Temporal's own load tests use: journal_mode=WAL, synchronous=OFF.
+ * - `tuning`: the same comparison at 4× for each worker tuning in {@link TUNINGS}.
+ * - `history`: events per refund on each provider's happy path.
+ * - `review`: a SecPaid refund that waits 1, 7, 14 and 28 days in review, on the time-skipping test
+ *   server with production defaults: history events and reads made.
+ * - `waiting`: 10,000 SecPaid refunds waiting for review at once (./waiting.ts).
  *
  * Writes bench/results/bench-<date>.json and .md. A benchmark, not a test: nothing here asserts.
- * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per concurrency level: 20×).
+ * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level: 20× the base),
+ * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -28,13 +34,41 @@ import { paymentAndRefund, providerNames, settleAtProvider } from '../test/suppo
 import { freePort } from '../test/support/ports';
 import { startWorkerProcess } from '../test/support/processes';
 import type { WorkerProcess } from '../test/support/processes';
-import { startSandbox } from '../test/support/sandbox';
 import { SandboxApi } from '../test/support/sandbox-api';
+import { startReviewStack } from '../test/support/secpaid-review';
+import type { ReviewFigures } from '../test/support/secpaid-review';
+import { buildSandbox } from '../src/sandbox/server';
+import type { Sandbox } from '../src/sandbox/server';
+
+import { percentile, rssMb } from './process-stats';
+import { measureWaiting } from './waiting';
+import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);
 const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 20);
 const LEVELS = [1, 4, 16];
 const PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,review,waiting').split(','));
+const WAITING_REFUNDS = Number(process.env.BENCH_WAITING_REFUNDS ?? 10_000);
+const WAITING_WORKERS = Number(process.env.BENCH_WAITING_WORKERS ?? 2);
+const WAITING_MINUTES = Number(process.env.BENCH_WAITING_MINUTES ?? 5);
+const REVIEW_DAYS = [1, 7, 14, 28];
+
+/** Worker settings tried by the `tuning` phase, applied to both sides alike (see src/config.ts). */
+const TUNINGS: Record<string, Record<string, string>> = {
+  'SDK defaults': {},
+  'reuseV8Context off': { WORKER_REUSE_V8_CONTEXT: 'false' },
+  'cache 50 workflows': { WORKER_MAX_CACHED_WORKFLOWS: '50' },
+  '100 workflow-task slots, 20 pollers': {
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100',
+    WORKER_WORKFLOW_TASK_POLLERS: '20',
+  },
+  '200 workflow-task slots, 50 pollers, 20 activity pollers': {
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '200',
+    WORKER_WORKFLOW_TASK_POLLERS: '50',
+    WORKER_ACTIVITY_TASK_POLLERS: '20',
+  },
+};
 
 const log = (msg: string): void => {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -48,15 +82,6 @@ interface RunFigures {
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly workerRssMb: number;
   readonly workerPeakRssMb: number;
-}
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-function rssMb(pid: number | undefined): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid ?? 0}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }
 
 /** `total` runs of `one`, `concurrency` at a time; throughput over the whole, latency of each. */
@@ -96,6 +121,38 @@ async function measure(
   };
 }
 
+interface Comparison {
+  readonly level: string;
+  readonly bare: RunFigures;
+  readonly refund: RunFigures;
+  readonly ratio: number;
+}
+
+interface Report {
+  date: string;
+  machine: string;
+  devServer: string;
+  workers: string;
+  baseConcurrency: number;
+  throughput?: Comparison[];
+  tuning?: (Comparison & { readonly tuning: string })[];
+  historyEventsPerHappyPath?: Record<string, number>;
+  secpaidReview?: (ReviewFigures & { readonly days: number })[];
+  waiting?: WaitingFigures;
+}
+
+/** The sandbox, recording every SecPaid call's time and HTTP status (figure 4 counts them). */
+async function startRecordingSandbox(): Promise<{ sandbox: Sandbox; url: string; traffic: SecpaidTraffic }> {
+  const sandbox = await buildSandbox();
+  const calls: { at: number; status: number; endpoint: string }[] = [];
+  sandbox.app.addHook('onResponse', async (req, reply) => {
+    const tag = req.routeOptions.config.sandboxEndpoint;
+    if (tag?.provider === 'secpaid') calls.push({ at: Date.now(), status: reply.statusCode, endpoint: tag.endpoint });
+  });
+  await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
+  return { sandbox, url: sandbox.url(), traffic: { calls } };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'refunds-bench-'));
   const logger = createLogger({ level: 'warn', pretty: false, name: 'bench' });
@@ -122,45 +179,53 @@ async function main(): Promise<void> {
       })
     ).code
   );
-  const { sandbox, url: sandboxUrl } = await startSandbox();
+  const { sandbox, url: sandboxUrl, traffic } = await startRecordingSandbox();
   const api = new SandboxApi(sandboxUrl);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
+  const workers = new Set<WorkerProcess>();
 
-  const refundQueue = 'bench-refunds';
-  const refundWorker = await startWorkerProcess({
-    name: 'bench-refund-worker',
-    logFile: path.join(dir, 'refund-worker.log'),
-    temporalAddress: server.address,
-    taskQueue: refundQueue,
-    sandboxUrl,
-    workflowBundle: bundle,
-    env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '1' }, // production's level
-  });
-  const bareQueue = 'bench-bare';
-  const bareWorker = await startWorkerProcess({
-    name: 'bench-bare-worker',
-    logFile: path.join(dir, 'bare-worker.log'),
-    temporalAddress: server.address,
-    taskQueue: bareQueue,
-    sandboxUrl,
-    script: path.join(__dirname, 'bare', 'worker.ts'),
-  });
-  const refunds = new RefundsClient(client, { taskQueue: refundQueue, timeScale: 0.0001 });
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
+    devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
+    workers:
+      'one worker process per side with the same options; refunds through OpenPayd (synchronous), per-payment guard on',
+    baseConcurrency: BASE,
+  };
   try {
     await run();
   } finally {
     // Even after an error: no worker or server may outlive the benchmark (they would skew the next).
-    await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
+    await Promise.all([...workers].map((w) => w.kill('SIGTERM')));
     await connection.close();
     await sandbox.app.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 
-  async function run(): Promise<void> {
+  /** A refund worker and a bare worker, on queues of their own, with the same tuning. */
+  async function startPair(name: string, tuning: Record<string, string>) {
+    const start = async (side: 'refund' | 'bare') => {
+      const worker = await startWorkerProcess({
+        name: `bench-${side}-worker`,
+        logFile: path.join(dir, `${side}-worker-${name}.log`),
+        temporalAddress: server.address,
+        taskQueue: `bench-${side}-${name}`,
+        sandboxUrl,
+        workflowBundle: bundle,
+        // production's log level; SecPaid's queue limit is not in this figure
+        env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '1', ...tuning },
+        ...(side === 'bare' && { script: path.join(__dirname, 'bare', 'worker.ts') }),
+      });
+      workers.add(worker);
+      return worker;
+    };
+    const refundWorker = await start('refund');
+    const bareWorker = await start('bare');
+    const refunds = new RefundsClient(client, { taskQueue: `bench-refund-${name}`, timeScale: 0.0001 });
     const bareOne = async (): Promise<void> => {
-      await client.workflow.execute('bare', { taskQueue: bareQueue, workflowId: `bare-${randomUUID()}` });
+      await client.workflow.execute('bare', { taskQueue: `bench-bare-${name}`, workflowId: `bare-${randomUUID()}` });
     };
     const refundRun = async (concurrency: number, total: number): Promise<RunFigures> => {
       const requests: RefundRequestInput[] = [];
@@ -176,28 +241,87 @@ async function main(): Promise<void> {
         refundWorker
       );
     };
-
-    log('warm-up');
-    await measure(BASE, BASE * 4, bareOne, bareWorker);
-    await refundRun(BASE, BASE * 4);
-
-    const throughput: { level: string; bare: RunFigures; refund: RunFigures; ratio: number }[] = [];
-    for (const level of LEVELS) {
+    const compare = async (level: number): Promise<Comparison> => {
       const concurrency = BASE * level;
       const total = Math.max(concurrency * 3, BASE * PER_LEVEL);
       const bare = await measure(concurrency, total, bareOne, bareWorker);
-      log(`bare ×${level} (${concurrency} at a time): ${bare.perSecond}/s, p50 ${bare.latencyMs.p50} ms`);
+      log(`${name}: bare ×${level} (${concurrency} at a time): ${bare.perSecond}/s, p50 ${bare.latencyMs.p50} ms`);
       const refund = await refundRun(concurrency, total);
-      log(`refund ×${level} (${concurrency} at a time): ${refund.perSecond}/s, p50 ${refund.latencyMs.p50} ms`);
-      throughput.push({
-        level: `${level}×`,
-        bare,
-        refund,
-        ratio: Number((refund.perSecond / bare.perSecond).toFixed(2)),
-      });
+      log(
+        `${name}: refund ×${level} (${concurrency} at a time): ${refund.perSecond}/s, p50 ${refund.latencyMs.p50} ms`
+      );
+      return { level: `${level}×`, bare, refund, ratio: Number((refund.perSecond / bare.perSecond).toFixed(2)) };
+    };
+    const warmUp = async (): Promise<void> => {
+      await measure(BASE, BASE * 4, bareOne, bareWorker);
+      await refundRun(BASE, BASE * 4);
+    };
+    const stop = async (): Promise<void> => {
+      await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
+      workers.delete(refundWorker);
+      workers.delete(bareWorker);
+    };
+    return { refunds, compare, warmUp, stop };
+  }
+
+  async function run(): Promise<void> {
+    if (PHASES.has('throughput') || PHASES.has('history')) {
+      const pair = await startPair('defaults', {});
+      if (PHASES.has('throughput')) {
+        log('throughput: warm-up');
+        await pair.warmUp();
+        report.throughput = [];
+        for (const level of LEVELS) report.throughput.push(await pair.compare(level));
+      }
+      if (PHASES.has('history')) report.historyEventsPerHappyPath = await historyOfHappyPaths(pair.refunds);
+      await pair.stop();
     }
 
-    // History cost: one happy path per provider.
+    if (PHASES.has('tuning')) {
+      report.tuning = [];
+      for (const [name, tuning] of Object.entries(TUNINGS)) {
+        const pair = await startPair(name.replace(/[^a-zA-Z0-9]+/g, '-'), tuning);
+        await pair.warmUp();
+        report.tuning.push({ tuning: name, ...(await pair.compare(4)) });
+        await pair.stop();
+      }
+    }
+
+    if (PHASES.has('review')) {
+      const stack = await startReviewStack(logger, bundle);
+      try {
+        report.secpaidReview = [];
+        for (const days of REVIEW_DAYS) {
+          const figures = await stack.review(days);
+          log(`review: ${days} days: ${figures.events} events, ${figures.polls} reads, ${figures.outcome}`);
+          report.secpaidReview.push({ days, ...figures });
+        }
+      } finally {
+        await stack.close();
+      }
+    }
+
+    if (PHASES.has('waiting')) {
+      report.waiting = await measureWaiting(
+        { client, api, sandboxUrl, traffic, temporalAddress: server.address, workflowBundle: bundle, logDir: dir, log },
+        WAITING_REFUNDS,
+        WAITING_WORKERS,
+        WAITING_MINUTES
+      );
+    }
+
+    const results = path.join(__dirname, 'results');
+    mkdirSync(results, { recursive: true });
+    const stamp = report.date.replace(/:/g, '-').slice(0, 19);
+    writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    const md = markdown(report);
+    writeFileSync(path.join(results, `bench-${stamp}.md`), md);
+    process.stdout.write(md);
+    log(`bench/results/bench-${stamp}.{json,md}`);
+  }
+
+  /** One happy path per provider, to its end, and the events in its history. */
+  async function historyOfHappyPaths(refunds: RefundsClient): Promise<Record<string, number>> {
     const history: Record<string, number> = {};
     for (const provider of providerNames) {
       const request = await paymentAndRefund(api, provider, 2_500, `bench-history-${provider}`);
@@ -210,59 +334,98 @@ async function main(): Promise<void> {
       }
       history[provider] =
         (await client.workflow.getHandle(`refund-${request.refundId}`).fetchHistory()).events?.length ?? 0;
-      log(`${provider}: ${history[provider]} history events`);
+      log(`history: ${provider}: ${history[provider]} events`);
     }
-
-    const report = {
-      date: new Date().toISOString(),
-      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
-      devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
-      workers:
-        'one worker process per side, SDK defaults; refunds through OpenPayd (synchronous), per-payment guard on',
-      baseConcurrency: BASE,
-      throughput,
-      historyEventsPerHappyPath: history,
-    };
-    const results = path.join(__dirname, 'results');
-    mkdirSync(results, { recursive: true });
-    const stamp = report.date.replace(/:/g, '-').slice(0, 19);
-    writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    const md = markdown(report);
-    writeFileSync(path.join(results, `bench-${stamp}.md`), md);
-    process.stdout.write(md);
-    log(`bench/results/bench-${stamp}.{json,md}`);
+    return history;
   }
 }
 
-function markdown(r: {
-  date: string;
-  machine: string;
-  devServer: string;
-  workers: string;
-  throughput: { level: string; bare: RunFigures; refund: RunFigures; ratio: number }[];
-  historyEventsPerHappyPath: Record<string, number>;
-}): string {
-  const rows = r.throughput.map(
-    (t) =>
-      `| ${t.level} (${t.refund.concurrency}) | ${t.bare.perSecond} | ${t.refund.perSecond} | **${t.ratio}** | ` +
-      `${t.bare.latencyMs.p50} / ${t.bare.latencyMs.p95} / ${t.bare.latencyMs.p99} | ` +
-      `${t.refund.latencyMs.p50} / ${t.refund.latencyMs.p95} / ${t.refund.latencyMs.p99} | ` +
-      `${t.bare.workerPeakRssMb} | ${t.refund.workerPeakRssMb} |`
-  );
-  return [
+const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+const lat = (f: RunFigures): string => `${f.latencyMs.p50} / ${f.latencyMs.p95} / ${f.latencyMs.p99}`;
+
+function markdown(r: Report): string {
+  const out = [
     `# Benchmark ${r.date}`,
     '',
     `Machine: ${r.machine}. Server: ${r.devServer}. Workers: ${r.workers}.`,
     '',
-    '| load (concurrency) | bare /s | refund /s | ratio | bare p50/p95/p99 ms | refund p50/p95/p99 ms | bare worker peak RSS MB | refund worker peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-    '| provider | history events, happy path |',
-    '|---|---|',
-    ...Object.entries(r.historyEventsPerHappyPath).map(([p, n]) => `| ${p} | ${n} |`),
-    '',
-  ].join('\n');
+  ];
+  const comparisonHeader = [
+    'bare /s',
+    'refund /s',
+    'ratio',
+    'bare p50/p95/p99 ms',
+    'refund p50/p95/p99 ms',
+    'bare worker peak RSS MB',
+    'refund worker peak RSS MB',
+  ];
+  const comparisonCells = (t: Comparison) => [
+    t.bare.perSecond,
+    t.refund.perSecond,
+    `**${t.ratio}**`,
+    lat(t.bare),
+    lat(t.refund),
+    t.bare.workerPeakRssMb,
+    t.refund.workerPeakRssMb,
+  ];
+  if (r.throughput) {
+    out.push('## Throughput and latency, SDK defaults', '');
+    out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(8).fill('---')));
+    for (const t of r.throughput) out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t)]));
+    out.push('');
+  }
+  if (r.tuning) {
+    out.push(`## Worker tuning, at 4× (${r.baseConcurrency * 4} at a time)`, '');
+    out.push(row(['tuning', ...comparisonHeader]), row(Array(8).fill('---')));
+    for (const t of r.tuning) out.push(row([t.tuning, ...comparisonCells(t)]));
+    out.push('');
+  }
+  if (r.historyEventsPerHappyPath) {
+    out.push('## History events, happy path', '', row(['provider', 'events']), row(['---', '---']));
+    for (const [p, n] of Object.entries(r.historyEventsPerHappyPath)) out.push(row([p, n]));
+    out.push('');
+  }
+  if (r.secpaidReview) {
+    out.push('## SecPaid review on the time-skipping server (production defaults)', '');
+    out.push(row(['days in review', 'history events', 'status reads', 'SLA attention raised', 'outcome']));
+    out.push(row(Array(5).fill('---')));
+    for (const v of r.secpaidReview)
+      out.push(row([v.days, v.events, v.polls, v.attentionRaised ? 'yes' : 'no', v.outcome]));
+    out.push('');
+  }
+  if (r.waiting) {
+    const w = r.waiting;
+    out.push(`## ${w.refunds} SecPaid refunds waiting for review, ${w.workers} worker processes`, '');
+    out.push(row(['figure', 'value']), row(['---', '---']));
+    out.push(row(['all started in', `${w.startSeconds} s`]));
+    out.push(row(['observed for', `${w.observedMinutes} min from the first start`]));
+    out.push(
+      row([
+        'SecPaid calls (refund requests / status reads)',
+        `${w.secpaidCalls} (${w.refundRequests} / ${w.statusReads})`,
+      ])
+    );
+    out.push(row(['most calls in any 60 s', `**${w.maxCallsInAnyMinute}** (limit 60)`]));
+    out.push(row(['mean calls a minute', w.meanCallsPerMinute]));
+    out.push(row(['HTTP 429 from SecPaid', `**${w.http429}**`]));
+    out.push(row(['in PENDING_REVIEW at the end', w.pendingReviewAtEnd]));
+    out.push(row(['worker RSS at the end / peak, MB', w.workerRssMb.map((m) => `${m.end} / ${m.peak}`).join('; ')]));
+    out.push(
+      row([
+        'sticky cache (per worker)',
+        w.stickyCache
+          .map((c) =>
+            Object.entries(c)
+              .map(([k, v]) => `${k.replace('temporal_sticky_cache_', '')} ${v}`)
+              .join(', ')
+          )
+          .join('; '),
+      ])
+    );
+    out.push(row(['projected time until every one has been read once', `${w.projectedHoursUntilAllReadOnce} h`]));
+    out.push('');
+  }
+  return out.join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -65,6 +65,17 @@ const envSchema = z.object({
   /** Browser origins (the Temporal UI) allowed to call the API's codec endpoint `/codec`. */
   CODEC_CORS_ORIGINS: z.string().min(1).default('http://127.0.0.1:8233,http://localhost:8233'),
 
+  /**
+   * Worker tuning (README, "Performance"); unset keeps the SDK's default. Applied to the refund and
+   * guard workflow workers of each process; SecPaid's queue is bounded by its rate limit instead.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  WORKER_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  WORKER_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
+  WORKER_REUSE_V8_CONTEXT: z.stringbool().optional(),
+
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
   API_PORT: port.default(3000),
@@ -139,6 +150,7 @@ export interface Config {
     /** Empty: payloads travel in clear. */
     readonly encryptionKeys: readonly EncryptionKey[];
   };
+  readonly worker: WorkerTuning;
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
   readonly api: {
     readonly port: number;
@@ -154,6 +166,16 @@ export interface Config {
     readonly deadlineMs: number | undefined;
   };
   readonly providers: ProvidersConfig;
+}
+
+/** The worker options an operator may set; each left undefined keeps the SDK's default. */
+export interface WorkerTuning {
+  readonly maxCachedWorkflows?: number;
+  readonly maxConcurrentWorkflowTaskExecutions?: number;
+  readonly maxConcurrentWorkflowTaskPolls?: number;
+  readonly maxConcurrentActivityTaskExecutions?: number;
+  readonly maxConcurrentActivityTaskPolls?: number;
+  readonly reuseV8Context?: boolean;
 }
 
 /** TLS to Temporal: server verification, and the client's own certificate for mTLS. */
@@ -293,6 +315,7 @@ export function loadConfig(
         return [currency, Number(amount)] as const;
       })
   );
+  const worker = workerTuning(env, issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   return Object.freeze({
@@ -310,6 +333,7 @@ export function loadConfig(
       apiKey: temporalApiKey,
       encryptionKeys,
     },
+    worker,
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
     api: {
       port: env.API_PORT,
@@ -324,6 +348,30 @@ export function loadConfig(
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });
+}
+
+/** The WORKER_* settings, with the one combination the SDK would refuse at start named here. */
+function workerTuning(env: Env, issues: string[]): WorkerTuning {
+  const executions = env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  const polls = env.WORKER_WORKFLOW_TASK_POLLERS;
+  if (polls !== undefined && polls > (executions ?? 40)) {
+    issues.push(
+      `WORKER_WORKFLOW_TASK_POLLERS: ${polls} is more than the workflow tasks a worker may run at once ` +
+        `(WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, ${executions ?? '40 by default'})`
+    );
+  }
+  const cache = env.WORKER_MAX_CACHED_WORKFLOWS;
+  const activities = env.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  const activityPolls = env.WORKER_ACTIVITY_TASK_POLLERS;
+  const reuse = env.WORKER_REUSE_V8_CONTEXT;
+  return {
+    ...(cache !== undefined && { maxCachedWorkflows: cache }),
+    ...(executions !== undefined && { maxConcurrentWorkflowTaskExecutions: executions }),
+    ...(polls !== undefined && { maxConcurrentWorkflowTaskPolls: polls }),
+    ...(activities !== undefined && { maxConcurrentActivityTaskExecutions: activities }),
+    ...(activityPolls !== undefined && { maxConcurrentActivityTaskPolls: activityPolls }),
+    ...(reuse !== undefined && { reuseV8Context: reuse }),
+  };
 }
 
 /** `id:base64Key,…` into keys of 32 bytes each; the message never repeats a key. */

@@ -4,6 +4,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { createActivities, createSecpaidQueueActivities } from './activities';
 import type { ActivityDeps } from './activities';
 import { loadConfig } from './config';
+import type { WorkerTuning } from './config';
 import { createLogger } from './logger';
 import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from './refunds/payment-guard';
@@ -21,6 +22,8 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
   /** Payload encryption, the same as the clients'. */
   readonly dataConverter?: WorkerOptions['dataConverter'];
+  /** Cache, slots, pollers and V8 context of the workflow workers (WORKER_* settings). */
+  readonly tuning?: WorkerTuning;
 }
 
 /**
@@ -57,11 +60,13 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   const workflowBundle = options.workflowBundle ?? {
     code: (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code,
   };
+  const tuning = options.tuning ?? {};
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue,
     workflowBundle,
+    ...tuning,
     shutdownGraceTime: SHUTDOWN_GRACE,
     activities: createActivities(deps),
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
@@ -71,6 +76,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: `${taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
     workflowBundle,
+    ...tuning,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
   const secpaid = await Worker.create({
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
       providers: config.providers,
       callbacks: config.callbacks,
       logger,
+      tuning: config.worker,
     });
     logger.info(
       {
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
           `${config.temporal.taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
         ],
         workflowBundle: config.temporal.workflowBundle ?? 'bundled at start',
+        tuning: config.worker,
       },
       'worker started'
     );

@@ -1,0 +1,192 @@
+/**
+ * Figure 4 of the benchmark: many SecPaid refunds waiting for SecPaid's admin at once, with
+ * production settings (time scale 1: a read every 4 h ± 10 %, SecPaid's queue at 0.9 requests a
+ * second across all workers). Measures what the workers hold, what the sticky cache does, and what
+ * actually reaches SecPaid: calls per minute (its limit is 60) and 429s.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import type { Client } from '@temporalio/client';
+
+import { RefundsClient } from '../src/client';
+import type { RefundRequestInput } from '../src/refunds/request';
+import type { SandboxApi } from '../test/support/sandbox-api';
+import { freePort } from '../test/support/ports';
+import { startWorkerProcess } from '../test/support/processes';
+import type { WorkerProcess } from '../test/support/processes';
+
+import { rssMb } from './process-stats';
+
+/** What reached the sandbox's SecPaid routes: when, and with which HTTP status. */
+export interface SecpaidTraffic {
+  readonly calls: readonly { readonly at: number; readonly status: number; readonly endpoint: string }[];
+}
+
+export interface WaitingFigures {
+  readonly refunds: number;
+  readonly workers: number;
+  readonly startSeconds: number;
+  readonly observedMinutes: number;
+  readonly secpaidCalls: number;
+  readonly refundRequests: number;
+  readonly statusReads: number;
+  readonly maxCallsInAnyMinute: number;
+  readonly meanCallsPerMinute: number;
+  readonly http429: number;
+  readonly pendingReviewAtEnd: number;
+  readonly workerRssMb: readonly { readonly end: number; readonly peak: number }[];
+  readonly stickyCache: readonly Record<string, number>[];
+  readonly projectedHoursUntilAllReadOnce: number;
+  readonly samples: readonly {
+    readonly minute: number;
+    readonly calls: number;
+    readonly pendingReview: number;
+    readonly rssMb: readonly number[];
+  }[];
+}
+
+export interface WaitingContext {
+  readonly client: Client;
+  readonly api: SandboxApi;
+  readonly sandboxUrl: string;
+  readonly traffic: SecpaidTraffic;
+  readonly temporalAddress: string;
+  readonly workflowBundle: string;
+  readonly logDir: string;
+  readonly log: (msg: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** At most `limit` of `total` tasks at a time. */
+async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let i = next++; i < total; i = next++) await one(i);
+    })
+  );
+}
+
+/** The largest number of calls inside any 60-second window (the way SecPaid counts). */
+export function maxInAnyMinute(times: readonly number[]): number {
+  let max = 0;
+  let from = 0;
+  for (let to = 0; to < times.length; to += 1) {
+    while (times[to]! - times[from]! >= 60_000) from += 1;
+    max = Math.max(max, to - from + 1);
+  }
+  return max;
+}
+
+/** Sums the worker's `sticky_cache` series over their labels (task queues), from its Prometheus endpoint. */
+async function stickyCache(metricsPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const sums: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = /^(temporal_sticky_cache_[a-z_]+)(?:\{[^}]*\})?\s+([\d.e+-]+)$/.exec(line);
+    if (match?.[1] && match[2]) sums[match[1]] = (sums[match[1]] ?? 0) + Number(match[2]);
+  }
+  return sums;
+}
+
+export async function measureWaiting(
+  ctx: WaitingContext,
+  total: number,
+  workerCount: number,
+  observeMinutes: number
+): Promise<WaitingFigures> {
+  const taskQueue = 'bench-waiting';
+  const metricsPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
+  mkdirSync(ctx.logDir, { recursive: true });
+  const workers: WorkerProcess[] = [];
+  try {
+    for (const [i, port] of metricsPorts.entries()) {
+      workers.push(
+        await startWorkerProcess({
+          name: `bench-waiting-worker-${i}`,
+          logFile: path.join(ctx.logDir, `waiting-worker-${i}.log`),
+          temporalAddress: ctx.temporalAddress,
+          taskQueue,
+          sandboxUrl: ctx.sandboxUrl,
+          workflowBundle: ctx.workflowBundle,
+          // Production's level and SecPaid limit; a metrics endpoint to read the sticky cache from.
+          env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '0.9', METRICS_PORT: String(port) },
+        })
+      );
+    }
+    const refunds = new RefundsClient(ctx.client, { taskQueue }); // time scale 1: production's waits
+    const requests: RefundRequestInput[] = new Array<RefundRequestInput>(total);
+    await pool(total, 32, async (i) => {
+      const amountMinor = 1_000 + (i % 5_000);
+      requests[i] = {
+        provider: 'secpaid',
+        refundId: `bench-waiting-${i}-${Date.now().toString(36)}`,
+        paymentId: await ctx.api.secpaidLink(amountMinor),
+        amount: { amountMinor, currency: 'EUR' },
+        full: true,
+      };
+    });
+    ctx.log(`waiting: ${total} SecPaid payments made; starting ${total} refunds on ${workerCount} workers`);
+    const callsBefore = ctx.traffic.calls.length;
+    const t0 = Date.now();
+    let started = 0;
+    const starting = pool(total, 64, async (i) => {
+      await refunds.start(requests[i]!);
+      started += 1;
+      if (started % 1_000 === 0) ctx.log(`waiting: ${started} started`);
+    });
+    await starting;
+    const startSeconds = (Date.now() - t0) / 1000;
+    ctx.log(`waiting: ${total} started in ${startSeconds.toFixed(0)} s; observing ${observeMinutes} min`);
+
+    const pending = async (): Promise<number> =>
+      (await ctx.client.workflow.count(`TaskQueue = '${taskQueue}' AND RefundStatus = 'PENDING_REVIEW'`)).count;
+    const samples: WaitingFigures['samples'][number][] = [];
+    const observeFrom = Date.now();
+    for (let minute = 1; minute <= observeMinutes; minute += 1) {
+      await sleep(60_000 - ((Date.now() - observeFrom) % 60_000));
+      const sample = {
+        minute,
+        calls: ctx.traffic.calls.length - callsBefore,
+        pendingReview: await pending(),
+        rssMb: workers.map((w) => rssMb(w.child.pid).rss),
+      };
+      samples.push(sample);
+      ctx.log(
+        `waiting: minute ${minute}: ${sample.calls} SecPaid calls, ${sample.pendingReview} in review, RSS ${sample.rssMb.join(' / ')} MB`
+      );
+    }
+    const calls = ctx.traffic.calls.slice(callsBefore);
+    const elapsedMinutes = (Date.now() - t0) / 60_000;
+    const refundRequests = calls.filter((c) => c.endpoint === 'refund' && c.status === 200).length;
+    const statusReads = calls.filter((c) => c.endpoint === 'transactions' && c.status === 200).length;
+    const perMinute = calls.length / elapsedMinutes;
+    // Every refund needs one request and one read before all have been read once; what is left
+    // goes at the rate measured (later 4-hourly reads of early refunds would only add to it).
+    const left = 2 * total - refundRequests - Math.min(statusReads, total);
+    return {
+      refunds: total,
+      workers: workerCount,
+      startSeconds: Math.round(startSeconds),
+      observedMinutes: Number(elapsedMinutes.toFixed(1)),
+      secpaidCalls: calls.length,
+      refundRequests,
+      statusReads,
+      maxCallsInAnyMinute: maxInAnyMinute(calls.map((c) => c.at)),
+      meanCallsPerMinute: Number(perMinute.toFixed(1)),
+      http429: calls.filter((c) => c.status === 429).length,
+      pendingReviewAtEnd: await pending(),
+      workerRssMb: workers.map((w) => {
+        const { rss, peak } = rssMb(w.child.pid);
+        return { end: rss, peak };
+      }),
+      stickyCache: await Promise.all(metricsPorts.map((port) => stickyCache(port))),
+      projectedHoursUntilAllReadOnce: Number(((elapsedMinutes + left / perMinute) / 60).toFixed(1)),
+      samples,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  }
+}
