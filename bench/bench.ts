@@ -15,7 +15,8 @@
  *
  * Writes bench/results/bench-<date>.json and .md. A benchmark, not a test: nothing here asserts.
  * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level: 20× the base),
- * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5).
+ * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5),
+ * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,8 @@ const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,r
 const WAITING_REFUNDS = Number(process.env.BENCH_WAITING_REFUNDS ?? 10_000);
 const WAITING_WORKERS = Number(process.env.BENCH_WAITING_WORKERS ?? 2);
 const WAITING_MINUTES = Number(process.env.BENCH_WAITING_MINUTES ?? 5);
+/** The waiting workers' sticky cache size (WORKER_MAX_CACHED_WORKFLOWS); the SDK's default when unset. */
+const WAITING_CACHE = process.env.BENCH_WAITING_CACHE;
 const REVIEW_DAYS = [1, 7, 14, 28];
 
 /** Worker settings tried by the `tuning` phase, applied to both sides alike (see src/config.ts). */
@@ -306,7 +309,8 @@ async function main(): Promise<void> {
         { client, api, sandboxUrl, traffic, temporalAddress: server.address, workflowBundle: bundle, logDir: dir, log },
         WAITING_REFUNDS,
         WAITING_WORKERS,
-        WAITING_MINUTES
+        WAITING_MINUTES,
+        WAITING_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WAITING_CACHE }
       );
     }
 
@@ -395,7 +399,11 @@ function markdown(r: Report): string {
   }
   if (r.waiting) {
     const w = r.waiting;
-    out.push(`## ${w.refunds} SecPaid refunds waiting for review, ${w.workers} worker processes`, '');
+    const tuning =
+      Object.entries(w.tuning)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'SDK defaults';
+    out.push(`## ${w.refunds} SecPaid refunds waiting for review, ${w.workers} worker processes (${tuning})`, '');
     out.push(row(['figure', 'value']), row(['---', '---']));
     out.push(row(['all started in', `${w.startSeconds} s`]));
     out.push(row(['observed for', `${w.observedMinutes} min from the first start`]));

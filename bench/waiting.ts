@@ -25,6 +25,8 @@ export interface SecpaidTraffic {
 
 export interface WaitingFigures {
   readonly refunds: number;
+  /** The worker settings of this run (WORKER_*), none meaning the SDK's defaults. */
+  readonly tuning: Readonly<Record<string, string>>;
   readonly workers: number;
   readonly startSeconds: number;
   readonly observedMinutes: number;
@@ -95,7 +97,8 @@ export async function measureWaiting(
   ctx: WaitingContext,
   total: number,
   workerCount: number,
-  observeMinutes: number
+  observeMinutes: number,
+  tuning: Readonly<Record<string, string>> = {}
 ): Promise<WaitingFigures> {
   const taskQueue = 'bench-waiting';
   const metricsPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
@@ -112,7 +115,7 @@ export async function measureWaiting(
           sandboxUrl: ctx.sandboxUrl,
           workflowBundle: ctx.workflowBundle,
           // Production's level and SecPaid limit; a metrics endpoint to read the sticky cache from.
-          env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '0.9', METRICS_PORT: String(port) },
+          env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '0.9', METRICS_PORT: String(port), ...tuning },
         })
       );
     }
@@ -168,6 +171,7 @@ export async function measureWaiting(
     const left = 2 * total - refundRequests - Math.min(statusReads, total);
     return {
       refunds: total,
+      tuning,
       workers: workerCount,
       startSeconds: Math.round(startSeconds),
       observedMinutes: Number(elapsedMinutes.toFixed(1)),

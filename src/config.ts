@@ -76,6 +76,11 @@ const envSchema = z.object({
   WORKER_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
   WORKER_REUSE_V8_CONTEXT: z.stringbool().optional(),
 
+  /**
+   * The interface the API, the sandbox and the worker's metrics listen on: loopback unless told
+   * otherwise (a container sets 0.0.0.0 so that other containers reach it).
+   */
+  LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
   API_PORT: port.default(3000),
@@ -160,6 +165,8 @@ export interface Config {
     readonly codecCorsOrigins: readonly string[];
   };
   readonly metrics: { readonly port: number };
+  /** LISTEN_HOST: where the API, sandbox and metrics endpoint listen. */
+  readonly listenHost: string;
   readonly callbacks: { readonly signingSecret: string; readonly timeoutMs: number };
   readonly approvals: {
     readonly thresholds: Readonly<Record<string, number>>;
@@ -344,6 +351,7 @@ export function loadConfig(
         .filter((o) => o.length > 0),
     },
     metrics: { port: env.METRICS_PORT },
+    listenHost: env.LISTEN_HOST,
     callbacks: { signingSecret: callbackSecret, timeoutMs: env.PROVIDER_TIMEOUT_MS },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,

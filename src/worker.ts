@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'worker' });
   installTemporalRuntime(
     logger,
-    config.metrics.port === 0 ? undefined : { prometheusAddress: `127.0.0.1:${config.metrics.port}` }
+    config.metrics.port === 0 ? undefined : { prometheusAddress: `${config.listenHost}:${config.metrics.port}` }
   );
   const connection = await connectWorker(config.temporal);
   const client = await connectClient(config.temporal);

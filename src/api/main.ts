@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     logger,
     ...(codec && { codec: { codec, corsOrigins: config.api.codecCorsOrigins } }),
   });
-  await app.listen({ host: '127.0.0.1', port: config.api.port });
+  await app.listen({ host: config.listenHost, port: config.api.port });
   // SIGTERM/SIGINT (both arrive under `npm start`): stop accepting, finish the requests in flight,
   // close the Temporal connection, once.
   let closing: Promise<void> | undefined;

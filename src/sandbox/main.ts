@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'sandbox' });
   const sandbox = await buildSandbox({ logger, stateFile: config.sandbox.stateFile });
-  await sandbox.app.listen({ host: '127.0.0.1', port: config.sandbox.port });
+  await sandbox.app.listen({ host: config.listenHost, port: config.sandbox.port });
   logger.info({ url: `http://127.0.0.1:${config.sandbox.port}` }, 'provider sandbox listening');
   let closing: Promise<void> | undefined;
   const shutdown = (): void => {

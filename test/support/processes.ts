@@ -29,11 +29,15 @@ export interface WorkerProcessOptions {
   readonly logFile?: string;
   /** Another workflow bundle than the suite's. */
   readonly workflowBundle?: string;
-  /** Another worker script than `src/worker.ts` (the benchmark's bare worker). */
+  /** Another worker script than `src/worker.ts` (the benchmark's bare worker, the built `lib/worker.js`). */
   readonly script?: string;
+  /** `node` runs the script as it is (compiled JavaScript, as in production); `tsx` by default. */
+  readonly runtime?: 'tsx' | 'node';
 }
 
-export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script'>): NodeJS.ProcessEnv {
+export function workerEnv(
+  opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script' | 'runtime'>
+): NodeJS.ProcessEnv {
   const s = opts.sandboxUrl;
   return {
     NODE_ENV: 'test',
@@ -58,7 +62,8 @@ export function workerEnv(opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'log
 }
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.script ?? path.join(root, 'src', 'worker.ts')], {
+  const script = opts.script ?? path.join(root, 'src', 'worker.ts');
+  const child = spawn(process.execPath, opts.runtime === 'node' ? [script] : ['--import', 'tsx', script], {
     cwd: root,
     env: { PATH: process.env.PATH, ...workerEnv(opts), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

