@@ -60,6 +60,27 @@ describe('config', () => {
     expect(() => loadConfig({ ...production, SANDPAY_API_KEY: 'pk_live_wrong' })).toThrow(/SANDPAY_API_KEY/);
   });
 
+  it('takes worker tuning only when set, and refuses more pollers than workflow-task slots', () => {
+    expect(loadConfig({}).worker).toEqual({});
+    expect(
+      loadConfig({
+        WORKER_MAX_CACHED_WORKFLOWS: '500',
+        WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '100',
+        WORKER_WORKFLOW_TASK_POLLERS: '20',
+        WORKER_REUSE_V8_CONTEXT: 'false',
+      }).worker
+    ).toEqual({
+      maxCachedWorkflows: 500,
+      maxConcurrentWorkflowTaskExecutions: 100,
+      maxConcurrentWorkflowTaskPolls: 20,
+      reuseV8Context: false,
+    });
+    expect(() => loadConfig({ WORKER_WORKFLOW_TASK_POLLERS: '50' })).toThrow(
+      /WORKER_WORKFLOW_TASK_POLLERS: 50 is more than the workflow tasks a worker may run at once/
+    );
+    expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '-1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+
   it('parses approval thresholds per currency, and refuses a malformed list naming the variable', () => {
     expect(loadConfig({ APPROVAL_THRESHOLDS: 'EUR:100000,XOF:5000000' }).approvals.thresholds).toEqual({
       EUR: 100000,
