@@ -61,7 +61,7 @@ export interface StartedRefund {
   readonly handle: WorkflowHandle<typeof refund>;
   /** `false` when this call found the refund already started by an earlier one. */
   readonly created: boolean;
-  /** Its status now, from the search attributes: no waiting for the worker or the provider. */
+  /** `RECEIVED` for a refund this call created; else its status now, from the search attributes. */
   readonly status: string;
 }
 
@@ -144,7 +144,8 @@ export class RefundsClient {
         ],
         staticSummary: `${request.provider} refund of ${request.amount.amountMinor} ${request.amount.currency} (minor units) for payment ${request.paymentId}`,
       });
-      return { workflowId, handle, created: true, status: await this.status(request.refundId) };
+      // Started just now with this status; asking the server again would only cost a round trip.
+      return { workflowId, handle, created: true, status: 'RECEIVED' };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const handle = this.client.workflow.getHandle<typeof refund>(workflowId);

@@ -33,9 +33,19 @@ describe('per-payment guard', () => {
     expect(ledger.reduce((sum, e) => sum + e.amountMinor, 0)).toBe(900);
     expect(stack.sandbox.requestCount('sandpay', 'refund')).toBe(2);
 
+    // The two that succeeded with what they reserved keep holding it; the refused one holds nothing.
     const guard = await stack.client.workflow.getHandle(paymentGuardWorkflowId('sandpay', tx)).query(guardStateQuery);
-    expect(guard).toMatchObject({ paymentAmountMinor: 1000, reserved: {} });
-    expect(Object.values(guard.committed).sort()).toEqual([300, 600]);
+    expect(guard).toMatchObject({ paymentAmountMinor: 1000, committed: {} });
+    const held = requests.filter((_, i) => outcomes[i]!.status === 'SUCCEEDED');
+    expect(guard.reserved).toEqual(Object.fromEntries(held.map((r) => [r.refundId, r.amount.amountMinor])));
+    // The refusal names who held the payment then, so an operator can look at them: the 600 that got
+    // through always, the 300 when it came first.
+    const [the600, the300] = [held.find((r) => r.amount.amountMinor === 600)!, requests[2]!];
+    expect([
+      `600 exceeds the 400 still refundable of 1000 (held by ${the600.refundId} 600)`,
+      `600 exceeds the 100 still refundable of 1000 (held by ${the600.refundId} 600, ${the300.refundId} 300)`,
+      `600 exceeds the 100 still refundable of 1000 (held by ${the300.refundId} 300, ${the600.refundId} 600)`,
+    ]).toContain(refused[0]!.failure?.providerMessage);
   });
 
   it('without the original amount lets the provider decide, and the refund says so', async () => {

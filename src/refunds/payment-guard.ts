@@ -3,8 +3,11 @@ import * as wf from '@temporalio/workflow';
 /**
  * The per-payment guard: one long-lived entity workflow per payment, `payment-<provider>-<paymentId>`,
  * that serialises that payment's refunds so that concurrent partial refunds never add up to more
- * than was paid. A refund reserves its amount before it reaches the provider, commits it when it
- * succeeds and releases it when it fails. Updates, so each caller gets its answer.
+ * than was paid. A refund reserves its amount before it reaches the provider and releases it when
+ * it fails. When it succeeds with the amount it reserved, the reservation simply stays: it holds
+ * that amount for good, and the guard needs no word (and no workflow task) for it. Only a refund
+ * that succeeded with another amount than it reserved commits what was actually refunded (as did
+ * every success before the `guard-holds-on-success` patch). Updates, so each caller gets its answer.
  */
 
 export interface ReserveInput {
@@ -34,9 +37,12 @@ export interface PaymentGuardState {
   readonly paymentId: string;
   readonly currency: string | null;
   readonly paymentAmountMinor: number | null;
-  /** Open reservations: refunds on their way to the provider or waiting for it. */
+  /**
+   * Reservations not released: refunds on their way to the provider, waiting for it, or that
+   * succeeded with exactly the amount they reserved.
+   */
   readonly reserved: Readonly<Record<string, number>>;
-  /** Refunds that succeeded, with what they refunded. */
+  /** Refunds that succeeded with another amount than they reserved (or before the patch), with what they refunded. */
   readonly committed: Readonly<Record<string, number>>;
 }
 

@@ -32,7 +32,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
     if (before !== null && input.amountMinor > before) {
       return {
         accepted: false,
-        reason: `${input.amountMinor} exceeds the ${before} still refundable of ${paymentAmountMinor ?? '?'} (committed ${sum(state.committed)}, reserved ${sum(state.reserved)})`,
+        reason: `${input.amountMinor} exceeds the ${before} still refundable of ${paymentAmountMinor ?? '?'} (held by ${holders(state)})`,
         refundableBeforeMinor: before,
       };
     }
@@ -59,6 +59,13 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);
   await wf.condition(wf.allHandlersFinished);
   await wf.continueAsNew<typeof paymentGuard>(state);
+}
+
+/** Who holds the payment's refunded or reserved amount, for the refusal an operator reads. */
+function holders(state: PaymentGuardState): string {
+  const held = Object.entries({ ...state.committed, ...state.reserved });
+  const named = held.slice(0, 10).map(([refundId, amount]) => `${refundId} ${amount}`);
+  return held.length > named.length ? `${named.join(', ')} and ${held.length - named.length} more` : named.join(', ');
 }
 
 function refundable(state: PaymentGuardState): number | null {

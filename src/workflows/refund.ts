@@ -509,9 +509,13 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
   }
 
   /**
-   * Commits the payment guard's reservation (with what was refunded, when known) or releases it,
-   * then ends the refund. Without a reservation it ends the refund at once, in the same microtask:
-   * refunds recorded before the guard existed replay with their commands in the same order.
+   * Settles the payment guard's reservation, then ends the refund: a failed refund releases it; a
+   * refund that succeeded with another amount than it reserved commits what was refunded; one that
+   * refunded exactly what it reserved leaves the reservation as it is, holding that amount for good,
+   * which spares the guard a workflow task per refund (refunds recorded before the
+   * `guard-holds-on-success` patch commit it). Without a reservation it ends the refund at once, in
+   * the same microtask: refunds recorded before the guard existed replay with their commands in the
+   * same order.
    */
   function afterGuard(refunded: boolean, end: () => RefundOutcome): RefundOutcome | Promise<RefundOutcome> {
     if (!reserved) return end();
@@ -520,6 +524,9 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
       refundId: request.refundId,
       amountMinor: record.state.refundedAmountMinor ?? request.amount.amountMinor,
     };
+    if (refunded && settle.amountMinor === request.amount.amountMinor && wf.patched('guard-holds-on-success')) {
+      return end();
+    }
     const call = refunded
       ? paymentGuardCalls.commitPayment(guard, settle)
       : paymentGuardCalls.releasePayment(guard, settle);
