@@ -5,8 +5,10 @@
  * - `throughput`: OpenPayd refunds end to end (client start → worker → sandbox over HTTP → final
  *   state) against a bare one-activity workflow (no-op activity), on the same dev server, at 1×, 4×
  *   and 16× a base concurrency, with throughput, latency and worker memory. Each side has a worker
- *   process of its own with the same options. The dev server runs on a SQLite file with the pragmas
- *   Temporal's own load tests use: journal_mode=WAL, synchronous=OFF.
+ *   process of its own with the same options. At each level the two sides take turns, bare then
+ *   refund, for BENCH_ROUNDS rounds: the machine's drift falls on both alike, and the figures are
+ *   the medians of the rounds. The dev server runs on a SQLite file with the pragmas Temporal's own
+ *   load tests use: journal_mode=WAL, synchronous=OFF.
  * - `tuning`: the same comparison at 4× for each worker tuning in {@link TUNINGS}.
  * - `history`: events per refund on each provider's happy path.
  * - `review`: a SecPaid refund that waits 1, 7, 14 and 28 days in review, on the time-skipping test
@@ -14,7 +16,8 @@
  * - `waiting`: 10,000 SecPaid refunds waiting for review at once (./waiting.ts).
  *
  * Writes bench/results/bench-<date>.json and .md. A benchmark, not a test: nothing here asserts.
- * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level: 20× the base),
+ * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level and round: 20× the
+ * base, and at least 3× the concurrency), BENCH_ROUNDS (3),
  * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5),
  * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset).
  */
@@ -47,6 +50,7 @@ import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);
 const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LEVELS = [1, 4, 16];
 const PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,review,waiting').split(','));
@@ -79,21 +83,26 @@ const log = (msg: string): void => {
 
 interface RunFigures {
   readonly concurrency: number;
+  /** Over all rounds. */
   readonly completed: number;
   readonly seconds: number;
+  /** The median of the rounds' rates. */
   readonly perSecond: number;
+  readonly perSecondByRound: readonly number[];
+  /** Of every run in every round. */
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly workerRssMb: number;
   readonly workerPeakRssMb: number;
 }
 
-/** `total` runs of `one`, `concurrency` at a time; throughput over the whole, latency of each. */
-async function measure(
-  concurrency: number,
-  total: number,
-  one: (i: number) => Promise<void>,
-  worker: WorkerProcess
-): Promise<RunFigures> {
+interface Round {
+  readonly total: number;
+  readonly seconds: number;
+  readonly latencies: readonly number[];
+}
+
+/** `total` runs of `one`, `concurrency` at a time: how long it took, and each run's latency. */
+async function runRound(concurrency: number, total: number, one: (i: number) => Promise<void>): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -106,14 +115,26 @@ async function measure(
       }
     })
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return { total, seconds: (performance.now() - started) / 1000, latencies };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const rate = (round: Round): number => round.total / round.seconds;
+
+/** Throughput (the median round's), latency over every run, and the worker's memory now. */
+function figures(concurrency: number, rounds: readonly Round[], worker: WorkerProcess): RunFigures {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const { rss, peak } = rssMb(worker.child.pid);
   return {
     concurrency,
-    completed: total,
-    seconds: Number(seconds.toFixed(2)),
-    perSecond: Number((total / seconds).toFixed(1)),
+    completed: rounds.reduce((n, r) => n + r.total, 0),
+    seconds: Number(rounds.reduce((n, r) => n + r.seconds, 0).toFixed(2)),
+    perSecond: Number(median(rounds.map(rate)).toFixed(1)),
+    perSecondByRound: rounds.map((r) => Number(rate(r).toFixed(1))),
     latencyMs: {
       p50: Math.round(percentile(latencies, 50)),
       p95: Math.round(percentile(latencies, 95)),
@@ -128,7 +149,9 @@ interface Comparison {
   readonly level: string;
   readonly bare: RunFigures;
   readonly refund: RunFigures;
+  /** The median of the rounds' ratios (refund / bare, each round's pair run back to back). */
   readonly ratio: number;
+  readonly ratioByRound: readonly number[];
 }
 
 interface Report {
@@ -137,6 +160,8 @@ interface Report {
   devServer: string;
   workers: string;
   baseConcurrency: number;
+  /** Rounds per comparison, the two sides taking turns. */
+  rounds: number;
   throughput?: Comparison[];
   tuning?: (Comparison & { readonly tuning: string })[];
   historyEventsPerHappyPath?: Record<string, number>;
@@ -195,6 +220,7 @@ async function main(): Promise<void> {
     workers:
       'one worker process per side with the same options; refunds through OpenPayd (synchronous), per-payment guard on',
     baseConcurrency: BASE,
+    rounds: ROUNDS,
   };
   try {
     await run();
@@ -230,34 +256,43 @@ async function main(): Promise<void> {
     const bareOne = async (): Promise<void> => {
       await client.workflow.execute('bare', { taskQueue: `bench-bare-${name}`, workflowId: `bare-${randomUUID()}` });
     };
-    const refundRun = async (concurrency: number, total: number): Promise<RunFigures> => {
+    const refundRound = async (concurrency: number, total: number): Promise<Round> => {
+      // The payments are made before the clock starts.
       const requests: RefundRequestInput[] = [];
       for (let i = 0; i < total; i += 1) requests.push(await paymentAndRefund(api, 'openpayd', 1_000 + i, 'bench'));
-      return measure(
-        concurrency,
-        total,
-        async (i) => {
-          const request = requests[i]!;
-          await refunds.start(request);
-          await refunds.waitForOutcome(request.refundId);
-        },
-        refundWorker
-      );
+      return runRound(concurrency, total, async (i) => {
+        const request = requests[i]!;
+        await refunds.start(request);
+        await refunds.waitForOutcome(request.refundId);
+      });
     };
     const compare = async (level: number): Promise<Comparison> => {
       const concurrency = BASE * level;
       const total = Math.max(concurrency * 3, BASE * PER_LEVEL);
-      const bare = await measure(concurrency, total, bareOne, bareWorker);
-      log(`${name}: bare ×${level} (${concurrency} at a time): ${bare.perSecond}/s, p50 ${bare.latencyMs.p50} ms`);
-      const refund = await refundRun(concurrency, total);
-      log(
-        `${name}: refund ×${level} (${concurrency} at a time): ${refund.perSecond}/s, p50 ${refund.latencyMs.p50} ms`
-      );
-      return { level: `${level}×`, bare, refund, ratio: Number((refund.perSecond / bare.perSecond).toFixed(2)) };
+      const bareRounds: Round[] = [];
+      const refundRounds: Round[] = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const bare = await runRound(concurrency, total, bareOne);
+        const refund = await refundRound(concurrency, total);
+        bareRounds.push(bare);
+        refundRounds.push(refund);
+        log(
+          `${name} ×${level} (${concurrency} at a time), round ${round}: bare ${rate(bare).toFixed(1)}/s, ` +
+            `refund ${rate(refund).toFixed(1)}/s, ratio ${(rate(refund) / rate(bare)).toFixed(2)}`
+        );
+      }
+      const ratios = refundRounds.map((r, i) => rate(r) / rate(bareRounds[i]!));
+      return {
+        level: `${level}×`,
+        bare: figures(concurrency, bareRounds, bareWorker),
+        refund: figures(concurrency, refundRounds, refundWorker),
+        ratio: Number(median(ratios).toFixed(2)),
+        ratioByRound: ratios.map((r) => Number(r.toFixed(2))),
+      };
     };
     const warmUp = async (): Promise<void> => {
-      await measure(BASE, BASE * 4, bareOne, bareWorker);
-      await refundRun(BASE, BASE * 4);
+      await runRound(BASE, BASE * 4, bareOne);
+      await refundRound(BASE, BASE * 4);
     };
     const stop = async (): Promise<void> => {
       await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
@@ -353,11 +388,14 @@ function markdown(r: Report): string {
     '',
     `Machine: ${r.machine}. Server: ${r.devServer}. Workers: ${r.workers}.`,
     '',
+    `Each comparison is ${r.rounds} rounds of bare then refund, back to back; rates and ratios are the medians of the rounds, latencies are over every run of every round.`,
+    '',
   ];
   const comparisonHeader = [
     'bare /s',
     'refund /s',
-    'ratio',
+    'ratio (median)',
+    'ratio by round',
     'bare p50/p95/p99 ms',
     'refund p50/p95/p99 ms',
     'bare worker peak RSS MB',
@@ -367,6 +405,7 @@ function markdown(r: Report): string {
     t.bare.perSecond,
     t.refund.perSecond,
     `**${t.ratio}**`,
+    t.ratioByRound.join(' / '),
     lat(t.bare),
     lat(t.refund),
     t.bare.workerPeakRssMb,
@@ -374,13 +413,13 @@ function markdown(r: Report): string {
   ];
   if (r.throughput) {
     out.push('## Throughput and latency, SDK defaults', '');
-    out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(8).fill('---')));
+    out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(9).fill('---')));
     for (const t of r.throughput) out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t)]));
     out.push('');
   }
   if (r.tuning) {
     out.push(`## Worker tuning, at 4× (${r.baseConcurrency * 4} at a time)`, '');
-    out.push(row(['tuning', ...comparisonHeader]), row(Array(8).fill('---')));
+    out.push(row(['tuning', ...comparisonHeader]), row(Array(9).fill('---')));
     for (const t of r.tuning) out.push(row([t.tuning, ...comparisonCells(t)]));
     out.push('');
   }
