@@ -8,7 +8,7 @@ import { sandboxCredentials } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { paymentAndRefund } from '../support/payments';
 import { freePort } from '../support/ports';
-import { startWorkerProcess } from '../support/processes';
+import { sandboxProviderUrls, startWorkerProcess } from '../support/processes';
 import type { WorkerProcess } from '../support/processes';
 import { suiteLogFile } from '../support/suite-log';
 import { startTestStack, temporalAddress } from '../support/stack';
@@ -41,14 +41,8 @@ afterAll(async () => {
 
 /** What a production deployment sets: real-looking settings for every provider, nothing defaulted. */
 function productionEnv(): NodeJS.ProcessEnv {
-  const s = stack.sandboxUrl;
   return {
-    SECPAID_BASE_URL: `${s}/secpaid`,
-    SANDPAY_BASE_URL: `${s}/sandpay`,
-    PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
-    OPENPAYD_BASE_URL: `${s}/openpayd`,
-    GETPAID_BASE_URL: `${s}/getpaid`,
-    GETPAID_TOKEN_URL: `${s}/getpaid/oauth/token`,
+    ...sandboxProviderUrls(stack.sandboxUrl),
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     WORKFLOW_BUNDLE: bundle,

@@ -35,10 +35,21 @@ export interface WorkerProcessOptions {
   readonly runtime?: 'tsx' | 'node';
 }
 
+/** Every provider's base URL, pointed at the sandbox. */
+export function sandboxProviderUrls(sandboxUrl: string): NodeJS.ProcessEnv {
+  return {
+    SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
+    SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
+    PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
+    OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
+    GETPAID_BASE_URL: `${sandboxUrl}/getpaid`,
+    GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
+  };
+}
+
 export function workerEnv(
   opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script' | 'runtime'>
 ): NodeJS.ProcessEnv {
-  const s = opts.sandboxUrl;
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -49,12 +60,7 @@ export function workerEnv(
     ...((opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE) !== undefined && {
       WORKFLOW_BUNDLE: opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE,
     }),
-    SECPAID_BASE_URL: `${s}/secpaid`,
-    SANDPAY_BASE_URL: `${s}/sandpay`,
-    PAYMENTOPTIONS_BASE_URL: `${s}/paymentoptions`,
-    OPENPAYD_BASE_URL: `${s}/openpayd`,
-    GETPAID_BASE_URL: `${s}/getpaid`,
-    GETPAID_TOKEN_URL: `${s}/getpaid/oauth/token`,
+    ...sandboxProviderUrls(opts.sandboxUrl),
     PROVIDER_TIMEOUT_MS: '2000',
     // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
     SECPAID_MAX_REQUESTS_PER_SECOND: '1',
