@@ -44,7 +44,7 @@ import type { ReviewFigures } from '../test/support/secpaid-review';
 import { buildSandbox } from '../src/sandbox/server';
 import type { Sandbox } from '../src/sandbox/server';
 
-import { percentile, rssMb } from './process-stats';
+import { cpuMs, percentile, rssMb } from './process-stats';
 import { measureWaiting } from './waiting';
 import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
@@ -89,22 +89,39 @@ interface RunFigures {
   /** The median of the rounds' rates. */
   readonly perSecond: number;
   readonly perSecondByRound: readonly number[];
+  /** CPU per workflow run, ms, over all rounds (see {@link CpuSample}). */
+  readonly cpuMsPerRun: CpuSample;
   /** Of every run in every round. */
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number };
   readonly workerRssMb: number;
   readonly workerPeakRssMb: number;
 }
 
+/** CPU time used so far, in ms: the Temporal server, the side's worker, and this process (the driver, its client and the sandbox). */
+interface CpuSample {
+  readonly server: number;
+  readonly worker: number;
+  readonly driver: number;
+}
+
 interface Round {
   readonly total: number;
   readonly seconds: number;
   readonly latencies: readonly number[];
+  /** Used during the round. */
+  readonly cpuMs: CpuSample;
 }
 
 /** `total` runs of `one`, `concurrency` at a time: how long it took, and each run's latency. */
-async function runRound(concurrency: number, total: number, one: (i: number) => Promise<void>): Promise<Round> {
+async function runRound(
+  concurrency: number,
+  total: number,
+  one: (i: number) => Promise<void>,
+  cpu: () => CpuSample
+): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
+  const cpuBefore = cpu();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -115,7 +132,14 @@ async function runRound(concurrency: number, total: number, one: (i: number) => 
       }
     })
   );
-  return { total, seconds: (performance.now() - started) / 1000, latencies };
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpu();
+  const cpuMs = {
+    server: cpuAfter.server - cpuBefore.server,
+    worker: cpuAfter.worker - cpuBefore.worker,
+    driver: cpuAfter.driver - cpuBefore.driver,
+  };
+  return { total, seconds, latencies, cpuMs };
 }
 
 const median = (values: readonly number[]): number => {
@@ -124,6 +148,8 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const rate = (round: Round): number => round.total / round.seconds;
+const perRun = (rounds: readonly Round[], part: keyof CpuSample): number =>
+  Number((rounds.reduce((n, r) => n + r.cpuMs[part], 0) / rounds.reduce((n, r) => n + r.total, 0)).toFixed(1));
 
 /** Throughput (the median round's), latency over every run, and the worker's memory now. */
 function figures(concurrency: number, rounds: readonly Round[], worker: WorkerProcess): RunFigures {
@@ -135,6 +161,11 @@ function figures(concurrency: number, rounds: readonly Round[], worker: WorkerPr
     seconds: Number(rounds.reduce((n, r) => n + r.seconds, 0).toFixed(2)),
     perSecond: Number(median(rounds.map(rate)).toFixed(1)),
     perSecondByRound: rounds.map((r) => Number(rate(r).toFixed(1))),
+    cpuMsPerRun: {
+      server: perRun(rounds, 'server'),
+      worker: perRun(rounds, 'worker'),
+      driver: perRun(rounds, 'driver'),
+    },
     latencyMs: {
       p50: Math.round(percentile(latencies, 50)),
       p95: Math.round(percentile(latencies, 95)),
@@ -253,6 +284,14 @@ async function main(): Promise<void> {
     const refundWorker = await start('refund');
     const bareWorker = await start('bare');
     const refunds = new RefundsClient(client, { taskQueue: `bench-refund-${name}`, timeScale: 0.0001 });
+    const cpuWith = (worker: WorkerProcess) => (): CpuSample => {
+      const driver = process.cpuUsage();
+      return {
+        server: cpuMs(server.process.pid),
+        worker: cpuMs(worker.child.pid),
+        driver: (driver.user + driver.system) / 1000,
+      };
+    };
     const bareOne = async (): Promise<void> => {
       await client.workflow.execute('bare', { taskQueue: `bench-bare-${name}`, workflowId: `bare-${randomUUID()}` });
     };
@@ -260,11 +299,16 @@ async function main(): Promise<void> {
       // The payments are made before the clock starts.
       const requests: RefundRequestInput[] = [];
       for (let i = 0; i < total; i += 1) requests.push(await paymentAndRefund(api, 'openpayd', 1_000 + i, 'bench'));
-      return runRound(concurrency, total, async (i) => {
-        const request = requests[i]!;
-        await refunds.start(request);
-        await refunds.waitForOutcome(request.refundId);
-      });
+      return runRound(
+        concurrency,
+        total,
+        async (i) => {
+          const request = requests[i]!;
+          await refunds.start(request);
+          await refunds.waitForOutcome(request.refundId);
+        },
+        cpuWith(refundWorker)
+      );
     };
     const compare = async (level: number): Promise<Comparison> => {
       const concurrency = BASE * level;
@@ -272,7 +316,7 @@ async function main(): Promise<void> {
       const bareRounds: Round[] = [];
       const refundRounds: Round[] = [];
       for (let round = 1; round <= ROUNDS; round += 1) {
-        const bare = await runRound(concurrency, total, bareOne);
+        const bare = await runRound(concurrency, total, bareOne, cpuWith(bareWorker));
         const refund = await refundRound(concurrency, total);
         bareRounds.push(bare);
         refundRounds.push(refund);
@@ -291,7 +335,7 @@ async function main(): Promise<void> {
       };
     };
     const warmUp = async (): Promise<void> => {
-      await runRound(BASE, BASE * 4, bareOne);
+      await runRound(BASE, BASE * 4, bareOne, cpuWith(bareWorker));
       await refundRound(BASE, BASE * 4);
     };
     const stop = async (): Promise<void> => {
@@ -415,6 +459,15 @@ function markdown(r: Report): string {
     out.push('## Throughput and latency, SDK defaults', '');
     out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(9).fill('---')));
     for (const t of r.throughput) out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t)]));
+    out.push('');
+    out.push('CPU per workflow run, ms (Temporal server / worker process / driver: client and sandbox):', '');
+    out.push(row(['load', 'bare', 'refund', 'refund ÷ bare, all parts']), row(Array(4).fill('---')));
+    const cpu = (c: CpuSample) => `${c.server} / ${c.worker} / ${c.driver}`;
+    const total = (c: CpuSample) => c.server + c.worker + c.driver;
+    for (const t of r.throughput) {
+      const ratio = (total(t.refund.cpuMsPerRun) / total(t.bare.cpuMsPerRun)).toFixed(2);
+      out.push(row([t.level, cpu(t.bare.cpuMsPerRun), cpu(t.refund.cpuMsPerRun), ratio]));
+    }
     out.push('');
   }
   if (r.tuning) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** A process's resident memory now and at its peak (VmHWM), in MB, from /proc (Linux). */
@@ -10,3 +11,15 @@ export function rssMb(pid: number | undefined): { rss: number; peak: number } {
 /** The nearest-rank percentile of sorted values. */
 export const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux). */
+export function cpuMs(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: utime is the 14th
+  // field of the line, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
