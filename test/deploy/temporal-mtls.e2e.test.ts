@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+
+import { RefundsClient } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import { connectClient, connectWorker } from '../../src/temporal/connection';
+import { paymentAndRefund } from '../support/payments';
+import { startWorkerProcess } from '../support/processes';
+import type { WorkerProcess } from '../support/processes';
+import { startTestStack, temporalAddress } from '../support/stack';
+import type { TestStack } from '../support/stack';
+
+/**
+ * The mTLS settings end to end, as far as this machine allows: the dev server speaks no TLS, so a
+ * TLS terminator in front of it (what a load balancer or Temporal Cloud's edge does) demands a
+ * client certificate from a test CA and passes the gRPC bytes through. A worker process and a
+ * client configured only through TEMPORAL_TLS_* files run a refund through it; a certificate from
+ * another CA, and a server name that does not match, are refused.
+ */
+let stack: TestStack;
+let dir: string;
+let terminator: tls.Server;
+let terminatorAddress: string;
+let worker: WorkerProcess | undefined;
+const clientsVerified: string[] = [];
+const sockets = new Set<net.Socket>();
+
+/** One openssl command, in the test's folder (no argument holds a space). */
+function openssl(command: string): void {
+  execFileSync('openssl', command.split(' '), { cwd: dir, stdio: 'ignore' });
+}
+
+const newKey = 'ec -pkeyopt ec_paramgen_curve:P-256 -nodes';
+
+/** A certificate that `ca` signs: EC P-256, with the v3 extensions rustls (the worker's TLS) requires. */
+function issue(ca: string, name: string, cn: string, extensions: string): void {
+  writeFileSync(path.join(dir, `${name}.ext`), extensions);
+  openssl(`req -new -newkey ${newKey} -keyout ${name}.key -out ${name}.csr -subj /CN=${cn}`);
+  openssl(
+    `x509 -req -in ${name}.csr -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -days 2 -out ${name}.pem -extfile ${name}.ext`
+  );
+}
+
+const file = (name: string): string => path.join(dir, name);
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'refunds-mtls-'));
+  for (const ca of ['ca', 'rogue-ca']) {
+    openssl(`req -x509 -newkey ${newKey} -keyout ${ca}.key -out ${ca}.pem -days 2 -subj /CN=refunds-test-${ca}`);
+  }
+  issue('ca', 'server', 'temporal.internal', 'subjectAltName=DNS:temporal.internal\nextendedKeyUsage=serverAuth\n');
+  issue('ca', 'client', 'refunds-worker', 'extendedKeyUsage=clientAuth\n');
+  issue('rogue-ca', 'rogue-client', 'refunds-worker', 'extendedKeyUsage=clientAuth\n');
+
+  const [host, port] = temporalAddress().split(':') as [string, string];
+  terminator = tls.createServer(
+    {
+      key: readFileSync(file('server.key')),
+      cert: readFileSync(file('server.pem')),
+      ca: readFileSync(file('ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ['h2'],
+    },
+    (socket) => {
+      clientsVerified.push(String(socket.getPeerCertificate().subject.CN));
+      const upstream = net.connect(Number(port), host);
+      sockets.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+      const close = (): void => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('error', close);
+      upstream.on('error', close);
+    }
+  );
+  await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
+  terminatorAddress = `127.0.0.1:${(terminator.address() as AddressInfo).port}`;
+  stack = await startTestStack({ worker: false });
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.kill('SIGTERM');
+  await stack?.stop();
+  // Connections still open (gRPC keeps them) would hold the terminator's close forever.
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => terminator?.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The settings a deployment would give, with the client certificate of `client`. */
+const mtlsEnv = (
+  client: string,
+  serverName: string | null = 'temporal.internal',
+  address = terminatorAddress
+): NodeJS.ProcessEnv => ({
+  TEMPORAL_ADDRESS: address,
+  TEMPORAL_TLS_CERT_FILE: file(`${client}.pem`),
+  TEMPORAL_TLS_KEY_FILE: file(`${client}.key`),
+  TEMPORAL_TLS_CA_FILE: file('ca.pem'),
+  ...(serverName !== null && { TEMPORAL_TLS_SERVER_NAME: serverName }),
+});
+
+it('a worker process and a client on mTLS settings alone run a refund through the TLS terminator', async () => {
+  worker = await startWorkerProcess({
+    name: 'mtls-worker',
+    temporalAddress: terminatorAddress,
+    taskQueue: stack.taskQueue,
+    sandboxUrl: stack.sandboxUrl,
+    env: mtlsEnv('client'),
+  });
+  const client = await connectClient(loadConfig(mtlsEnv('client')).temporal);
+  try {
+    const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+    const request = await paymentAndRefund(stack.api, 'openpayd', 1_200, 'mtls');
+    await refunds.start(request);
+    expect((await refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+  } finally {
+    await client.connection.close();
+  }
+  // Every connection that got through showed the client certificate the CA signed.
+  expect(clientsVerified.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(clientsVerified)).toEqual(new Set(['refunds-worker']));
+}, 60_000);
+
+it('refuses a client certificate from another CA, for the worker and the client alike', async () => {
+  const config = loadConfig(mtlsEnv('rogue-client'));
+  await expect(connectWorker(config.temporal)).rejects.toThrow();
+  await expect(connectClient(config.temporal)).rejects.toThrow();
+}, 60_000);
+
+it('refuses a server whose certificate does not name the host dialled, without a server name override', async () => {
+  // The terminator's certificate names temporal.internal; dialled as localhost, it must not pass.
+  const config = loadConfig(mtlsEnv('client', null, terminatorAddress.replace('127.0.0.1', 'localhost')));
+  await expect(connectWorker(config.temporal)).rejects.toThrow();
+  await expect(connectClient(config.temporal)).rejects.toThrow();
+}, 60_000);
