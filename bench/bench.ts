@@ -97,7 +97,10 @@ interface RunFigures {
   readonly workerPeakRssMb: number;
 }
 
-/** CPU time used so far, in ms: the Temporal server, the side's worker, and this process (the driver, its client and the sandbox). */
+/**
+ * CPU time used so far, in ms: the Temporal server's, the side's worker process's, and this
+ * process's (the driver: its client and the sandbox).
+ */
 interface CpuSample {
   readonly server: number;
   readonly worker: number;
