@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import http2 from 'node:http2';
 import tls from 'node:tls';
 
 import { RefundsClient } from '../../src/client';
@@ -16,11 +17,14 @@ import { startTestStack, temporalAddress } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
 /**
- * The mTLS settings end to end, as far as this machine allows: the dev server speaks no TLS, so a
- * TLS terminator in front of it (what a load balancer or Temporal Cloud's edge does) demands a
- * client certificate from a test CA and passes the gRPC bytes through. A worker process and a
- * client configured only through TEMPORAL_TLS_* files run a refund through it; a certificate from
- * another CA, and a server name that does not match, are refused.
+ * The TLS settings end to end, as far as this machine allows. The dev server speaks no TLS, so:
+ * - for mTLS, a TLS terminator in front of it (what a load balancer or a cluster's edge does)
+ *   demands a client certificate from a test CA and passes the gRPC bytes through;
+ * - for an API key, a gRPC gateway (as Temporal Cloud's edge) checks `authorization` on every call
+ *   and forwards it.
+ * A worker process and a client configured only through TEMPORAL_TLS_* / TEMPORAL_API_KEY_FILE run a
+ * refund through each; another CA's certificate, a server name that does not match, and a wrong key
+ * are refused.
  */
 let stack: TestStack;
 let dir: string;
@@ -141,3 +145,106 @@ it('refuses a server whose certificate does not name the host dialled, without a
   await expect(connectWorker(config.temporal)).rejects.toThrow();
   await expect(connectClient(config.temporal)).rejects.toThrow();
 }, 60_000);
+
+describe('an API key (as Temporal Cloud takes it)', () => {
+  const apiKey = 'refunds-test-api-key-0001';
+  let gateway: http2.Http2SecureServer;
+  let gatewayAddress: string;
+  let upstream: http2.ClientHttp2Session;
+  const seen: (string | undefined)[] = [];
+  const sessions = new Set<http2.ServerHttp2Session>();
+
+  beforeAll(async () => {
+    // A gRPC gateway that, like Temporal Cloud's edge, takes the key from `authorization` and
+    // answers UNAUTHENTICATED without it; past the check it forwards each call to the dev server.
+    upstream = http2.connect(`http://${temporalAddress()}`);
+    gateway = http2.createSecureServer({
+      key: readFileSync(file('server.key')),
+      cert: readFileSync(file('server.pem')),
+    });
+    gateway.on('stream', (stream, headers) => {
+      seen.push(headers.authorization);
+      if (headers.authorization !== `Bearer ${apiKey}`) {
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'bad API key' },
+          { endStream: true }
+        );
+        return;
+      }
+      const forwarded: http2.OutgoingHttpHeaders = {};
+      for (const [name, value] of Object.entries(headers)) {
+        if (name !== ':scheme' && name !== ':authority' && name !== 'authorization') forwarded[name] = value;
+      }
+      const call = upstream.request(forwarded);
+      stream.pipe(call);
+      let trailers: http2.IncomingHttpHeaders = {};
+      call.on('trailers', (received: http2.IncomingHttpHeaders) => {
+        trailers = received;
+      });
+      call.on('response', (responseHeaders, flags) => {
+        if (stream.destroyed) return; // the caller gave up (a long poll cancelled at shutdown)
+        const ended = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+        stream.respond(responseHeaders, ended ? { endStream: true } : { waitForTrailers: true });
+        if (!ended) call.pipe(stream);
+      });
+      stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+      // Either side closing or failing ends the other.
+      stream.on('close', () => {
+        if (!call.destroyed) call.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      call.on('close', () => {
+        if (!stream.destroyed && !stream.headersSent) stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      stream.on('error', () => call.destroy());
+      call.on('error', () => stream.destroy());
+    });
+    gateway.on('session', (session) => sessions.add(session));
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    gatewayAddress = `127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    writeFileSync(file('api-key'), `${apiKey}\n`);
+    writeFileSync(file('wrong-api-key'), 'not-the-key\n');
+  });
+
+  afterAll(async () => {
+    upstream?.destroy();
+    // Sessions still open (gRPC keeps them) would hold the gateway's close forever.
+    for (const session of sessions) session.destroy();
+    await new Promise((resolve) => gateway?.close(resolve));
+  });
+
+  const apiKeyEnv = (keyFile: string): NodeJS.ProcessEnv => ({
+    TEMPORAL_ADDRESS: gatewayAddress,
+    TEMPORAL_API_KEY_FILE: file(keyFile),
+    TEMPORAL_TLS_CA_FILE: file('ca.pem'),
+    TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+  });
+
+  it('a worker process and a client on TEMPORAL_API_KEY_FILE run a refund, every call carrying the key', async () => {
+    const keyWorker = await startWorkerProcess({
+      name: 'api-key-worker',
+      temporalAddress: gatewayAddress,
+      taskQueue: stack.taskQueue,
+      sandboxUrl: stack.sandboxUrl,
+      env: apiKeyEnv('api-key'),
+    });
+    const client = await connectClient(loadConfig(apiKeyEnv('api-key')).temporal);
+    try {
+      const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+      const request = await paymentAndRefund(stack.api, 'openpayd', 1_300, 'api-key');
+      await refunds.start(request);
+      expect((await refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+    } finally {
+      await client.connection.close();
+      await keyWorker.kill('SIGTERM');
+    }
+    expect(seen.length).toBeGreaterThan(5);
+    expect(new Set(seen)).toEqual(new Set([`Bearer ${apiKey}`]));
+  }, 60_000);
+
+  it('a wrong key is refused, for the worker and the client alike', async () => {
+    const config = loadConfig(apiKeyEnv('wrong-api-key'));
+    await expect(connectWorker(config.temporal)).rejects.toThrow();
+    await expect(connectClient(config.temporal)).rejects.toThrow();
+    expect(seen).toContain('Bearer not-the-key');
+  }, 60_000);
+});
