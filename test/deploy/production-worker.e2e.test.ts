@@ -10,6 +10,7 @@ import { paymentAndRefund } from '../support/payments';
 import { freePort } from '../support/ports';
 import { sandboxProviderUrls, startWorkerProcess } from '../support/processes';
 import type { WorkerProcess } from '../support/processes';
+import { PRODUCTION_TEST_API_TOKEN, PRODUCTION_TEST_CALLBACK_SECRET } from '../support/secrets';
 import { suiteLogFile } from '../support/suite-log';
 import { startTestStack, temporalAddress } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -54,7 +55,7 @@ function productionEnv(): NodeJS.ProcessEnv {
     OPENPAYD_API_KEY: sandboxCredentials.openpaydApiKey,
     GETPAID_CLIENT_ID: sandboxCredentials.getpaidClientId,
     GETPAID_CLIENT_SECRET: sandboxCredentials.getpaidClientSecret,
-    CALLBACK_SIGNING_SECRET: 'production-test-callback-secret',
+    CALLBACK_SIGNING_SECRET: PRODUCTION_TEST_CALLBACK_SECRET,
   };
 }
 
@@ -143,7 +144,7 @@ it('the production API refuses to start without API tokens, naming the setting',
 
 it('the production API on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
   const port = await freePort();
-  const token = 'production-test-api-token-0001';
+  const token = PRODUCTION_TEST_API_TOKEN;
   const api = runApi({ API_PORT: String(port), API_TOKENS: token, TEMPORAL_TASK_QUEUE: stack.taskQueue });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i += 1) {

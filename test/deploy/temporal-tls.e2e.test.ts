@@ -13,6 +13,7 @@ import { connectClient, connectWorker } from '../../src/temporal/connection';
 import { paymentAndRefund } from '../support/payments';
 import { startWorkerProcess } from '../support/processes';
 import type { WorkerProcess } from '../support/processes';
+import { TEST_TEMPORAL_API_KEY } from '../support/secrets';
 import { startTestStack, temporalAddress } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -147,7 +148,7 @@ it('refuses a server whose certificate does not name the host dialled, without a
 }, 60_000);
 
 describe('an API key (as Temporal Cloud takes it)', () => {
-  const apiKey = 'refunds-test-api-key-0001';
+  const apiKey = TEST_TEMPORAL_API_KEY;
   let gateway: http2.Http2SecureServer;
   let gatewayAddress: string;
   let upstream: http2.ClientHttp2Session;

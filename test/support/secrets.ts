@@ -3,6 +3,11 @@ import { sandboxCredentials } from '../../src/config';
 /** The bearer token and webhook secret the API tests use. */
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
 export const TEST_WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
+/** The Temporal API key of the connection test's gateway (test/deploy/temporal-tls.e2e.test.ts). */
+export const TEST_TEMPORAL_API_KEY = 'refunds-test-api-key-0001';
+/** The production-path test's API bearer token and callback secret (test/deploy/production-worker.e2e.test.ts). */
+export const PRODUCTION_TEST_API_TOKEN = 'production-test-api-token-0001';
+export const PRODUCTION_TEST_CALLBACK_SECRET = 'production-test-callback-secret';
 /** The callback signing secret outside production when none is configured. */
 const DEV_CALLBACK_SECRET = 'dev-callback-signing-secret-not-for-production';
 
@@ -21,6 +26,9 @@ export function knownSecrets(): Record<string, string> {
     'API bearer token': TEST_API_TOKEN,
     'GetPaid webhook secret': TEST_WEBHOOK_SECRET,
     'callback signing secret': DEV_CALLBACK_SECRET,
+    'Temporal API key': TEST_TEMPORAL_API_KEY,
+    'production API bearer token': PRODUCTION_TEST_API_TOKEN,
+    'production callback signing secret': PRODUCTION_TEST_CALLBACK_SECRET,
     'a JWT (GetPaid access token)': 'eyJhbGciOi',
     'the card number PaymentOptions returns': '5200000000001005',
   };
