@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
@@ -68,6 +68,19 @@ export interface StartedRefund {
 /** Memo key holding a digest of the validated request, to tell a replay from a conflicting reuse. */
 const REQUEST_DIGEST_MEMO = 'requestDigest';
 
+/** The action with the authenticated identity beside `by` (the payload itself never claims one). */
+function withActor<A extends OperatorAction>(action: A, by: ActOptions): A {
+  return by.actor === undefined ? action : { ...action, actor: by.actor };
+}
+
+function isAbort(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth += 1) {
+    if (e.name === 'AbortError' || e.name === 'TimeoutError' || /cancelled|aborted/i.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 function requestDigest(request: RefundRequest): string {
   return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
@@ -87,13 +100,21 @@ export interface RefundsClientOptions {
   /** Default `refunds`; tests run their own. */
   readonly taskQueue?: string;
   /**
-   * Refunds above these amounts (minor units, per ISO currency) wait for `approve`, e.g.
-   * `{ EUR: 100_000 }` for €1,000. A currency without a threshold needs no approval.
+   * Scales every wait inside the workflow (see {@link RefundWorkflowOptions}). Honoured only by
+   * workers in development or test; a production worker runs the refund at scale 1 and says so.
+   * Approval thresholds are not the client's to choose: they are the worker's configuration.
    */
-  readonly approvalThresholds?: Readonly<Record<string, number>>;
-  readonly approvalDeadlineMs?: number;
-  /** Scales every wait inside the workflow; 1 in production (see {@link RefundWorkflowOptions}). */
   readonly timeScale?: number;
+}
+
+/** Who starts a refund: the authenticated identity (the API token's name), recorded in its state. */
+export interface StartOptions {
+  readonly initiatedBy?: string | undefined;
+}
+
+/** Who acts: the authenticated identity, recorded beside the free-text `by`. */
+export interface ActOptions {
+  readonly actor?: string | undefined;
 }
 
 /** A typed client for backends: starts refunds and reads and acts on them. */
@@ -107,11 +128,10 @@ export class RefundsClient {
     this.taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   }
 
-  private workflowOptions(request: RefundRequest): RefundWorkflowOptions {
+  private workflowOptions(start: StartOptions): RefundWorkflowOptions {
     return {
-      approvalThresholdMinor: this.options.approvalThresholds?.[request.amount.currency] ?? null,
-      ...(this.options.approvalDeadlineMs !== undefined && { approvalDeadlineMs: this.options.approvalDeadlineMs }),
       ...(this.options.timeScale !== undefined && { timeScale: this.options.timeScale }),
+      ...(start.initiatedBy !== undefined && { initiatedBy: start.initiatedBy }),
     };
   }
 
@@ -121,7 +141,7 @@ export class RefundsClient {
    * existing refund; a different request with the same `refundId` throws {@link RefundConflictError}.
    * A refundId is never run twice, not even after its refund has ended.
    */
-  async start(input: RefundRequestInput): Promise<StartedRefund> {
+  async start(input: RefundRequestInput, start: StartOptions = {}): Promise<StartedRefund> {
     const request = parseRefundRequest(input);
     const workflowId = refundWorkflowId(request.refundId);
     const digest = requestDigest(request);
@@ -129,7 +149,7 @@ export class RefundsClient {
       const handle = await this.client.workflow.start<typeof refund>('refund', {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [request, this.workflowOptions(request)],
+        args: [request, this.workflowOptions(start)],
         // Never start a second workflow for a refundId, open or closed: that would be a second refund.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
@@ -181,6 +201,22 @@ export class RefundsClient {
     return this.handle(refundId).result();
   }
 
+  /**
+   * The final state of a refund that ends within `ms`, or `undefined` when it is still going then
+   * (the long poll is aborted, not left running).
+   */
+  async outcomeWithin(refundId: string, ms: number): Promise<RefundState | undefined> {
+    if (ms <= 0) return undefined;
+    try {
+      await this.client.withAbortSignal(AbortSignal.timeout(ms), () => this.handle(refundId).result());
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) return this.get(refundId);
+      if (isAbort(err)) return undefined;
+      throw err;
+    }
+    return this.get(refundId);
+  }
+
   /** Refunds matching the filter, newest first, from visibility (search attributes). */
   async list(filter: RefundListFilter = {}): Promise<RefundSummary[]> {
     const parsed = refundListFilterSchema.parse(filter);
@@ -204,23 +240,23 @@ export class RefundsClient {
   }
 
   /** Lets a refund above the approval threshold go on; answers whether it was accepted, and why. */
-  async approve(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+  async approve(refundId: string, action: OperatorAction, by: ActOptions = {}): Promise<ActionResult> {
+    const args: [OperatorAction] = [withActor(operatorActionSchema.parse(action), by)];
     return this.act(refundId, (handle) => handle.executeUpdate(approveUpdate, { args }));
   }
 
-  async cancel(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+  async cancel(refundId: string, action: OperatorAction, by: ActOptions = {}): Promise<ActionResult> {
+    const args: [OperatorAction] = [withActor(operatorActionSchema.parse(action), by)];
     return this.act(refundId, (handle) => handle.executeUpdate(cancelUpdate, { args }));
   }
 
-  async escalate(refundId: string, action: OperatorAction): Promise<ActionResult> {
-    const args: [OperatorAction] = [operatorActionSchema.parse(action)];
+  async escalate(refundId: string, action: OperatorAction, by: ActOptions = {}): Promise<ActionResult> {
+    const args: [OperatorAction] = [withActor(operatorActionSchema.parse(action), by)];
     return this.act(refundId, (handle) => handle.executeUpdate(escalateUpdate, { args }));
   }
 
-  async resolve(refundId: string, action: ResolveAction): Promise<ActionResult> {
-    const args: [ResolveAction] = [resolveActionSchema.parse(action)];
+  async resolve(refundId: string, action: ResolveAction, by: ActOptions = {}): Promise<ActionResult> {
+    const args: [ResolveAction] = [withActor(resolveActionSchema.parse(action), by)];
     return this.act(refundId, (handle) => handle.executeUpdate(resolveUpdate, { args }));
   }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { parseApiTokens } from './api/tokens';
+import type { ApiToken } from './api/tokens';
 import type { GetpaidSettings } from './providers/getpaid/client';
 import type { EncryptionKey } from './temporal/encryption-codec';
 import type { OpenpaydSettings } from './providers/openpayd/client';
@@ -86,12 +88,29 @@ const envSchema = z.object({
   API_PORT: port.default(3000),
   /** The worker's Prometheus endpoint (`/metrics`); 0 turns it off. */
   METRICS_PORT: port.default(9464),
-  /** Bearer tokens accepted by `/v1/*`, comma-separated; none means the API refuses to start outside development. */
+  /**
+   * The API's bearer tokens, `<name>@<scope>+<scope>=<token>` comma-separated (src/api/tokens.ts);
+   * none means the API refuses to start outside development, and in development listens on loopback only.
+   */
   API_TOKENS: z.string().min(1).optional(),
   API_TOKENS_FILE: z.string().min(1).optional(),
   /** The secret in the GetPaid webhook URL (`/v1/webhooks/getpaid?token=…`): GetPaid's webhooks are unsigned. */
   GETPAID_WEBHOOK_SECRET: z.string().min(16).optional(),
   GETPAID_WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
+  /**
+   * Hosts a `callbackUrl` may name, comma-separated (`hooks.example.com`, or `*.example.com` for its
+   * subdomains). Unset: any https host whose every address is public (no loopback, private,
+   * link-local or reserved range).
+   */
+  CALLBACK_ALLOWED_HOSTS: z
+    .string()
+    .regex(
+      /^(\*\.)?[a-z0-9.-]+(,(\*\.)?[a-z0-9.-]+)*$/,
+      'expected host names, comma-separated, e.g. hooks.example.com,*.example.org'
+    )
+    .optional(),
+  /** Development only: callbacks may go to plain http on loopback (the demo's and tests' receivers). */
+  CALLBACK_ALLOW_LOOPBACK: z.stringbool().default(false),
   /** Signs the completion events sent to backends' `callbackUrl` (HMAC-SHA256). */
   CALLBACK_SIGNING_SECRET: z.string().min(16).optional(),
   CALLBACK_SIGNING_SECRET_FILE: z.string().min(1).optional(),
@@ -159,20 +178,30 @@ export interface Config {
   readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
   readonly api: {
     readonly port: number;
-    /** Empty only in development, where the API then runs without auth (and says so). */
-    readonly tokens: readonly string[];
+    /** Empty only in development, where the API then runs without auth on loopback (and says so). */
+    readonly tokens: readonly ApiToken[];
     readonly getpaidWebhookSecret: string | undefined;
     readonly codecCorsOrigins: readonly string[];
   };
   readonly metrics: { readonly port: number };
   /** LISTEN_HOST: where the API, sandbox and metrics endpoint listen. */
   readonly listenHost: string;
-  readonly callbacks: { readonly signingSecret: string; readonly timeoutMs: number };
+  readonly callbacks: CallbackConfig;
   readonly approvals: {
     readonly thresholds: Readonly<Record<string, number>>;
     readonly deadlineMs: number | undefined;
   };
   readonly providers: ProvidersConfig;
+}
+
+/** Completion callbacks: how they are signed, and where they may go (src/callbacks/destination.ts). */
+export interface CallbackConfig {
+  readonly signingSecret: string;
+  readonly timeoutMs: number;
+  /** Empty: any host whose addresses are all public. */
+  readonly allowedHosts: readonly string[];
+  /** Plain http to loopback addresses (development and tests only). */
+  readonly allowLoopback: boolean;
 }
 
 /** The worker options an operator may set; each left undefined keeps the SDK's default. */
@@ -302,10 +331,11 @@ export function loadConfig(
     },
   };
   // API tokens and the webhook secret have no sandbox default: without them the API runs open only in development.
-  const apiTokens = (readSecret(env, 'API_TOKENS', readSecretFile, issues) ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
+  const apiTokens = parseApiTokens(readSecret(env, 'API_TOKENS', readSecretFile, issues));
+  issues.push(...apiTokens.issues);
+  if (env.CALLBACK_ALLOW_LOOPBACK && env.NODE_ENV === 'production') {
+    issues.push('CALLBACK_ALLOW_LOOPBACK: not allowed in production (callbacks go to public https hosts only)');
+  }
   const temporalApiKey = readSecret(env, 'TEMPORAL_API_KEY', readSecretFile, issues);
   const encryptionKeys = parseEncryptionKeys(
     readSecret(env, 'PAYLOAD_ENCRYPTION_KEYS', readSecretFile, issues),
@@ -344,7 +374,7 @@ export function loadConfig(
     sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
     api: {
       port: env.API_PORT,
-      tokens: apiTokens,
+      tokens: apiTokens.tokens,
       getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
       codecCorsOrigins: env.CODEC_CORS_ORIGINS.split(',')
         .map((o) => o.trim())
@@ -352,7 +382,12 @@ export function loadConfig(
     },
     metrics: { port: env.METRICS_PORT },
     listenHost: env.LISTEN_HOST,
-    callbacks: { signingSecret: callbackSecret, timeoutMs: env.PROVIDER_TIMEOUT_MS },
+    callbacks: {
+      signingSecret: callbackSecret,
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+      allowedHosts: (env.CALLBACK_ALLOWED_HOSTS ?? '').split(',').filter((h) => h.length > 0),
+      allowLoopback: env.CALLBACK_ALLOW_LOOPBACK,
+    },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     providers,
   });

@@ -3,6 +3,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createSecpaidQueueActivities } from './activities';
 import type { ActivityDeps } from './activities';
+import { refundPolicySettings } from './activities/refund-policy';
 import { loadConfig } from './config';
 import type { WorkerTuning } from './config';
 import { createLogger } from './logger';
@@ -54,6 +55,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     logger: options.logger,
     client: options.client,
     callbacks: options.callbacks,
+    policy: options.policy,
   };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   // Bundled once for both workflow workers when no prebuilt bundle is given.
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
       }),
       providers: config.providers,
       callbacks: config.callbacks,
+      policy: refundPolicySettings(config),
       logger,
       tuning: config.worker,
     });

@@ -6,7 +6,7 @@ import { buildApi } from '../src/api/server';
 import { RefundsClient } from '../src/client';
 import { getpaidReference } from '../src/providers/getpaid/reference';
 
-import { TEST_API_TOKEN, TEST_WEBHOOK_SECRET } from './support/secrets';
+import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_OPERATOR_TOKEN, TEST_WEBHOOK_SECRET } from './support/secrets';
 import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -18,9 +18,10 @@ let api: FastifyInstance;
 let refunds: RefundsClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, approvalThresholds: { EUR: 10_000 } });
-  api = await buildApi({ refunds, tokens: [TOKEN], getpaidWebhookSecret: WEBHOOK_SECRET, logger: quietLogger() });
+  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
+  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+  api = await buildApi({ refunds, tokens: TEST_API_TOKENS, getpaidWebhookSecret: WEBHOOK_SECRET, logger: quietLogger() });
+  await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
 });
 afterAll(async () => {
   await api?.close();
@@ -37,7 +38,8 @@ async function openpaydBody(amountMinor: number) {
     refundId: uniqueRefundId('api'),
     paymentId: await stack.api.openpaydPayment(amountMinor),
     amount: { amountMinor, currency: 'EUR' },
-    full: true,
+    // Partial: a full refund (of whatever is left) waits for approval wherever EUR has a threshold.
+    full: false,
   };
 }
 
@@ -113,9 +115,23 @@ describe('HTTP API', () => {
     const bad = await post(`/v1/refunds/${body.refundId}/approve`, { by: 'ops' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['body.reason']);
-    const approved = await post(`/v1/refunds/${body.refundId}/approve`, { reason: 'ok', by: 'ops' });
+    // Four eyes: the token that started the refund cannot approve it; another operator can.
+    const own = await post(`/v1/refunds/${body.refundId}/approve`, { reason: 'mine', by: 'ops' });
+    expect(own.statusCode).toBe(409);
+    expect(own.json()).toMatchObject({ detail: expect.stringMatching(/four eyes: test-all started this refund/) });
+    const approved = await post(
+      `/v1/refunds/${body.refundId}/approve`,
+      { reason: 'ok', by: 'ops' },
+      { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` }
+    );
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ accepted: true, note: 'approved' });
+    const actions = (await refunds.get(body.refundId)).actions.filter((a) => a.signal === 'approve');
+    expect(actions.map((a) => [a.actor, a.accepted])).toEqual([
+      ['test-all', false],
+      ['test-ops', true],
+    ]);
+    expect((await refunds.get(body.refundId)).initiatedBy).toBe('test-all');
     expect((await refunds.waitForOutcome(body.refundId)).status).toBe('SUCCEEDED');
     const cancelLate = await post(`/v1/refunds/${body.refundId}/cancel`, { reason: 'too late', by: 'ops' });
     expect(cancelLate.statusCode).toBe(409);
@@ -127,7 +143,7 @@ describe('HTTP API', () => {
       refunds: new RefundsClient(
         new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] }) })
       ),
-      tokens: [TOKEN],
+      tokens: TEST_API_TOKENS,
       getpaidWebhookSecret: WEBHOOK_SECRET,
     });
     try {
@@ -163,7 +179,7 @@ describe('HTTP API', () => {
         refundId,
         paymentId,
         amount: { amountMinor: 700, currency: 'EUR' },
-        full: true,
+        routing: { merchants: [{ accountId: 'acc_api', amountMinor: 700 }] },
       });
       const state = await stateWhen(refunds, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
       return { refundId, rfd: state.providerRefundId ?? '', reference: getpaidReference(`refund-${refundId}`, 1) };
@@ -195,6 +211,8 @@ describe('HTTP API', () => {
       expect((await refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
       expect((await hook(event('evt_real1', rfd, reference))).json()).toMatchObject({ note: 'duplicate' });
       expect((await hook(event('evt_other', 'rfd_x', 'ORDER-42'))).json()).toMatchObject({ delivered: false });
+      // After the receiver's per-refund window (2 s), a late event is delivered at once, and found ended.
+      await new Promise((r) => setTimeout(r, 2_100));
       expect((await hook(event('evt_late', rfd, reference))).json()).toMatchObject({
         delivered: false,
         note: 'refund ended or unknown',

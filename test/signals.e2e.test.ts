@@ -8,34 +8,52 @@ import type { TestStack } from './support/stack';
 let stack: TestStack;
 let gated: RefundsClient;
 beforeAll(async () => {
-  stack = await startTestStack();
-  // Refunds above €100.00 wait for approval; the approval deadline is 24 h, scaled down.
-  gated = new RefundsClient(stack.client, {
-    taskQueue: stack.taskQueue,
-    timeScale: 0.0001,
-    approvalThresholds: { EUR: 10_000 },
-  });
+  // The worker's setting: refunds above €100.00 wait for approval; the deadline is 24 h, scaled down.
+  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
+  // A plain client: it cannot choose (or skip) the approval threshold.
+  gated = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+  await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
 });
 afterAll(() => stack?.stop());
 
-async function openpaydRefund(amountMinor: number): Promise<RefundRequestInput> {
+/** Partial by default: a full refund (of whatever is left) waits for approval wherever EUR has a threshold. */
+async function openpaydRefund(amountMinor: number, full = false): Promise<RefundRequestInput> {
   const paymentId = await stack.api.openpaydPayment(amountMinor);
   return {
     provider: 'openpayd',
     refundId: uniqueRefundId('sig'),
     paymentId,
     amount: { amountMinor, currency: 'EUR' },
-    full: true,
+    full,
   };
 }
 const ops = (reason: string) => ({ reason, by: 'alice@ops' });
 
 describe('approval gate and operator signals', () => {
-  it('does not gate a refund under the threshold', async () => {
+  it('does not gate a partial refund under the threshold', async () => {
     const req = await openpaydRefund(10_000);
     await gated.start(req);
     expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     expect((await gated.get(req.refundId)).transitions.map((t) => t.to)).not.toContain('AWAITING_APPROVAL');
+  });
+
+  it('gates a full refund of what is left, whatever amount it states: OpenPayd refunds the whole payment', async () => {
+    // The attack: €5,000 paid, a full refund stated as €1.00, under the threshold.
+    const paymentId = await stack.api.openpaydPayment(500_000);
+    const refundId = uniqueRefundId('sig-full');
+    await gated.start({ provider: 'openpayd', refundId, paymentId, amount: { amountMinor: 100, currency: 'EUR' }, full: true });
+    const waiting = await stateWhen(gated, refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    expect(waiting.transitions.at(-1)?.cause).toMatch(/full refund: openpayd refunds whatever is left/);
+    expect(await stack.api.ledger('openpayd', paymentId)).toHaveLength(0);
+    await gated.approve(refundId, ops('checked the payment'));
+    const outcome = await gated.waitForOutcome(refundId);
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', refundedAmountMinor: 500_000 });
+    // What moved is what the state, the search attribute and a person see.
+    const state = await gated.get(refundId);
+    expect(state).toMatchObject({ refundedAmountMinor: 500_000, needsAttention: true });
+    expect(state.attentionReason).toMatch(/openpayd refunded 500000, not the 100 requested/);
+    const described = await stack.client.workflow.getHandle(`refund-${refundId}`).describe();
+    expect(described.searchAttributes.RefundAmount).toEqual([500_000]);
   });
 
   it('holds a refund above the threshold in AWAITING_APPROVAL until approve, recording who approved', async () => {
@@ -68,28 +86,32 @@ describe('approval gate and operator signals', () => {
   });
 
   it('escalates when the approval deadline passes, and still takes approve', async () => {
-    const hurried = new RefundsClient(stack.client, {
-      taskQueue: stack.taskQueue,
-      timeScale: 0.0001,
-      approvalThresholds: { EUR: 10_000 },
-      approvalDeadlineMs: 5_000_000, // 500 ms at this time scale
+    // The deadline is the worker's setting too: a worker of its own with 500 ms at this time scale.
+    const hurriedStack = await startTestStack({
+      env: { APPROVAL_THRESHOLDS: 'EUR:10000', APPROVAL_DEADLINE_MS: '5000000' },
     });
-    const req = await openpaydRefund(40_000);
-    await hurried.start(req);
-    const late = await stateWhen(
-      gated,
-      req.refundId,
-      (s) => s.needsAttention,
-      'NeedsAttention after the approval deadline'
-    );
-    expect(late).toMatchObject({
-      status: 'AWAITING_APPROVAL',
-      attentionReason: expect.stringMatching(/approval deadline/),
-    });
-    await hurried.approve(req.refundId, ops('approved late'));
-    expect((await hurried.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
-    expect((await hurried.get(req.refundId)).needsAttention).toBe(false);
-    await recordHistory(stack.client, req.refundId, 'openpayd-approval-deadline-escalated');
+    const hurried = hurriedStack.refunds;
+    try {
+      const req: RefundRequestInput = {
+        provider: 'openpayd',
+        refundId: uniqueRefundId('sig'),
+        paymentId: await hurriedStack.api.openpaydPayment(40_000),
+        amount: { amountMinor: 40_000, currency: 'EUR' },
+        full: true,
+      };
+      await hurried.start(req);
+      const late = await stateWhen(hurried, req.refundId, (s) => s.needsAttention, 'NeedsAttention after the deadline');
+      expect(late).toMatchObject({
+        status: 'AWAITING_APPROVAL',
+        attentionReason: expect.stringMatching(/approval deadline/),
+      });
+      await hurried.approve(req.refundId, ops('approved late'));
+      expect((await hurried.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+      expect((await hurried.get(req.refundId)).needsAttention).toBe(false);
+      await recordHistory(stack.client, req.refundId, 'openpayd-approval-deadline-escalated');
+    } finally {
+      await hurriedStack.stop();
+    }
   });
 
   it('refuses cancel once the provider has the refund, records who asked, and the refund goes on', async () => {

@@ -12,6 +12,8 @@ import type { ProviderName } from '../refunds/request';
 
 import { createCallbackActivities } from './completion-callback';
 import { createPaymentGuardActivities } from './payment-guard';
+import { createRefundPolicyActivities } from './refund-policy';
+import type { RefundPolicySettings } from './refund-policy';
 
 export interface ActivityDeps {
   readonly providers: ProvidersConfig;
@@ -19,6 +21,8 @@ export interface ActivityDeps {
   /** For the per-payment guard's updates. */
   readonly client: Client;
   readonly callbacks: Config['callbacks'];
+  /** Approval thresholds and the time-scale rule, from the worker's configuration. */
+  readonly policy: RefundPolicySettings;
 }
 
 /** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
@@ -36,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   const { providers, logger } = deps;
   return {
     ...createPaymentGuardActivities({ client: deps.client }),
+    ...createRefundPolicyActivities(deps.policy),
     ...createCallbackActivities({ ...deps.callbacks, logger }),
     ...createSandpayActivities({ settings: providers.sandpay, logger }),
     ...createPaymentoptionsActivities({ settings: providers.paymentoptions, logger }),

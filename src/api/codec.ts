@@ -4,12 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import { errorResponses } from './problem';
+
 /**
  * The codec endpoint the Temporal UI (and `temporal` CLI `--codec-endpoint`) calls to show
  * encrypted payloads decrypted to operators: `POST /codec/decode` and `/codec/encode`, with
  * payloads in protobuf JSON (metadata values and data base64), as Temporal's codec-server
- * protocol has it. Browsers reach it only from the configured origins; `/codec` takes the API's
- * bearer tokens like `/v1`.
+ * protocol has it. Browsers reach it only from the configured origins; `decode` takes a token with
+ * `refunds:read`, `encode` one with `refunds:operate`.
  */
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const payloadJson = z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() });
@@ -45,7 +47,16 @@ export async function registerCodecEndpoint(app: FastifyInstance, deps: CodecEnd
     for (const direction of ['encode', 'decode'] as const) {
       routes.post(
         `/codec/${direction}`,
-        { schema: { body: codecBody, summary: `${direction} payloads (Temporal codec server)` } },
+        {
+          // Decoding shows what refunds hold, as reading them does; encoding makes payloads for
+          // signals and updates, as acting on them does.
+          config: { auth: { scope: direction === 'decode' ? 'refunds:read' : 'refunds:operate' } },
+          schema: {
+            body: codecBody,
+            summary: `${direction} payloads (Temporal codec server)`,
+            response: errorResponses(400, 401, 403, 413, 415),
+          },
+        },
         async (req) => ({ payloads: (await deps.codec[direction](req.body.payloads.map(fromJson))).map(toJson) })
       );
     }

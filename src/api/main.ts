@@ -6,28 +6,37 @@ import { encryptionCodecFor } from '../temporal/encryption-codec';
 
 import { buildApi } from './server';
 
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'api' });
   if (config.api.tokens.length === 0) {
     if (config.env !== 'development') {
       throw new ConfigError([
-        'API_TOKENS: required outside development (comma-separated bearer tokens, or API_TOKENS_FILE)',
+        'API_TOKENS: required outside development (<name>@<scope>+<scope>=<token>, comma-separated, or API_TOKENS_FILE)',
       ]);
     }
-    logger.warn('API_TOKENS is not set: the API runs WITHOUT authentication (development only)');
+    if (!isLoopback(config.listenHost)) {
+      throw new ConfigError([
+        `API_TOKENS: required when the API listens beyond loopback (LISTEN_HOST=${config.listenHost})`,
+      ]);
+    }
+    logger.warn(
+      `API_TOKENS is not set: the API runs WITHOUT authentication, reachable from this machine only (${config.listenHost})`
+    );
   }
   const client = await connectClient(config.temporal);
-  const refunds = new RefundsClient(client, {
-    taskQueue: config.temporal.taskQueue,
-    approvalThresholds: config.approvals.thresholds,
-    ...(config.approvals.deadlineMs !== undefined && { approvalDeadlineMs: config.approvals.deadlineMs }),
-  });
+  const refunds = new RefundsClient(client, { taskQueue: config.temporal.taskQueue });
   const codec = encryptionCodecFor(config.temporal.encryptionKeys);
   const app = await buildApi({
     refunds,
     tokens: config.api.tokens,
     getpaidWebhookSecret: config.api.getpaidWebhookSecret,
+    callbackPolicy: config.callbacks,
     logger,
     ...(codec && { codec: { codec, corsOrigins: config.api.codecCorsOrigins } }),
   });

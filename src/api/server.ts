@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-
 import swagger from '@fastify/swagger';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -14,23 +12,29 @@ import {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import { callbackUrlProblem } from '../callbacks/destination';
+import type { CallbackDestinationPolicy } from '../callbacks/destination';
 import { RefundConflictError } from '../client';
 import type { RefundsClient } from '../client';
 import { operatorActionSchema, refundListFilterSchema, resolveActionSchema } from '../refunds/operator';
 import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
 import { refundStatuses } from '../refunds/status';
 
+import { authenticate, requireRouteAuth } from './auth';
 import { registerCodecEndpoint } from './codec';
 import type { CodecEndpointDeps } from './codec';
-import { sendProblem } from './problem';
+import { errorResponses, sendProblem } from './problem';
+import type { ApiToken } from './tokens';
 import { registerGetpaidWebhook } from './webhooks';
 
 export interface ApiDeps {
   readonly refunds: RefundsClient;
-  /** Bearer tokens for `/v1/*`; empty runs the API open (development only: main refuses otherwise). */
-  readonly tokens: readonly string[];
+  /** Bearer tokens with their scopes; empty runs the API open (development on loopback only: main refuses otherwise). */
+  readonly tokens: readonly ApiToken[];
   readonly getpaidWebhookSecret: string | undefined;
   readonly logger?: FastifyBaseLogger;
+  /** Where `callbackUrl` may point; by default public https hosts only. */
+  readonly callbackPolicy?: CallbackDestinationPolicy;
   /** With payload encryption: the codec endpoint for the Temporal UI. */
   readonly codec?: CodecEndpointDeps;
 }
@@ -48,15 +52,19 @@ const startedSchema = z.object({
   workflowId: z.string(),
   created: z.boolean(),
   status: z.enum(refundStatuses).or(z.string()),
+  /** With `Prefer: wait`: the whole state of a refund that ended within the wait. */
+  state: z.record(z.string(), z.unknown()).optional(),
 });
 const actionResultSchema = z.object({ accepted: z.boolean(), note: z.string(), status: z.string() });
+/** RFC 7240 `Prefer`; only `wait` is understood, and other preferences are ignored as the RFC asks. */
+const preferHeaders = z.object({ prefer: z.string().max(200).optional() }).loose();
+const MAX_WAIT_SECONDS = 60;
 
-function tokenMatches(given: string, tokens: readonly string[]): boolean {
-  const a = Buffer.from(given);
-  return tokens.some((t) => {
-    const b = Buffer.from(t);
-    return a.length === b.length && timingSafeEqual(a, b);
-  });
+/** `wait=<seconds>` from a Prefer header, capped; undefined when the caller asked for no wait. */
+function preferredWait(prefer: string | undefined): number | undefined {
+  const match = /(?:^|[,;\s])wait\s*=\s*(\d{1,6})(?:$|[,;\s])/i.exec(prefer ?? '');
+  if (!match?.[1]) return undefined;
+  return Math.min(Number(match[1]), MAX_WAIT_SECONDS);
 }
 
 /** What a log line says of a request: never its query string or headers (secrets travel there). */
@@ -134,92 +142,124 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return sendProblem(reply, { title: 'Internal error', status: 500 });
   });
 
-  // Bearer auth for /v1/* (except the webhook receiver, which has its own secret) and /codec/*
-  // (except a browser's CORS preflight, which carries no credentials).
+  // Authentication hangs on each route (its `config.auth`), never on the URL's spelling: a route
+  // that declares none refuses to register, so a new route cannot be left open by mistake.
+  requireRouteAuth(app, authenticate(deps.tokens));
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something else.
   app.addHook('onRequest', async (req, reply) => {
-    const guarded =
-      (req.url.startsWith('/v1/') && !req.url.startsWith('/v1/webhooks/')) ||
-      (req.url.startsWith('/codec/') && req.method !== 'OPTIONS');
-    if (!guarded || deps.tokens.length === 0) return;
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!token || !tokenMatches(token, deps.tokens)) {
-      return sendProblem(reply.header('www-authenticate', 'Bearer'), { title: 'Unauthorized', status: 401 });
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+      return sendProblem(reply, { title: 'Unsupported media type', status: 415, detail: 'JSON bodies must be UTF-8' });
     }
   });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, { title: 'Not found', status: 404, detail: `no route ${req.method} for this path` })
+  );
+
+  const callbackPolicy = deps.callbackPolicy ?? { allowedHosts: [], allowLoopback: false };
+  const create = { auth: { scope: 'refunds:create' } } as const;
+  const read = { auth: { scope: 'refunds:read' } } as const;
+  const operate = { auth: { scope: 'refunds:operate' } } as const;
 
   app.post(
     '/v1/refunds',
     {
+      config: create,
       schema: {
         body: refundRequestSchema,
-        response: { 200: startedSchema, 201: startedSchema },
+        headers: preferHeaders,
+        response: { 200: startedSchema, 201: startedSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 503) },
         summary: 'Start a refund (idempotent on refundId)',
+        description:
+          'With `Prefer: wait=<seconds>` (at most 60) the answer waits for the refund to end and then carries its final `state`.',
       },
     },
     async (req, reply) => {
-      const started = await deps.refunds.start(req.body);
+      const callbackProblem =
+        req.body.callbackUrl === undefined ? undefined : callbackUrlProblem(req.body.callbackUrl, callbackPolicy);
+      if (callbackProblem !== undefined) {
+        return sendProblem(reply, {
+          title: 'Invalid request',
+          status: 400,
+          detail: 'body failed validation',
+          errors: [{ field: 'body.callbackUrl', message: callbackProblem }],
+        });
+      }
+      const started = await deps.refunds.start(req.body, { initiatedBy: req.apiIdentity });
+      const waitSeconds = preferredWait(req.headers.prefer);
+      const ended =
+        waitSeconds === undefined ? undefined : await deps.refunds.outcomeWithin(req.body.refundId, waitSeconds * 1000);
+      if (waitSeconds !== undefined) reply.header('preference-applied', `wait=${waitSeconds}`);
       return reply.code(started.created ? 201 : 200).send({
         refundId: req.body.refundId,
         workflowId: started.workflowId,
         created: started.created,
-        status: started.status,
+        status: ended?.status ?? started.status,
+        ...(ended !== undefined && { state: { ...ended } }),
       });
     }
   );
 
-  app.get('/v1/refunds/:refundId', { schema: { params, summary: "A refund's whole state" } }, async (req) =>
-    deps.refunds.get(req.params.refundId)
+  app.get(
+    '/v1/refunds/:refundId',
+    {
+      config: read,
+      schema: { params, summary: "A refund's whole state", response: errorResponses(400, 401, 403, 404, 503) },
+    },
+    async (req) => deps.refunds.get(req.params.refundId)
   );
 
   app.get(
     '/v1/refunds',
-    { schema: { querystring: listQuery, summary: 'Refunds by status, provider, payment, attention' } },
+    {
+      config: read,
+      schema: {
+        querystring: listQuery,
+        summary: 'Refunds by status, provider, payment, attention',
+        response: errorResponses(400, 401, 403, 503),
+      },
+    },
     async (req) => ({
       refunds: await deps.refunds.list(req.query),
     })
   );
 
-  const actions = ['approve', 'cancel', 'escalate'] as const;
+  const actions = ['approve', 'cancel', 'escalate', 'resolve'] as const;
   for (const action of actions) {
     app.post(
       `/v1/refunds/:refundId/${action}`,
       {
+        config: operate,
         schema: {
           params,
-          body: operatorActionSchema,
-          response: { 200: actionResultSchema },
-          summary: `${action} a refund`,
+          body: action === 'resolve' ? resolveActionSchema : operatorActionSchema,
+          response: { 200: actionResultSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503) },
+          summary: action === 'resolve' ? 'Resolve a refund that needs attention' : `${action} a refund`,
         },
       },
       async (req, reply) => {
-        const result = await deps.refunds[action](req.params.refundId, req.body);
+        // The authenticated identity travels beside the free-text `by`; the body cannot claim one.
+        const actor = req.apiIdentity;
+        const result =
+          action === 'resolve'
+            ? await deps.refunds.resolve(req.params.refundId, resolveActionSchema.parse(req.body), { actor })
+            : await deps.refunds[action](req.params.refundId, req.body, { actor });
         if (!result.accepted)
           return sendProblem(reply, { title: `${action} refused`, status: 409, detail: result.note });
         return result;
       }
     );
   }
-  app.post(
-    '/v1/refunds/:refundId/resolve',
-    {
-      schema: {
-        params,
-        body: resolveActionSchema,
-        response: { 200: actionResultSchema },
-        summary: 'Resolve a refund that needs attention',
-      },
-    },
-    async (req, reply) => {
-      const result = await deps.refunds.resolve(req.params.refundId, req.body);
-      if (!result.accepted) return sendProblem(reply, { title: 'resolve refused', status: 409, detail: result.note });
-      return result;
-    }
-  );
 
   if (deps.codec) await registerCodecEndpoint(app, deps.codec);
-  registerGetpaidWebhook(app, { secret: deps.getpaidWebhookSecret, refunds: deps.refunds, isTemporalUnavailable });
+  registerGetpaidWebhook(app, {
+    secret: deps.getpaidWebhookSecret,
+    refunds: deps.refunds,
+    isTemporalUnavailable,
+    logger: app.log,
+  });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   return app;
 }

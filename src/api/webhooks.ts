@@ -1,14 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { RefundsClient } from '../client';
+import type { ProviderEvent } from '../refunds/messages';
 import { refundIdOfGetpaidReference } from '../providers/getpaid/reference';
 
-import { sendProblem } from './problem';
+import { errorResponses, sendProblem } from './problem';
 
 /** GetPaid's refund webhook envelope (legacy API); only what routing the event needs is checked. */
 const getpaidEvent = z.object({
@@ -24,11 +25,77 @@ const getpaidEvent = z.object({
 
 /** Event ids already handed to a refund by this API instance (the workflow dedupes across instances). */
 const SEEN_LIMIT = 10_000;
+/** At most one signal per refund in this window; the events inside it become one trailing signal. */
+const COALESCE_WINDOW_MS = 2_000;
 
 export interface WebhookDeps {
   readonly secret: string | undefined;
   readonly refunds: RefundsClient;
   readonly isTemporalUnavailable: (err: unknown) => boolean;
+  readonly logger?: FastifyBaseLogger;
+  readonly coalesceWindowMs?: number;
+}
+
+type Deliver = (refundId: string, event: ProviderEvent) => Promise<void>;
+
+/**
+ * Per refund, one signal per window: an event that arrives sooner is not dropped but folded into a
+ * single delivery at the window's end, which carries the newest event. Every event is only a hint
+ * to read the refund, so one read after the last event sees whatever the real one announced: a
+ * flood of forged or repeated events costs one read per window, never the real outcome, and adds at
+ * most one signal per window to the refund's history.
+ */
+export class EventCoalescer {
+  private readonly last = new Map<string, number>();
+  private readonly trailing = new Map<string, { event: ProviderEvent; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly deliver: Deliver,
+    private readonly windowMs: number,
+    private readonly onTrailingError: (refundId: string, err: unknown) => void
+  ) {}
+
+  /** `now`: delivered (or failed) in this call; `coalesced`: delivered at the window's end. */
+  async offer(refundId: string, event: ProviderEvent): Promise<'now' | 'coalesced'> {
+    const now = Date.now();
+    const since = now - (this.last.get(refundId) ?? -Infinity);
+    if (since >= this.windowMs && !this.trailing.has(refundId)) {
+      this.remember(refundId, now);
+      await this.deliver(refundId, event);
+      return 'now';
+    }
+    const pending = this.trailing.get(refundId);
+    if (pending) {
+      pending.event = event;
+      return 'coalesced';
+    }
+    const timer = setTimeout(() => {
+      const due = this.trailing.get(refundId);
+      this.trailing.delete(refundId);
+      if (!due) return;
+      this.remember(refundId, Date.now());
+      this.deliver(refundId, due.event).catch((err: unknown) => this.onTrailingError(refundId, err));
+    }, this.windowMs - since);
+    timer.unref();
+    this.trailing.set(refundId, { event, timer });
+    return 'coalesced';
+  }
+
+  /** Stops the timers (API shutdown); a pending read is then left to the refund's fallback poll. */
+  close(): void {
+    for (const { timer } of this.trailing.values()) clearTimeout(timer);
+    this.trailing.clear();
+  }
+
+  private remember(refundId: string, at: number): void {
+    this.last.delete(refundId);
+    this.last.set(refundId, at);
+    // Oldest first (Map keeps insertion order): entries older than the window no longer matter.
+    for (const [id, t] of this.last) {
+      if (at - t < this.windowMs && this.last.size <= SEEN_LIMIT) break;
+      this.last.delete(id);
+    }
+  }
 }
 
 /**
@@ -42,6 +109,15 @@ export interface WebhookDeps {
 export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps): void {
   const seen = new Set<string>();
   const expected = deps.secret === undefined ? undefined : Buffer.from(deps.secret);
+  const coalescer = new EventCoalescer(
+    (refundId, event) => deps.refunds.deliverProviderEvent(refundId, event),
+    deps.coalesceWindowMs ?? COALESCE_WINDOW_MS,
+    (refundId, err) => {
+      if (err instanceof WorkflowNotFoundError) return;
+      deps.logger?.warn({ refundId, err }, 'coalesced GetPaid event not delivered; the fallback poll will read');
+    }
+  );
+  app.addHook('onClose', async () => coalescer.close());
 
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/webhooks/getpaid',
@@ -51,7 +127,9 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
         body: getpaidEvent,
         summary: "GetPaid's refund webhook (secret token in the URL)",
         security: [],
+        response: errorResponses(400, 401, 413, 415, 503),
       },
+      config: { auth: 'secret-in-url' },
     },
     async (req, reply) => {
       const given = Buffer.from(req.query.token ?? '');
@@ -63,8 +141,9 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
       if (refundId === undefined)
         return { received: true, delivered: false, note: 'not a refund of this orchestrator' };
       if (seen.has(event.id)) return { received: true, delivered: true, note: 'duplicate' };
+      let delivery: 'now' | 'coalesced';
       try {
-        await deps.refunds.deliverProviderEvent(refundId, {
+        delivery = await coalescer.offer(refundId, {
           eventId: event.id,
           type: event.type,
           providerRefundId: event.data.refund_id,
@@ -79,7 +158,13 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
       }
       if (seen.size >= SEEN_LIMIT) seen.clear();
       seen.add(event.id);
-      return { received: true, delivered: true };
+      return delivery === 'now'
+        ? { received: true, delivered: true }
+        : {
+            received: true,
+            delivered: true,
+            note: 'coalesced: the refund reads GetPaid once more when this window ends',
+          };
     }
   );
 }

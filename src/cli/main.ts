@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { RefundsClient } from '../client';
@@ -77,10 +78,9 @@ async function run(argv: string[]): Promise<number> {
   const json = values.json ?? false;
   const config = loadConfig();
   const client = await connectClient(config.temporal);
-  const refunds = new RefundsClient(client, {
-    taskQueue: config.temporal.taskQueue,
-    approvalThresholds: config.approvals.thresholds,
-  });
+  const refunds = new RefundsClient(client, { taskQueue: config.temporal.taskQueue });
+  // The CLI talks to Temporal directly, with the operator's own access: its identity is the OS user.
+  const operator = { actor: `cli:${userInfo().username}` };
   const needId = (): string => {
     if (!refundId) throw new UsageError(`refunds ${command} needs a refundId`);
     return refundId;
@@ -99,7 +99,9 @@ async function run(argv: string[]): Promise<number> {
       case 'start': {
         const text = values.file ? readFileSync(values.file, 'utf8') : values.body;
         if (!text) throw new UsageError('refunds start needs --file or --body');
-        const started = await refunds.start(JSON.parse(text) as Parameters<RefundsClient['start']>[0]);
+        const started = await refunds.start(JSON.parse(text) as Parameters<RefundsClient['start']>[0], {
+          initiatedBy: operator.actor,
+        });
         const { status } = started;
         print(
           json,
@@ -151,16 +153,16 @@ async function run(argv: string[]): Promise<number> {
         }
       }
       case 'approve':
-        return answer(await refunds.approve(needId(), action()));
+        return answer(await refunds.approve(needId(), action(), operator));
       case 'cancel':
-        return answer(await refunds.cancel(needId(), action()));
+        return answer(await refunds.cancel(needId(), action(), operator));
       case 'escalate':
-        return answer(await refunds.escalate(needId(), action()));
+        return answer(await refunds.escalate(needId(), action(), operator));
       case 'resolve': {
         if (values.outcome !== 'SUCCEEDED' && values.outcome !== 'FAILED') {
           throw new UsageError('refunds resolve needs --outcome SUCCEEDED or --outcome FAILED');
         }
-        return answer(await refunds.resolve(needId(), { ...action(), outcome: values.outcome }));
+        return answer(await refunds.resolve(needId(), { ...action(), outcome: values.outcome }, operator));
       }
       default:
         throw new UsageError(`unknown command ${command}`);

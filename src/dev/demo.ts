@@ -26,8 +26,9 @@ async function main(): Promise<void> {
     return (await res.json()) as T;
   };
   const client = await connectClient(config.temporal);
-  // A compressed clock for the demo's refunds only: SecPaid's 4-hour status reads come every ~7 s.
-  const refunds = new RefundsClient(client, { approvalThresholds: { EUR: 100_000 }, timeScale: 0.0005 });
+  // A compressed clock for the demo's refunds only (a development worker honours it): SecPaid's
+  // 4-hour status reads come every ~7 s. Approval above €1,000 is `npm start`'s worker setting.
+  const refunds = new RefundsClient(client, { timeScale: 0.0005 });
   const run = Date.now().toString(36);
 
   const openpayd = await control<{ transactionId: string }>('/_sandbox/openpayd/payments', {

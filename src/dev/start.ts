@@ -43,6 +43,11 @@ function splitAddress(address: string): { ip: string; port: number } {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'start' });
+  if (config.api.tokens.length === 0) {
+    logger.warn(
+      `The API runs without tokens, on ${config.listenHost} only: set API_TOKENS (<name>@<scope>+<scope>=<token>) to require them`
+    );
+  }
   const cli = await ensureTemporalCli((line) => logger.info(line));
   const { ip, port } = splitAddress(config.temporal.address);
 
@@ -66,6 +71,10 @@ async function main(): Promise<void> {
   // unless one is configured: the same path as in production.
   const webhookSecret = process.env.GETPAID_WEBHOOK_SECRET ?? randomBytes(24).toString('hex');
   const env: NodeJS.ProcessEnv = {
+    // The development defaults the demo shows: refunds above €1,000 wait for approval, and the
+    // demo's callbacks may go to a receiver on this machine.
+    APPROVAL_THRESHOLDS: 'EUR:100000',
+    CALLBACK_ALLOW_LOOPBACK: 'true',
     ...process.env,
     GETPAID_WEBHOOK_SECRET: webhookSecret,
     GETPAID_WEBHOOK_URL:

@@ -41,6 +41,13 @@ export interface ProviderProfile {
    * an answer that says the refund was not processed.
    */
   readonly submitRetries: 'activity' | 'workflow';
+  /**
+   * What a full refund moves. `stated`: the request's amount is sent (SecPaid requires it even for
+   * a full refund; PaymentOptions always takes one). `what-is-left`: no amount is sent and the
+   * provider refunds whatever remains of the payment, which the orchestrator cannot know before
+   * it is sent, so such a refund waits for approval wherever its currency has a threshold.
+   */
+  readonly fullRefundMoves: 'stated' | 'what-is-left';
   /** Provider events (webhooks) arrive as `providerEvent` signals and trigger an immediate read. */
   readonly eventDriven: boolean;
   /**

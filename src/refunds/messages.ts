@@ -13,6 +13,12 @@ import type { RefundStatus } from './status';
 export interface OperatorAction {
   readonly reason: string;
   readonly by: string;
+  /**
+   * The authenticated identity that sent it (the API token's name), set by the API and the client,
+   * never taken from an HTTP body. Absent for a signal sent from the Temporal UI or CLI, whose
+   * access Temporal itself controls.
+   */
+  readonly actor?: string;
 }
 
 /** The operator's final word on a refund that needs attention. */

@@ -12,10 +12,22 @@ export function minorUnitDigits(currency: string): number | undefined {
   return currencyCodes.code(currency)?.digits;
 }
 
+/**
+ * ISO 4217 codes that are not money a payment is taken in: precious metals, units of account,
+ * bond-market units, the testing and "no currency" codes, and funds codes (index-linked or
+ * settlement units). A refund in one of them is a mistake or an attack, never a refund.
+ */
+const NOT_MONEY: ReadonlySet<string> = new Set(
+  ['XAU XAG XPT XPD', 'XDR XSU XUA XBA XBB XBC XBD', 'XTS XXX', 'CHE CHW BOV CLF COU MXV USN UYI UYW']
+    .join(' ')
+    .split(' ')
+);
+
 export const currencySchema = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code such as EUR')
-  .refine((code) => minorUnitDigits(code) !== undefined, { message: 'is not an ISO 4217 currency' });
+  .refine((code) => minorUnitDigits(code) !== undefined, { message: 'is not an ISO 4217 currency' })
+  .refine((code) => !NOT_MONEY.has(code), { message: 'is an ISO 4217 code for no money (a metal, unit or test)' });
 
 export const moneySchema = z
   .object({

@@ -2,6 +2,33 @@ import { z } from 'zod';
 
 import { moneySchema } from './money';
 
+/**
+ * Text that is safe everywhere a refund's fields go: workflow ids, search attributes, logs, the
+ * Temporal UI. No control characters (NUL included) and no lone UTF-16 surrogates, which cannot be
+ * encoded as UTF-8: Temporal refuses them, and a refund carrying one could never start.
+ */
+export function isSafeText(value: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return false;
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+}
+
+/** A free-text field: trimmed, bounded, and safe (see {@link isSafeText}). */
+export function safeText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine(isSafeText, { message: 'must not contain control characters or unpaired surrogates' });
+}
+
+/**
+ * An identifier of the provider's: a documented character set (letters, digits, `_ . : -`) and
+ * length, so it is safe in a workflow id (`payment-<provider>-<paymentId>`) and in a visibility query.
+ */
+export function providerIdSchema(max: number, message = `must be 1-${max} letters, digits, "_", ".", ":" or "-"`) {
+  return z.string().regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${max - 1}}$`), message);
+}
+
 /** The fields every refund request has, whatever its provider. */
 export const refundIdSchema = z
   .string()
@@ -12,15 +39,15 @@ export const refundIdSchema = z
 export const commonRequestFields = {
   /** The caller's idempotency key: one refundId is one refund, however often it is sent. */
   refundId: refundIdSchema,
-  /** The provider's identifier of the payment being refunded. */
-  paymentId: z.string().trim().min(1).max(100),
+  /** The provider's identifier of the payment being refunded; each provider narrows it to its own form. */
+  paymentId: providerIdSchema(100),
   /** How much to refund. For a full refund this is the full amount, stated so it can be checked. */
   amount: moneySchema,
   /** Refund everything that is refundable; providers that take no amount for full refunds get none. */
   full: z.boolean().default(false),
-  reason: z.string().max(200).optional(),
+  reason: safeText(200).optional(),
   /** Who asked (a service or a person), recorded in the refund's history. */
-  requestedBy: z.string().trim().min(1).max(100).default('api'),
+  requestedBy: safeText(100).trim().min(1).default('api'),
   /** Where the backend wants the signed completion event. */
   callbackUrl: z
     .url({ protocol: /^https?$/ })

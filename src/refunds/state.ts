@@ -28,6 +28,8 @@ export interface ProviderAttempt {
 export interface OperatorActionRecord {
   readonly signal: 'approve' | 'cancel' | 'escalate' | 'resolve' | 'providerEvent';
   readonly by: Actor;
+  /** The authenticated identity behind it (the API token's name), when it came through the API. */
+  readonly actor?: string | undefined;
   readonly reason: string;
   readonly at: string;
   readonly accepted: boolean;
@@ -51,6 +53,8 @@ export interface RefundState {
   readonly amount: Money;
   readonly full: boolean;
   readonly requestedBy: string;
+  /** The authenticated identity that started it (the API token's name); null when not known. */
+  readonly initiatedBy: string | null;
   readonly status: RefundStatus;
   readonly needsAttention: boolean;
   readonly attentionReason: string | null;

@@ -19,7 +19,10 @@ const now = (): string => new Date(Date.now()).toISOString();
 export class RefundRecord {
   private current: RefundState;
 
-  constructor(private readonly request: RefundRequest) {
+  constructor(
+    private readonly request: RefundRequest,
+    initiatedBy: string | null = null
+  ) {
     this.current = {
       refundId: request.refundId,
       provider: request.provider,
@@ -27,6 +30,7 @@ export class RefundRecord {
       amount: request.amount,
       full: request.full,
       requestedBy: request.requestedBy,
+      initiatedBy,
       status: 'RECEIVED',
       needsAttention: false,
       attentionReason: null,

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import type { createPaymentGuardActivities } from '../activities/payment-guard';
+import type { createRefundPolicyActivities } from '../activities/refund-policy';
 import type { ProviderProfile } from '../providers/profile';
 import { providerProfiles } from '../providers/profiles';
 import {
@@ -16,6 +17,9 @@ import {
   stateQuery,
 } from '../refunds/messages';
 import type { ActionResult, OperatorAction, ResolveAction } from '../refunds/messages';
+import { approvalDecision } from '../refunds/approval';
+import type { RefundPolicy } from '../refunds/policy';
+import { RefundAmountKey } from '../refunds/search-attributes';
 import { attentionFailureTypes } from '../refunds/provider-outcome';
 import type {
   PollInput,
@@ -32,23 +36,31 @@ import type { RefundFailure } from '../refunds/state';
 import { completionCallback } from './completion-callback';
 import { RefundRecord } from './refund-record';
 
-/** Per-start settings the caller's configuration decides (the client passes them). */
+/** Per-start settings the client passes. */
 export interface RefundWorkflowOptions {
-  /** Refunds above this many minor units of their currency wait for `approve`; none when absent. */
+  /**
+   * Before the `worker-refund-policy` patch only: the client's approval threshold. Refunds started
+   * since take their thresholds from the worker's configuration and ignore this.
+   */
   readonly approvalThresholdMinor?: number | null;
-  /** How long a refund may wait for approval before it is escalated. Default 24 hours. */
+  /** Before the `worker-refund-policy` patch only, like the threshold. */
   readonly approvalDeadlineMs?: number;
   /**
-   * Multiplies every wait (poll intervals, deadlines, retry backoffs, approval deadline); 1 in
-   * production. Tests against the dev server use a small value to run days of lifecycle in seconds.
+   * Multiplies every wait (poll intervals, deadlines, retry backoffs, approval deadline). Honoured
+   * only by a development or test worker; production runs at 1. Tests against the dev server use a
+   * small value to run days of lifecycle in seconds.
    */
   readonly timeScale?: number;
+  /** The authenticated identity that started the refund (API token name): it may not approve it. */
+  readonly initiatedBy?: string;
 }
 
 /** The final word of a refund workflow: its result, as well as its last `state`. */
 export interface RefundOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   readonly providerRefundId: string | null;
+  /** What the provider says it refunded, when it says (minor units of the refund's currency). */
+  readonly refundedAmountMinor?: number | null;
   readonly failure: RefundFailure | null;
 }
 
@@ -59,7 +71,11 @@ const DEFAULT_APPROVAL_DEADLINE_MS = 24 * HOUR;
 const MAX_WORKFLOW_RESENDS = 8;
 /** No status read comes sooner than this after the last, whatever the time scale. */
 const MIN_POLL_INTERVAL_MS = 50;
-/** Provider event hints acted on per refund; more are ignored (the fallback poll still runs). */
+/**
+ * Provider event ids remembered to drop duplicates. Past it, events are still acted on (refunds
+ * recorded before the `provider-event-flood` patch ignored them), coalesced into one read: a flood
+ * costs reads, never the real outcome.
+ */
 const MAX_PROVIDER_EVENTS = 100;
 
 // The workflow calls every provider's activities through one shape; each provider's own input type
@@ -74,6 +90,12 @@ const paymentGuardCalls = wf.proxyLocalActivities<ReturnType<typeof createPaymen
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** The worker's policy (approval thresholds, time scale), read once at the refund's start. */
+const refundPolicyCalls = wf.proxyLocalActivities<ReturnType<typeof createRefundPolicyActivities>>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 type StepResult =
   | { readonly kind: 'done'; readonly outcome: SubmitOutcome }
   | { readonly kind: 'declined'; readonly failure: RefundFailure }
@@ -84,7 +106,8 @@ type StepResult =
 
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
-  const outcome = await driveRefund(request, options);
+  const run = { timeScale: options.timeScale ?? 1 };
+  const outcome = await driveRefund(request, options, run);
   // The backend's signed completion event, delivered (for days if need be) by a child the refund
   // abandons: the refund ends now, and a receiver that is down can never change it.
   if (request.callbackUrl !== undefined && wf.patched('completion-callback')) {
@@ -95,25 +118,58 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
       status: outcome.status,
       provider: request.provider,
       paymentId: request.paymentId,
-      amount: request.amount,
+      // What moved: the provider's amount where it said one.
+      amount:
+        outcome.refundedAmountMinor == null
+          ? request.amount
+          : { amountMinor: outcome.refundedAmountMinor, currency: request.amount.currency },
       providerRefundId: outcome.providerRefundId,
       failure: outcome.failure,
       occurredAt: new Date(Date.now()).toISOString(),
     };
     await wf.startChild(completionCallback, {
       workflowId: completionCallbackWorkflowId(request.refundId),
-      args: [request.callbackUrl, event, options.timeScale ?? 1],
+      args: [request.callbackUrl, event, run.timeScale],
       parentClosePolicy: 'ABANDON',
     });
   }
   return outcome;
 }
 
-async function driveRefund(request: RefundRequest, options: RefundWorkflowOptions): Promise<RefundOutcome> {
-  const record = new RefundRecord(request);
+/**
+ * The policy a refund runs under: from its worker's configuration (recorded in history), or for
+ * refunds started before the `worker-refund-policy` patch, from what their client passed.
+ */
+async function policyFor(
+  request: RefundRequest,
+  options: RefundWorkflowOptions
+): Promise<RefundPolicy & { readonly fromWorker: boolean }> {
+  if (wf.patched('worker-refund-policy')) {
+    const policy = await refundPolicyCalls.refundPolicy({
+      currency: request.amount.currency,
+      requestedTimeScale: options.timeScale ?? 1,
+    });
+    return { ...policy, fromWorker: true };
+  }
+  return {
+    approvalThresholdMinor: options.approvalThresholdMinor ?? null,
+    approvalDeadlineMs: options.approvalDeadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS,
+    timeScale: options.timeScale ?? 1,
+    note: null,
+    fromWorker: false,
+  };
+}
+
+async function driveRefund(
+  request: RefundRequest,
+  options: RefundWorkflowOptions,
+  /** Filled in here: the time scale the worker granted, which the completion callback runs at too. */
+  run: { timeScale: number }
+): Promise<RefundOutcome> {
+  const record = new RefundRecord(request, options.initiatedBy ?? null);
   const profile: ProviderProfile = providerProfiles[request.provider];
   const provider = request.provider;
-  const scale = options.timeScale ?? 1;
+  let scale = options.timeScale ?? 1;
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * scale));
   const taskQueue = profile.taskQueueSuffix && {
     taskQueue: `${wf.workflowInfo().taskQueue}-${profile.taskQueueSuffix}`,
@@ -130,6 +186,10 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
   /** One operator action, from a signal or an update: accepted or refused, and recorded either way. */
   function approveAction(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return refuseMalformed('approve', action);
+    // Four eyes: whoever started the refund cannot also let it through.
+    if (action.actor !== undefined && action.actor === options.initiatedBy) {
+      return act('approve', action, false, `four eyes: ${action.actor} started this refund and cannot approve it`);
+    }
     const open = record.status === 'AWAITING_APPROVAL' && !approval && !cancellation;
     if (open) approval = action;
     return act('approve', action, open, open ? 'approved' : `nothing to approve: the refund is ${record.status}`);
@@ -181,7 +241,7 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     accepted: boolean,
     note: string
   ): ActionResult {
-    record.recordAction({ signal, by: action.by, reason: action.reason, accepted, note });
+    record.recordAction({ signal, by: action.by, actor: action.actor, reason: action.reason, accepted, note });
     return { accepted, note, status: record.status };
   }
 
@@ -198,8 +258,9 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     // A hint only: it makes the workflow read the refund from the provider now. Duplicates, stale
     // events and events for refunds that are not waiting change nothing.
     if (typeof event?.eventId !== 'string' || !profile.eventDriven || record.isFinal) return;
-    if (seenEvents.has(event.eventId) || seenEvents.size >= MAX_PROVIDER_EVENTS) return;
-    seenEvents.add(event.eventId);
+    if (seenEvents.has(event.eventId)) return;
+    if (seenEvents.size < MAX_PROVIDER_EVENTS) seenEvents.add(event.eventId);
+    else if (!wf.patched('provider-event-flood')) return;
     providerEvents += 1;
   });
 
@@ -210,14 +271,23 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     return { accepted: false, note, status: record.status };
   }
 
-  // ── Approval gate ────────────────────────────────────────────────────────────────────────────
-  const threshold = options.approvalThresholdMinor;
-  if (threshold != null && request.amount.amountMinor > threshold && !cancellation) {
-    record.moveTo('AWAITING_APPROVAL', `amount above the approval threshold (${threshold} minor units)`, SYSTEM);
+  // ── Policy and approval gate ─────────────────────────────────────────────────────────────────
+  const policy = await policyFor(request, options);
+  scale = policy.timeScale;
+  run.timeScale = policy.timeScale;
+  if (policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
+  // Refunds recorded before the patch judged the stated amount alone; they replay that way.
+  const approvalNeed = approvalDecision(
+    request,
+    policy.fromWorker ? profile.fullRefundMoves : 'stated',
+    policy.approvalThresholdMinor
+  );
+  if (approvalNeed.needed && !cancellation) {
+    record.moveTo('AWAITING_APPROVAL', approvalNeed.reason, SYSTEM);
     record.waitFor('an approve or cancel signal');
     const decided = await wf.condition(
       () => approval !== undefined || cancellation !== undefined,
-      scaled(options.approvalDeadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS)
+      scaled(policy.approvalDeadlineMs)
     );
     if (!decided) {
       record.raiseAttention('approval deadline passed: approve or cancel the refund');
@@ -260,7 +330,9 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
   // ── Submission ───────────────────────────────────────────────────────────────────────────────
   record.moveTo(
     'SUBMITTING',
-    approval ? `approved by ${approval.by}: ${approval.reason}` : 'sending the refund to the provider',
+    approval
+      ? `approved by ${approval.by}${approval.actor === undefined ? '' : ` (${approval.actor})`}: ${approval.reason}`
+      : 'sending the refund to the provider',
     approval?.by ?? SYSTEM
   );
   let submission = 1;
@@ -492,6 +564,15 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
     record.setProviderRefund(providerRefundId, amountMinor);
     return afterGuard(true, () => {
       record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
+      // The amount that moved is the provider's: searchable as such, and a person looks at why it
+      // is not what was asked (a full refund of what was left, or a provider that changed it).
+      const requested = request.amount.amountMinor;
+      if (amountMinor !== null && amountMinor !== requested && wf.patched('refunded-amount-differs')) {
+        wf.upsertSearchAttributes([{ key: RefundAmountKey, value: amountMinor }]);
+        record.raiseAttention(
+          `${provider} refunded ${amountMinor}, not the ${requested} requested (${request.amount.currency} minor units)`
+        );
+      }
       return outcome();
     });
   }
@@ -534,15 +615,20 @@ async function driveRefund(request: RefundRequest, options: RefundWorkflowOption
   }
 
   function outcome(): RefundOutcome {
-    const { status, providerRefundId, failure } = record.state;
+    const { status, providerRefundId, failure, refundedAmountMinor } = record.state;
     if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELLED') {
       throw new Error(`refund ended in a non-final status ${status}`);
     }
-    return { status, providerRefundId, failure };
+    return { status, providerRefundId, failure, refundedAmountMinor };
   }
 }
 
 function isOperatorAction(value: unknown): value is OperatorAction {
   const v = value as Partial<OperatorAction> | null | undefined;
-  return typeof v?.by === 'string' && v.by.trim() !== '' && typeof v.reason === 'string';
+  return (
+    typeof v?.by === 'string' &&
+    v.by.trim() !== '' &&
+    typeof v.reason === 'string' &&
+    (v.actor === undefined || typeof v.actor === 'string')
+  );
 }

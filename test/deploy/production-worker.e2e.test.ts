@@ -145,7 +145,11 @@ it('the production API refuses to start without API tokens, naming the setting',
 it('the production API on SIGTERM stops accepting, finishes the request in flight, and exits 0', async () => {
   const port = await freePort();
   const token = PRODUCTION_TEST_API_TOKEN;
-  const api = runApi({ API_PORT: String(port), API_TOKENS: token, TEMPORAL_TASK_QUEUE: stack.taskQueue });
+  const api = runApi({
+    API_PORT: String(port),
+    API_TOKENS: `prod-backend@refunds:create+refunds:read=${token}`,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i += 1) {
     const ok = await fetch(`${url}/healthz`).then(

@@ -8,7 +8,7 @@ import { RefundsClient } from '../../src/client';
 import { InvalidRefundRequestError } from '../../src/refunds/request';
 import { paymentAndRefund } from '../support/payments';
 import type { ProviderName } from '../support/payments';
-import { TEST_API_TOKEN, TEST_WEBHOOK_SECRET } from '../support/secrets';
+import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_OPERATOR_TOKEN, TEST_WEBHOOK_SECRET } from '../support/secrets';
 import { quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -21,11 +21,11 @@ let api: FastifyInstance;
 let refunds: RefundsClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, approvalThresholds: { EUR: 10_000 } });
+  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
+  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
   api = await buildApi({
     refunds,
-    tokens: [TEST_API_TOKEN],
+    tokens: TEST_API_TOKENS,
     getpaidWebhookSecret: TEST_WEBHOOK_SECRET,
     logger: quietLogger(),
   });
@@ -272,7 +272,7 @@ describe('forged, unauthenticated and replayed calls', () => {
         method: 'POST',
         url: `/v1/refunds/${request.refundId}/approve`,
         payload: { reason: 'checked', by: 'alice' },
-        headers: auth,
+        headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
       });
     const answers = await Promise.all([approve(), approve(), approve()]);
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409, 409]);

@@ -8,7 +8,7 @@ import { buildApi } from '../../src/api/server';
 import { ENCRYPTED_ENCODING, encryptionCodecFor } from '../../src/temporal/encryption-codec';
 import { readableHistory } from '../setup/secret-scan';
 import { paymentAndRefund } from '../support/payments';
-import { TEST_API_TOKEN } from '../support/secrets';
+import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
 import { quietLogger, startTestStack } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   stack = await startTestStack({ env: { PAYLOAD_ENCRYPTION_KEYS: asEnv([current, previous]) } });
   api = await buildApi({
     refunds: stack.refunds,
-    tokens: [TEST_API_TOKEN],
+    tokens: TEST_API_TOKENS,
     getpaidWebhookSecret: undefined,
     logger: quietLogger(),
     codec: { codec: encryptionCodecFor([current, previous])!, corsOrigins: ['http://127.0.0.1:8233'] },

@@ -10,7 +10,7 @@ import type { FaultSpec } from '../../src/sandbox/faults';
 import { paymentAndRefund, settleAtProvider } from '../support/payments';
 import type { ProviderName } from '../support/payments';
 import { freePort } from '../support/ports';
-import { TEST_API_TOKEN, TEST_WEBHOOK_SECRET } from '../support/secrets';
+import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_WEBHOOK_SECRET } from '../support/secrets';
 import { quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   api = await buildApi({
     refunds: stack.refunds,
-    tokens: [TEST_API_TOKEN],
+    tokens: TEST_API_TOKENS,
     getpaidWebhookSecret: TEST_WEBHOOK_SECRET,
     logger: quietLogger(),
   });

@@ -11,7 +11,7 @@ import type { RefundRequestInput } from '../../src/refunds/request';
 import { scanSuiteForSecrets } from '../setup/secret-scan';
 import { paymentAndRefund, settleAtProvider } from '../support/payments';
 import { freePort } from '../support/ports';
-import { TEST_API_TOKEN } from '../support/secrets';
+import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
 import { suiteLogDir } from '../support/suite-log';
 import { eventually, quietLogger, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   port = await freePort();
   server = await serverOn(path.join(dir, 'temporal.db'));
   stack = await startTestStack({ temporalAddress: server.address, logger });
-  api = await buildApi({ refunds: stack.refunds, tokens: [TEST_API_TOKEN], getpaidWebhookSecret: undefined, logger });
+  api = await buildApi({ refunds: stack.refunds, tokens: TEST_API_TOKENS, getpaidWebhookSecret: undefined, logger });
 });
 afterAll(async () => {
   await api?.close();

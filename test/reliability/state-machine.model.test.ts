@@ -20,14 +20,14 @@ const RUNS = Number(process.env.FC_RUNS ?? 8);
 let stack: TestStack;
 let refunds: RefundsClient;
 beforeAll(async () => {
-  stack = await startTestStack();
-  refunds = new RefundsClient(stack.client, {
-    taskQueue: stack.taskQueue,
-    timeScale: 0.0001,
-    approvalThresholds: { EUR: 1_000 },
-    // No automatic escalation while a run is deciding: attention comes only from the commands.
-    approvalDeadlineMs: 10 * 365 * 24 * 3_600_000,
+  stack = await startTestStack({
+    env: {
+      APPROVAL_THRESHOLDS: 'EUR:1000',
+      // No automatic escalation while a run is deciding: attention comes only from the commands.
+      APPROVAL_DEADLINE_MS: String(10 * 365 * 24 * 3_600_000),
+    },
   });
+  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
 });
 afterAll(() => stack?.stop());
 

@@ -8,6 +8,7 @@ import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox } from '../../src/sandbox/server';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { refundPolicySettings } from '../../src/activities/refund-policy';
 import { createRefundWorkers } from '../../src/worker';
 
 import { uniqueRefundId } from './stack';
@@ -67,6 +68,7 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
     workflowBundle: { codePath: workflowBundle },
     providers: config.providers,
     callbacks: config.callbacks,
+    policy: refundPolicySettings(config),
     logger,
   });
   const running = workers.run();

@@ -1,7 +1,15 @@
+import type { ApiToken } from '../../src/api/tokens';
 import { sandboxCredentials } from '../../src/config';
 
-/** The bearer token and webhook secret the API tests use. */
+/** The API tests' bearer tokens: one with every scope, a backend's and an operator's. */
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
+export const TEST_BACKEND_TOKEN = 'test-backend-token-0123456789';
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789';
+export const TEST_API_TOKENS: readonly ApiToken[] = [
+  { name: 'test-all', scopes: ['refunds:create', 'refunds:read', 'refunds:operate'], token: TEST_API_TOKEN },
+  { name: 'test-backend', scopes: ['refunds:create', 'refunds:read'], token: TEST_BACKEND_TOKEN },
+  { name: 'test-ops', scopes: ['refunds:read', 'refunds:operate'], token: TEST_OPERATOR_TOKEN },
+];
 export const TEST_WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
 /** The Temporal API key of the connection test's gateway (test/deploy/temporal-tls.e2e.test.ts). */
 export const TEST_TEMPORAL_API_KEY = 'refunds-test-api-key-0001';
@@ -24,6 +32,8 @@ export function knownSecrets(): Record<string, string> {
     'OpenPayd key': sandboxCredentials.openpaydApiKey,
     'GetPaid client secret': sandboxCredentials.getpaidClientSecret,
     'API bearer token': TEST_API_TOKEN,
+    'API backend token': TEST_BACKEND_TOKEN,
+    'API operator token': TEST_OPERATOR_TOKEN,
     'GetPaid webhook secret': TEST_WEBHOOK_SECRET,
     'callback signing secret': DEV_CALLBACK_SECRET,
     'Temporal API key': TEST_TEMPORAL_API_KEY,

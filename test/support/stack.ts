@@ -16,6 +16,7 @@ import type { RefundState } from '../../src/refunds/state';
 import { clientChannelArgs, clientInterceptors } from '../../src/temporal/connection';
 import { dataConverterFor } from '../../src/temporal/encryption-codec';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
+import { refundPolicySettings } from '../../src/activities/refund-policy';
 import { createRefundWorkers } from '../../src/worker';
 import type { RefundWorkers } from '../../src/worker';
 
@@ -99,6 +100,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(dataConverter && { dataConverter }),
     providers: config.providers,
     callbacks: config.callbacks,
+    policy: refundPolicySettings(config),
     logger,
   });
   const running = workers?.run();

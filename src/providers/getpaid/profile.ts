@@ -15,5 +15,6 @@ export const getpaidProfile: ProviderProfile = {
     deadlineReason: 'GetPaid refund still initiated after 7 days',
   },
   submitRetries: 'activity',
+  fullRefundMoves: 'what-is-left',
   eventDriven: true,
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields, safeText } from '../../refunds/request-fields';
 
 const routeAmount = z.number().int('must be an integer number of minor units').positive('must be greater than zero');
 
@@ -28,7 +28,7 @@ export const getpaidRefundRequestSchema = z
     ...commonRequestFields,
     paymentId: z.string().regex(/^pay_[a-z0-9]{26}$/, 'must be a GetPaid payment id (pay_…)'),
     /** Shown on the buyer's bank statement; GetPaid requires one (default: "Refund <refundId>"). */
-    description: z.string().min(1).max(140).optional(),
+    description: safeText(140).min(1).optional(),
     /** Required for a partial refund, absent for a full one; its amounts add up to `amount`. */
     routing: getpaidRoutingSchema.optional(),
   })

@@ -15,5 +15,6 @@ export const openpaydProfile: ProviderProfile = {
     deadlineReason: 'OpenPayd has not settled the refund within an hour',
   },
   submitRetries: 'activity',
+  fullRefundMoves: 'what-is-left',
   eventDriven: false,
 };

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-import { checkCommonFields, commonRequestFields } from '../../refunds/request-fields';
+import { checkCommonFields, commonRequestFields, providerIdSchema } from '../../refunds/request-fields';
 
 export const openpaydRefundRequestSchema = z
   .object({
     provider: z.literal('openpayd'),
     ...commonRequestFields,
-    /** OpenPayd's transaction id ("Char 32"). */
-    paymentId: z.string().trim().min(1).max(32),
+    /** OpenPayd's transaction id ("Char 32"; its examples are digits and "-", e.g. 529-1438673740-2). */
+    paymentId: providerIdSchema(32),
     /** OpenPayd's `referenceNo` (your own identifier, ≤ 32 chars); derived from the refundId when absent. */
     referenceNo: z
       .string()

@@ -15,5 +15,6 @@ export const paymentoptionsProfile: ProviderProfile = {
     deadlineReason: 'PaymentOptions has not settled the refund (result unclear or pending) within an hour',
   },
   submitRetries: 'workflow',
+  fullRefundMoves: 'stated',
   eventDriven: false,
 };

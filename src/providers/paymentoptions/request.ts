@@ -9,7 +9,7 @@ export const paymentoptionsRefundRequestSchema = z
     /** The captured transaction's id (a UUID). */
     paymentId: z.uuid('must be a PaymentOptions transaction id (UUID)'),
     /** The merchant's DASMID, ≤ 10 characters. */
-    merchantId: z.string().trim().min(1).max(10),
+    merchantId: z.string().regex(/^[A-Za-z0-9_-]{1,10}$/, 'must be a DASMID: 1-10 letters, digits, "_" or "-"'),
   })
   .strict()
   .superRefine(checkCommonFields);

@@ -15,6 +15,7 @@ export const sandpayProfile: ProviderProfile = {
     deadlineReason: 'SandPay refund still PENDING after an hour',
   },
   submitRetries: 'activity',
+  fullRefundMoves: 'what-is-left',
   eventDriven: false,
   // Final for that transaction, but a new refund (new reference) can succeed later.
   retryLater: { types: ['InsufficientMerchantFunds', 'ProviderTemporarilyDeclined'], delayMs: 15 * MINUTE },

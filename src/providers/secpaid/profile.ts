@@ -27,5 +27,6 @@ export const secpaidProfile: ProviderProfile = {
     deadlineReason: 'SecPaid review SLA (14 days) passed without an approved refund: ask SecPaid, then resolve',
   },
   submitRetries: 'activity',
+  fullRefundMoves: 'stated',
   eventDriven: false,
 };

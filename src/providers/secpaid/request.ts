@@ -8,7 +8,7 @@ export const secpaidRefundRequestSchema = z
     provider: z.literal('secpaid'),
     ...commonRequestFields,
     /** SecPaid's `linktopay_id` (an integer). */
-    paymentId: z.string().regex(/^\d{1,15}$/, 'must be a SecPaid pay_id (digits)'),
+    paymentId: z.string().regex(/^[1-9]\d{0,14}$/, 'must be a SecPaid pay_id (digits, no leading zero)'),
     amount: commonRequestFields.amount.extend({
       currency: currencySchema.refine((c) => c === 'EUR', { message: 'SecPaid refunds are in EUR only' }),
     }),
