@@ -20,7 +20,12 @@ let refunds: RefundsClient;
 beforeAll(async () => {
   stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
   refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
-  api = await buildApi({ refunds, tokens: TEST_API_TOKENS, getpaidWebhookSecret: WEBHOOK_SECRET, logger: quietLogger() });
+  api = await buildApi({
+    refunds,
+    tokens: TEST_API_TOKENS,
+    getpaidWebhookSecret: WEBHOOK_SECRET,
+    logger: quietLogger(),
+  });
   await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
 });
 afterAll(async () => {

@@ -15,7 +15,8 @@ const received: { status: number; body: string; signature: string | undefined }[
 let failFirst = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The receivers here listen on loopback, which only a development or test worker may be allowed to reach.
+  stack = await startTestStack({ env: { CALLBACK_ALLOW_LOOPBACK: 'true' } });
   receiver = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));

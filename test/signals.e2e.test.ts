@@ -41,7 +41,13 @@ describe('approval gate and operator signals', () => {
     // The attack: €5,000 paid, a full refund stated as €1.00, under the threshold.
     const paymentId = await stack.api.openpaydPayment(500_000);
     const refundId = uniqueRefundId('sig-full');
-    await gated.start({ provider: 'openpayd', refundId, paymentId, amount: { amountMinor: 100, currency: 'EUR' }, full: true });
+    await gated.start({
+      provider: 'openpayd',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 100, currency: 'EUR' },
+      full: true,
+    });
     const waiting = await stateWhen(gated, refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
     expect(waiting.transitions.at(-1)?.cause).toMatch(/full refund: openpayd refunds whatever is left/);
     expect(await stack.api.ledger('openpayd', paymentId)).toHaveLength(0);
