@@ -39,7 +39,7 @@ const envSchema = z.object({
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  /** The refunds' task queue (CONTRACT.md: `refunds`); SecPaid's activities use `<queue>-secpaid`. */
+  /** The refunds' task queue (docs/contract.md: `refunds`); SecPaid's activities use `<queue>-secpaid`. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('refunds'),
   /** A workflow bundle prebuilt by `npm run build` (production); without it the worker bundles at start. */
   WORKFLOW_BUNDLE: z.string().min(1).optional(),

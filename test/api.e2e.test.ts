@@ -110,6 +110,27 @@ describe('HTTP API', () => {
     ]);
   });
 
+  it('with Prefer: wait answers the final state of a refund that ends within the wait', async () => {
+    const body = await openpaydBody(300);
+    const res = await post('/v1/refunds', body, { ...auth, prefer: 'wait=20' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['preference-applied']).toBe('wait=20');
+    expect(res.json()).toMatchObject({
+      created: true,
+      status: 'SUCCEEDED',
+      state: { refundId: body.refundId, status: 'SUCCEEDED', initiatedBy: 'test-all' },
+    });
+    // Still waiting for approval when the wait ends: the answer says where it is, without a state.
+    const gated = await openpaydBody(20_000);
+    const waiting = await post('/v1/refunds', gated, { ...auth, prefer: 'wait=1' });
+    expect(waiting.json()).toEqual({
+      refundId: gated.refundId,
+      workflowId: `refund-${gated.refundId}`,
+      created: true,
+      status: 'RECEIVED',
+    });
+  });
+
   it('answers actions accepted (200) or refused (409) with the reason', async () => {
     const body = await openpaydBody(20_000); // above the €100 threshold: waits for approve
     await post('/v1/refunds', body);

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../src/config';
 
 describe('config', () => {
-  it('applies the defaults of CONTRACT.md', () => {
+  it('applies the defaults of docs/contract.md', () => {
     const config = loadConfig({});
     expect(config.temporal.address).toBe('127.0.0.1:7233');
     expect(config.temporal.namespace).toBe('default');
@@ -38,13 +38,16 @@ describe('config', () => {
       GETPAID_TOKEN_URL: 'https://auth.getpaid.io/oauth/token',
       GETPAID_CLIENT_ID: 'client',
       GETPAID_CLIENT_SECRET: 'secret',
-      API_TOKENS: 'token-a, token-b',
+      API_TOKENS: `backend@refunds:create+refunds:read=${'a'.repeat(32)}, ops@refunds:operate=${'b'.repeat(32)}`,
       CALLBACK_SIGNING_SECRET: 'callback-secret-0123456789',
     };
     const config = loadConfig(production);
     expect(config.providers.openpayd).toMatchObject({ apiKey: 'live-key', baseUrl: 'https://api.openpaydpsp.com' });
     expect(config.providers.sandpay.apiKey).toBe('sp_sk_live_abc');
-    expect(config.api.tokens).toEqual(['token-a', 'token-b']);
+    expect(config.api.tokens.map((t) => [t.name, t.scopes])).toEqual([
+      ['backend', ['refunds:create', 'refunds:read']],
+      ['ops', ['refunds:operate']],
+    ]);
 
     const missing = (() => {
       try {

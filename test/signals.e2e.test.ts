@@ -180,7 +180,7 @@ describe('approval gate and operator signals', () => {
     });
   });
 
-  it('takes a signal with exactly the CONTRACT.md JSON, as the Temporal UI sends it, and ignores a malformed one', async () => {
+  it('takes a signal with exactly the contract JSON, as the Temporal UI sends it, and ignores a malformed one', async () => {
     const req = await openpaydRefund(50_000);
     await gated.start(req);
     await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');

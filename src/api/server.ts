@@ -84,7 +84,7 @@ function isTemporalUnavailable(err: unknown): boolean {
 }
 
 /**
- * The HTTP API (CONTRACT.md): start, read, list and act on refunds, and GetPaid's webhook. The zod
+ * The HTTP API (docs/contract.md): start, read, list and act on refunds, and GetPaid's webhook. The zod
  * schemas are the single definition of every body; the OpenAPI document at `/openapi.json` is
  * generated from them.
  */

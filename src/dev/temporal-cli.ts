@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Finds a Temporal CLI in the order CONTRACT.md gives, and builds one from the Go module proxy when
+ * Finds a Temporal CLI in the order docs/contract.md gives, and builds one from the Go module proxy when
  * none is found: `$TEMPORAL_CLI`, `temporal` on PATH, the project's tools folder, then `go install`.
  * Nothing is downloaded from anywhere but the package registries.
  */

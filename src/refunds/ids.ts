@@ -1,4 +1,4 @@
-/** The task queue every refund workflow runs on (CONTRACT.md). */
+/** The task queue every refund workflow runs on (docs/contract.md). */
 export const REFUNDS_TASK_QUEUE = 'refunds';
 
 /** A refund's workflow id: `refund-<refundId>`, so a repeated start with one refundId finds one workflow. */

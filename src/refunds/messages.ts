@@ -5,7 +5,7 @@ import type { RefundStatus } from './status';
 
 /**
  * Messages a refund workflow answers, declared once and imported by the workflow and its callers
- * (client, HTTP API, CLI). The wire names and payloads are CONTRACT.md's: a signal sent from the
+ * (client, HTTP API, CLI). The wire names and payloads are docs/contract.md's: a signal sent from the
  * Temporal UI or `temporal workflow signal` with exactly this JSON works.
  */
 

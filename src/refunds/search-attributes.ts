@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /**
- * The refund search attributes of CONTRACT.md, defined once. The workflow upserts them, the client
+ * The refund search attributes of docs/contract.md, defined once. The workflow upserts them, the client
  * sets them at start and queries them, and the dev server registers them at launch.
  */
 export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAttributeType.KEYWORD);

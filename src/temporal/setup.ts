@@ -6,7 +6,7 @@ import { registerSearchAttributes } from './search-attributes';
 
 /**
  * One-shot (`docker compose`'s `refunds-setup`, or by hand against a new cluster): registers the
- * refund search attributes of CONTRACT.md on the configured namespace. Safe to run again: the ones
+ * refund search attributes of docs/contract.md on the configured namespace. Safe to run again: the ones
  * that exist are left alone. (Temporal Cloud takes them through its console or `tcld` instead.)
  */
 async function main(): Promise<void> {

@@ -301,10 +301,12 @@ async function driveRefund(
   record.clearAttention();
 
   // ── Per-payment guard ────────────────────────────────────────────────────────────────────────
-  // Refunds started before the guard existed replay without it.
+  // Refunds started before the guard existed replay without it. A refund with the worker's policy
+  // is newer than the guard, so it asks no patch here: a patch marker right after a local
+  // activity's marker in one workflow task is what replay cannot always match.
   const guard = { provider, paymentId: request.paymentId };
   let reserved = false;
-  if (wf.patched('per-payment-guard')) {
+  if (policy.fromWorker || wf.patched('per-payment-guard')) {
     const reservation = await paymentGuardCalls.reservePayment(guard, {
       refundId: request.refundId,
       amountMinor: request.amount.amountMinor,
@@ -562,12 +564,14 @@ async function driveRefund(
 
   function succeed(providerRefundId: string, amountMinor: number | null): RefundOutcome | Promise<RefundOutcome> {
     record.setProviderRefund(providerRefundId, amountMinor);
+    // The amount that moved is the provider's: searchable as such, and a person looks at why it is
+    // not what was asked (a full refund of what was left, or a provider that changed it). Asked
+    // before the guard's local activity, never after it in the same workflow task.
+    const requested = request.amount.amountMinor;
+    const differs = amountMinor !== null && amountMinor !== requested && wf.patched('refunded-amount-differs');
     return afterGuard(true, () => {
       record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
-      // The amount that moved is the provider's: searchable as such, and a person looks at why it
-      // is not what was asked (a full refund of what was left, or a provider that changed it).
-      const requested = request.amount.amountMinor;
-      if (amountMinor !== null && amountMinor !== requested && wf.patched('refunded-amount-differs')) {
+      if (differs) {
         wf.upsertSearchAttributes([{ key: RefundAmountKey, value: amountMinor }]);
         record.raiseAttention(
           `${provider} refunded ${amountMinor}, not the ${requested} requested (${request.amount.currency} minor units)`

@@ -148,7 +148,7 @@ describe('docker-compose.yml', () => {
       expect(config.temporal.address).toBe('temporal:7233');
       expect(config.api.tokens.length).toBeGreaterThan(0);
     }
-    // The one-shot setup registers exactly CONTRACT.md's search attributes, from the code's one list.
+    // The one-shot setup registers exactly docs/contract.md's search attributes, from the code's one list.
     expect(s['refunds-setup']?.command).toEqual(['node', 'lib/temporal/setup.js']);
     expect(refundSearchAttributeKeys.map((k) => k.name).sort()).toEqual(
       ['NeedsAttention', 'PaymentId', 'RefundAmount', 'RefundCurrency', 'RefundProvider', 'RefundStatus'].sort()
