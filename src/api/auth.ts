@@ -66,3 +66,30 @@ export function requireRouteAuth(app: FastifyInstance, check: Authenticator): vo
     route.onRequest = [check(auth.scope), ...existing];
   });
 }
+
+/**
+ * The methods registered for the path a URL names, segment by segment as the router reads it (an
+ * encoded `/` stays inside its segment), for 405 answers. Collects routes as they register; call
+ * before registering any.
+ */
+export function routeMethods(app: FastifyInstance): (url: string) => string[] {
+  const routes: { segments: string[]; method: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ segments: route.url.split('/'), method });
+    }
+  });
+  const matches = (pattern: string[], given: string[]): boolean =>
+    pattern.length === given.length &&
+    pattern.every((part, i) => (part.startsWith(':') ? (given[i] ?? '') !== '' : part === given[i]));
+  return (url) => {
+    let given: string[];
+    try {
+      given = (url.split(/[?#]/)[0] ?? '').split('/').map(decodeURIComponent);
+    } catch {
+      return [];
+    }
+    return [...new Set(routes.filter((r) => matches(r.segments, given)).map((r) => r.method))];
+  };
+}

@@ -34,3 +34,21 @@ export function sendProblem(reply: FastifyReply, problem: Omit<Problem, 'type'> 
     .type('application/problem+json')
     .send({ type: problem.type ?? 'about:blank', ...problem });
 }
+
+type OpenApiDoc = Record<string, unknown> & { paths?: Record<string, Record<string, unknown>> };
+
+/** Rewrites every 4xx/5xx answer of an OpenAPI document to `application/problem+json`. */
+export function problemContentTypes<D extends object>(doc: D): D {
+  const paths = (doc as OpenApiDoc).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const responses = (operation as { responses?: Record<string, { content?: Record<string, unknown> }> }).responses;
+      for (const [code, response] of Object.entries(responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(code) < 400 || json === undefined || response.content === undefined) continue;
+        response.content = { 'application/problem+json': json };
+      }
+    }
+  }
+  return doc;
+}

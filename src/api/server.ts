@@ -20,10 +20,10 @@ import { operatorActionSchema, refundListFilterSchema, resolveActionSchema } fro
 import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
 import { refundStatuses } from '../refunds/status';
 
-import { authenticate, requireRouteAuth } from './auth';
+import { authenticate, requireRouteAuth, routeMethods } from './auth';
 import { registerCodecEndpoint } from './codec';
 import type { CodecEndpointDeps } from './codec';
-import { errorResponses, sendProblem } from './problem';
+import { errorResponses, problemContentTypes, sendProblem } from './problem';
 import type { ApiToken } from './tokens';
 import { registerGetpaidWebhook } from './webhooks';
 
@@ -103,6 +103,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    // Error answers are RFC 9457 problems: the document says so, as the answers do.
+    transformObject: (doc) => problemContentTypes('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject),
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -152,9 +154,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       return sendProblem(reply, { title: 'Unsupported media type', status: 415, detail: 'JSON bodies must be UTF-8' });
     }
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, { title: 'Not found', status: 404, detail: `no route ${req.method} for this path` })
-  );
+  const methodsOf = routeMethods(app);
+  app.setNotFoundHandler((req, reply) => {
+    // A known path with another method: 405 with the methods it takes (RFC 9110), not a 404.
+    const allowed = methodsOf(req.url);
+    if (allowed.length > 0) {
+      return sendProblem(reply.header('allow', allowed.join(', ')), {
+        title: 'Method not allowed',
+        status: 405,
+        detail: `this path takes ${allowed.join(', ')}`,
+      });
+    }
+    return sendProblem(reply, { title: 'Not found', status: 404, detail: `no route ${req.method} for this path` });
+  });
 
   const callbackPolicy = deps.callbackPolicy ?? { allowedHosts: [], allowLoopback: false };
   const create = { auth: { scope: 'refunds:create' } } as const;

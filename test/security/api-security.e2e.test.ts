@@ -165,10 +165,16 @@ describe('authentication hangs on the route, whatever the path spelling', () => 
     expect(unknown.statusCode).toBe(404);
     expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(unknown.json()).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404 });
+    const wrongMethod = await api.inject({ method: 'DELETE', url: '/v1/refunds/some-refund' });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET');
+    expect(wrongMethod.headers['content-type']).toMatch(/application\/problem\+json/);
     const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     }>();
-    const create = doc.paths['/v1/refunds']?.post?.responses ?? {};
+    const create = (doc.paths['/v1/refunds']?.post?.responses ?? {}) as Record<string, { content?: object }>;
+    expect(Object.keys(create['401']?.content ?? {})).toEqual(['application/problem+json']);
+    expect(Object.keys(create['201']?.content ?? {})).toEqual(['application/json']);
     expect(Object.keys(create)).toEqual(
       expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '415', '503'])
     );
