@@ -56,6 +56,23 @@ const startedSchema = z.object({
   state: z.record(z.string(), z.unknown()).optional(),
 });
 const actionResultSchema = z.object({ accepted: z.boolean(), note: z.string(), status: z.string() });
+/** The `state` query's answer; its full shape is `RefundState` (src/refunds/state.ts). */
+const refundStateSchema = z.looseObject({ refundId: z.string(), provider: z.string(), status: z.string() });
+const refundListSchema = z.object({
+  refunds: z.array(
+    z.object({
+      refundId: z.string(),
+      status: z.string().optional(),
+      provider: z.string().optional(),
+      paymentId: z.string().optional(),
+      amountMinor: z.number().optional(),
+      currency: z.string().optional(),
+      needsAttention: z.boolean().optional(),
+      startedAt: z.string(),
+      closedAt: z.string().nullable(),
+    })
+  ),
+});
 /** RFC 7240 `Prefer`; only `wait` is understood, and other preferences are ignored as the RFC asks. */
 const preferHeaders = z.object({ prefer: z.string().max(200).optional() }).loose();
 const MAX_WAIT_SECONDS = 60;
@@ -93,6 +110,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // Request lines without their query string: the GetPaid webhook URL carries its secret there.
     loggerInstance: deps.logger?.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: 256 * 1024,
+    // `__proto__` and `constructor.prototype` keys are dropped, never applied (and not a 400).
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -147,14 +167,24 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Authentication hangs on each route (its `config.auth`), never on the URL's spelling: a route
   // that declares none refuses to register, so a new route cannot be left open by mistake.
   requireRouteAuth(app, authenticate(deps.tokens));
+  const methodsOf = routeMethods(app);
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something else.
+  // A method no route takes is answered 405 before any body is read.
   app.addHook('onRequest', async (req, reply) => {
+    if (!['GET', 'HEAD', 'POST', 'OPTIONS'].includes(req.method)) {
+      const allowed = methodsOf(req.url);
+      if (allowed.length === 0) return sendProblem(reply, { title: 'Not found', status: 404, detail: 'no such route' });
+      return sendProblem(reply.header('allow', allowed.join(', ')), {
+        title: 'Method not allowed',
+        status: 405,
+        detail: `this path takes ${allowed.join(', ')}`,
+      });
+    }
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
     if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
       return sendProblem(reply, { title: 'Unsupported media type', status: 415, detail: 'JSON bodies must be UTF-8' });
     }
   });
-  const methodsOf = routeMethods(app);
   app.setNotFoundHandler((req, reply) => {
     // A known path with another method: 405 with the methods it takes (RFC 9110), not a 404.
     const allowed = methodsOf(req.url);
@@ -216,9 +246,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     '/v1/refunds/:refundId',
     {
       config: read,
-      schema: { params, summary: "A refund's whole state", response: errorResponses(400, 401, 403, 404, 503) },
+      schema: {
+        params,
+        summary: "A refund's whole state",
+        response: { 200: refundStateSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
     },
-    async (req) => deps.refunds.get(req.params.refundId)
+    async (req) => ({ ...(await deps.refunds.get(req.params.refundId)) })
   );
 
   app.get(
@@ -228,7 +262,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       schema: {
         querystring: listQuery,
         summary: 'Refunds by status, provider, payment, attention',
-        response: errorResponses(400, 401, 403, 503),
+        response: { 200: refundListSchema, ...errorResponses(400, 401, 403, 503) },
       },
     },
     async (req) => ({

@@ -127,15 +127,22 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
         body: getpaidEvent,
         summary: "GetPaid's refund webhook (secret token in the URL)",
         security: [],
-        response: errorResponses(400, 401, 413, 415, 503),
+        response: {
+          200: z.object({ received: z.boolean(), delivered: z.boolean(), note: z.string().optional() }),
+          ...errorResponses(400, 401, 413, 415, 503),
+        },
       },
       config: { auth: 'secret-in-url' },
+      // The secret is checked before the body or query is validated: a caller without it learns nothing.
+      onRequest: async (req, reply) => {
+        const token = new URL(req.url, 'http://receiver').searchParams.get('token') ?? '';
+        const given = Buffer.from(token);
+        if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return sendProblem(reply, { title: 'Unauthorized', status: 401 });
+        }
+      },
     },
     async (req, reply) => {
-      const given = Buffer.from(req.query.token ?? '');
-      if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return sendProblem(reply, { title: 'Unauthorized', status: 401 });
-      }
       const event = req.body;
       const refundId = event.data.reference ? refundIdOfGetpaidReference(event.data.reference) : undefined;
       if (refundId === undefined)

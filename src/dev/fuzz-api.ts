@@ -1,7 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -52,9 +61,9 @@ function envInt(name: string, fallback: number): number {
 
 const settings = {
   maxExamples: envInt('FUZZ_MAX_EXAMPLES', 30),
-  /** Each schemathesis run is killed after this long: the whole script stays within ~10 minutes. */
-  runTimeoutS: envInt('FUZZ_RUN_TIMEOUT_S', 240),
-  /** Fixed, so that a CI failure can be replayed locally with FUZZ_SEED=<printed seed>. */
+  /** Each schemathesis run is killed after this long: three runs and the stack stay within ~10 minutes. */
+  runTimeoutS: envInt('FUZZ_RUN_TIMEOUT_S', 150),
+  /** Random unless set; printed, so that a CI failure can be replayed with FUZZ_SEED=<seed>. */
   seed: envInt('FUZZ_SEED', randomInt(1, 2 ** 31)),
   /**
    * One by default: with more, Hypothesis's lambda-source parsing races in CPython 3.11's `ast`
@@ -80,6 +89,8 @@ const log: Logger = createLogger({
 
 const stoppers: { readonly name: string; readonly stop: () => Promise<void> }[] = [];
 let activeChild: ChildProcess | undefined;
+/** What went wrong with the stack itself during the runs (a worker that died): the runs prove nothing then. */
+const stackProblems: string[] = [];
 
 function onStop(name: string, stop: () => Promise<void>): void {
   stoppers.push({ name, stop });
@@ -109,7 +120,7 @@ function installedVersion(): string | undefined {
   return result.status === 0 ? /version\s+(\S+)/.exec(result.stdout)?.[1] : undefined;
 }
 
-/** Runs a command with its output in the log (pip's progress is worth seeing on a slow first run). */
+/** Runs a command with its output on the console, so that a failed install says why. */
 function runVisible(command: string, args: readonly string[]): void {
   log.info(`$ ${command} ${args.join(' ')}`);
   const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
@@ -183,6 +194,7 @@ function apiWiring(secrets: Secrets): {
       refunds,
       tokens: config.api.tokens,
       getpaidWebhookSecret: config.api.getpaidWebhookSecret,
+      callbackPolicy: config.callbacks,
       logger,
     }),
   };
@@ -206,6 +218,9 @@ function stackEnv(urls: StackUrls, secrets: Secrets): NodeJS.ProcessEnv {
     GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
     GETPAID_WEBHOOK_URL: `http://${LOOPBACK}:${urls.apiPort}/v1/webhooks/getpaid?token=${secrets.webhookSecret}`,
     PROVIDER_TIMEOUT_MS: '2000',
+    // Completion callbacks to loopback only: a generated callbackUrl must never leave the machine.
+    CALLBACK_ALLOWED_HOSTS: 'localhost',
+    CALLBACK_ALLOW_LOOPBACK: 'true',
     ...apiWiring(secrets).env,
   };
 }
@@ -219,7 +234,7 @@ class ServerTally {
   private run: RunTally = ServerTally.empty(false);
 
   static empty(unauthenticated: boolean): RunTally {
-    return { unauthenticated, requests: 0, byRoute: {}, serverErrors: [], unauthenticatedSuccesses: [] };
+    return { unauthenticated, requests: 0, byRoute: {}, serverErrors: {}, unauthenticatedSuccesses: {} };
   }
 
   begin(unauthenticated: boolean): void {
@@ -237,28 +252,28 @@ class ServerTally {
     const statuses = (run.byRoute[key] ??= {});
     statuses[status] = (statuses[status] ?? 0) + 1;
     // The path only: the webhook's secret travels in the query string.
-    const answer = { method, path: url.split('?')[0] ?? url, status };
-    if (status >= 500 && run.serverErrors.length < 50) run.serverErrors.push(answer);
+    const answer = `${method} ${url.split('?')[0] ?? url} → ${status}`;
+    if (status >= 500) countInto(run.serverErrors, answer);
     // Without a valid token, only the public routes may answer 2xx/3xx.
     const isPublic = route === '/openapi.json' || route === '/healthz';
-    if (run.unauthenticated && status < 400 && !isPublic && run.unauthenticatedSuccesses.length < 50) {
-      run.unauthenticatedSuccesses.push(answer);
-    }
+    if (run.unauthenticated && status < 400 && !isPublic) countInto(run.unauthenticatedSuccesses, answer);
   }
 }
 
-interface ServerAnswer {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
+/** Counts `key`, keeping at most 100 distinct keys (a fuzzed path is different every time). */
+function countInto(counts: Record<string, number>, key: string): void {
+  if (counts[key] === undefined && Object.keys(counts).length >= 100) return;
+  counts[key] = (counts[key] ?? 0) + 1;
 }
 
 interface RunTally {
   readonly unauthenticated: boolean;
   requests: number;
   readonly byRoute: Record<string, Record<number, number>>;
-  readonly serverErrors: ServerAnswer[];
-  readonly unauthenticatedSuccesses: ServerAnswer[];
+  /** `METHOD path → status` of each 5xx, with its count. */
+  readonly serverErrors: Record<string, number>;
+  /** In an unauthenticated run: `METHOD path → status` of each 2xx/3xx, with its count. */
+  readonly unauthenticatedSuccesses: Record<string, number>;
 }
 
 interface Stack {
@@ -308,6 +323,9 @@ async function startStack(secrets: Secrets): Promise<Stack> {
   log.info(`Temporal dev server (in memory, headless): ${server.address}`);
 
   const sandbox = await buildSandbox({ logger: logger.child({ component: 'sandbox' }) });
+  // The completion callbacks of the fuzzed refunds land here (loopback, answered 2xx), so that
+  // their deliveries end instead of retrying against a 404.
+  sandbox.app.post('/_fuzz/callback', async () => ({ received: true }));
   await sandbox.app.listen({ host: LOOPBACK, port: 0 });
   onStop('sandbox', () => sandbox.app.close());
   const sandboxUrl = sandbox.url();
@@ -352,7 +370,10 @@ async function startWorker(env: NodeJS.ProcessEnv, errorLines: string[]): Promis
   let stopping = false;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      if (!stopping) log.error(`the worker exited unexpectedly (${String(signal ?? code)}); see ${logFile}`);
+      if (!stopping) {
+        stackProblems.push(`the worker exited during the runs (${String(signal ?? code)}); see ${logFile}`);
+        log.error(stackProblems.at(-1));
+      }
       resolve();
     })
   );
@@ -490,27 +511,48 @@ interface RunResult {
 }
 
 /**
- * Schemathesis's settings file for a run. The webhook's secret is the one parameter it cannot
- * guess: with it, run (a) reaches the webhook's body handling instead of its 401. It is read from
- * the environment by schemathesis (`${…}`), so it is never written to disk.
+ * Schemathesis's settings file for a run (TOML). For run (a) it steers generation where the
+ * document alone cannot:
+ * - the webhook's secret, the one parameter it cannot guess: with it the fuzz reaches the
+ *   webhook's body handling instead of its 401. Schemathesis reads it from the environment
+ *   (`${…}`), so it is never written to disk;
+ * - real currencies most of the time: the document allows any three letters, so without them
+ *   almost no generated refund is accepted and nothing behind the start is reached;
+ * - callback URLs on loopback most of the time (the stack accepts no other: CALLBACK_ALLOWED_HOSTS).
  */
-function configToml(spec: RunSpec): string {
-  const lines = ['# Written by src/dev/fuzz-api.ts for one run.'];
-  if (!spec.unauthenticated) {
-    lines.push(
-      '[[operations]]',
-      'include-path = "/v1/webhooks/getpaid"',
-      'parameters = { "query.token" = "${FUZZ_GETPAID_WEBHOOK_SECRET}" }'
-    );
-  }
-  return `${lines.join('\n')}\n`;
+function configToml(spec: RunSpec, stack: Stack): string {
+  if (spec.unauthenticated) return '# Written by src/dev/fuzz-api.ts: nothing to set for an unauthenticated run.\n';
+  return [
+    '# Written by src/dev/fuzz-api.ts for one run.',
+    '[dictionaries.currencies]',
+    'values = ["EUR", "XOF", "USD", "JPY", "GBP", "XAF"]',
+    '[dictionaries.callbacks]',
+    `values = ["${stack.sandboxUrl}/_fuzz/callback"]`,
+    '[parameters]',
+    '"body.amount.currency" = { dictionary = "currencies", probability = 0.8 }',
+    '"body.paymentAmount.currency" = { dictionary = "currencies", probability = 0.8 }',
+    '"body.callbackUrl" = { dictionary = "callbacks", probability = 0.9 }',
+    '[[operations]]',
+    'include-path = "/v1/webhooks/getpaid"',
+    'parameters = { "query.token" = "${FUZZ_GETPAID_WEBHOOK_SECRET}" }',
+    // A refund request obeys rules JSON Schema cannot state (a currency of the provider's, an
+    // amount within paymentAmount in its currency, a GetPaid routing that adds up to the amount):
+    // a schema-valid body may rightly be refused with a 400 naming the field, so "positive data
+    // is accepted" does not hold there. Every other check runs on it.
+    '[[operations]]',
+    'include-path = "/v1/refunds"',
+    'include-method = "POST"',
+    'checks.positive_data_acceptance.enabled = false',
+    '',
+  ].join('\n');
 }
 
 function schemathesisArgs(stack: Stack, spec: RunSpec, dir: string): string[] {
   return [
     '--config-file',
     path.join(dir, 'schemathesis.toml'),
-    '--no-color',
+    // Plain text in a CI log; colours on a terminal.
+    ...(process.stdout.isTTY ? [] : ['--no-color']),
     'run',
     `${stack.apiUrl}/openapi.json`,
     // Every generated request goes to this base URL: the document names no server of its own.
@@ -559,7 +601,7 @@ function printable(args: readonly string[], secrets: Secrets): string {
 }
 
 function shellQuote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-]*$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 async function runSchemathesis(
@@ -570,7 +612,7 @@ async function runSchemathesis(
   const dir = path.join(workDir, spec.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'schemathesis.toml'), configToml(spec));
+  writeFileSync(path.join(dir, 'schemathesis.toml'), configToml(spec, stack));
   const args = schemathesisArgs(stack, spec, dir);
   const command = printable(args, secrets);
   console.log(`\n${'='.repeat(100)}\nfuzz-api run ${spec.name}: ${spec.description}\n$ ${command}\n${'='.repeat(100)}`);
@@ -578,8 +620,9 @@ async function runSchemathesis(
   const started = Date.now();
   const errorsBefore = stack.errorLines.length;
   stack.tally.begin(spec.unauthenticated);
-  const { exitCode, timedOut } = await spawnWithTimeout(stBin, args, schemathesisEnv(secrets));
+  const { exitCode, timedOut } = await spawnWithTimeout(stBin, args, dir, schemathesisEnv(secrets));
   const seconds = Math.round((Date.now() - started) / 100) / 10;
+  scrubSecrets(dir, secrets);
   return {
     name: spec.name,
     description: spec.description,
@@ -591,6 +634,25 @@ async function runSchemathesis(
     server: stack.tally.end(),
     stackErrors: stack.errorLines.slice(errorsBefore),
   };
+}
+
+/**
+ * Schemathesis masks secrets in most of what it writes, not all (its NDJSON events repeat the
+ * webhook's query string in `pool_draws`): its files are rewritten without them. They are this
+ * run's throwaway values, but no file should hold a token in clear all the same.
+ */
+function scrubSecrets(dir: string, secrets: Secrets): void {
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    // Its crash cache (`.schemathesis/`) and Hypothesis's examples (`.hypothesis/`) included.
+    if (statSync(file).isDirectory()) scrubSecrets(file, secrets);
+    if (!statSync(file).isFile()) continue;
+    const text = readFileSync(file, 'utf8');
+    const clean = text
+      .replaceAll(secrets.apiToken, '[fuzz-token]')
+      .replaceAll(secrets.webhookSecret, '[fuzz-webhook-secret]');
+    if (clean !== text) writeFileSync(file, clean);
+  }
 }
 
 function schemathesisEnv(secrets: Secrets): NodeJS.ProcessEnv {
@@ -613,10 +675,12 @@ function schemathesisEnv(secrets: Secrets): NodeJS.ProcessEnv {
 function spawnWithTimeout(
   command: string,
   args: readonly string[],
+  cwd: string,
   env: NodeJS.ProcessEnv
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // In the run's folder: schemathesis keeps its crash cache (`.schemathesis/`) in its working directory.
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
     activeChild = child;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -779,26 +843,30 @@ function responseText(interaction: Interaction | undefined): string | undefined 
 }
 
 /**
- * A request as curl, against the same local API. Schemathesis masks secrets in its reports
- * (`[Filtered]`): they come back as variables that a person sets before pasting.
+ * A request as curl. The stack is gone once the script ends, so its base URL becomes `$API`; and
+ * what schemathesis masked in a run that has secrets (`[Filtered]`) becomes `$FUZZ_API_TOKEN` (a
+ * token with every scope) or `$GETPAID_WEBHOOK_SECRET`, for a person to set before pasting.
  */
 function toCurl(interaction: Interaction, sanitized: boolean): string {
   const { method, uri, headers } = interaction.request;
-  const parts = ['curl', '-X', method];
+  const words: string[] = ['curl', '-X', shellQuote(method)];
   for (const [name, values] of Object.entries(headers)) {
     for (const value of values) {
-      if (name.toLowerCase() === 'authorization' && value === '[Filtered]')
-        parts.push('-H', 'Authorization: Bearer $FUZZ_API_TOKEN');
-      else parts.push('-H', `${name}: ${value}`);
+      const masked = sanitized && name.toLowerCase() === 'authorization' && value === '[Filtered]';
+      words.push('-H', masked ? '"Authorization: Bearer $FUZZ_API_TOKEN"' : shellQuote(`${name}: ${value}`));
     }
   }
   const body = decode(interaction.request.body);
-  if (body !== undefined) parts.push('--data-raw', body);
-  parts.push(sanitized ? uri.replace('token=%5BFiltered%5D', 'token=$GETPAID_WEBHOOK_SECRET') : uri);
-  // Variables stay outside quotes so that the shell expands them.
-  return parts
-    .map((p) => (p.includes('$FUZZ_API_TOKEN') || p.includes('$GETPAID_WEBHOOK_SECRET') ? `"${p}"` : shellQuote(p)))
-    .join(' ');
+  if (body !== undefined) words.push('--data-raw', shellQuote(body));
+  const base = /^https?:\/\/[^/]+/.exec(uri)?.[0] ?? '';
+  const rest = uri.slice(base.length);
+  const secretAt = sanitized ? rest.indexOf('token=%5BFiltered%5D') : -1;
+  words.push(
+    secretAt < 0
+      ? `"$API"${shellQuote(rest)}`
+      : `"$API"${shellQuote(rest.slice(0, secretAt + 'token='.length))}"$GETPAID_WEBHOOK_SECRET"${shellQuote(rest.slice(secretAt + 'token=%5BFiltered%5D'.length))}`
+  );
+  return words.join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -854,6 +922,8 @@ async function main(): Promise<void> {
   for (const spec of runSpecs(secrets))
     results.push(await time(`run ${spec.name}`, () => runOne(stack, spec, secrets)));
   await time('stop the stack', stopAll);
+  // The stack's own logs too (the worker's environment carries the webhook URL with its secret).
+  scrubSecrets(workDir, secrets);
   timings.total = Math.round((Date.now() - started) / 100) / 10;
   process.exitCode = summarize(results, timings) ? 1 : 0;
 }
@@ -865,8 +935,8 @@ function failed(r: RunResult): boolean {
     r.timedOut ||
     r.findings.length > 0 ||
     r.toolErrors.length > 0 ||
-    r.server.serverErrors.length > 0 ||
-    r.server.unauthenticatedSuccesses.length > 0 ||
+    Object.keys(r.server.serverErrors).length > 0 ||
+    Object.keys(r.server.unauthenticatedSuccesses).length > 0 ||
     r.stateChanges.length > 0
   );
 }
@@ -874,9 +944,15 @@ function failed(r: RunResult): boolean {
 /** Prints the summary, writes it to .data/fuzz-api-last.json; true when anything was found. */
 function summarize(results: readonly RunResult[], timings: Record<string, number>): boolean {
   mkdirSync(dataDir, { recursive: true });
-  const document = { at: new Date().toISOString(), settings, timings, runs: results };
+  const document = { at: new Date().toISOString(), settings, timings, stackProblems, runs: results };
   writeFileSync(summaryFile, `${JSON.stringify(document, null, 2)}\n`);
-  const out: string[] = ['', '='.repeat(100), `fuzz-api summary (seed ${settings.seed})`];
+  const out: string[] = [
+    '',
+    '='.repeat(100),
+    `fuzz-api summary (seed ${settings.seed})`,
+    'Requests below are curl lines: set API (the base URL, e.g. http://127.0.0.1:3000), FUZZ_API_TOKEN (a token',
+    'with every scope) and GETPAID_WEBHOOK_SECRET first.',
+  ];
   for (const r of results) out.push('', ...runSummary(r));
   out.push(
     '',
@@ -885,7 +961,8 @@ function summarize(results: readonly RunResult[], timings: Record<string, number
       .join(', ')}`,
     `full detail: ${path.relative(projectRoot, summaryFile)}; schemathesis's reports: ${path.relative(projectRoot, workDir)}/<run>/`
   );
-  const anyFailed = results.some(failed);
+  for (const problem of stackProblems) out.push(`STACK PROBLEM: ${problem}`);
+  const anyFailed = results.some(failed) || stackProblems.length > 0;
   out.push(anyFailed ? 'fuzz-api: FAILED (findings above)' : 'fuzz-api: no findings', '='.repeat(100));
   console.log(out.join('\n'));
   return anyFailed;
@@ -919,9 +996,10 @@ function runSummary(r: RunResult): string[] {
     if (example?.reproduce)
       out.push(`    e.g. ${example.reproduce}`, `      ← ${example.status ?? '?'} ${example.response ?? ''}`);
   }
-  for (const e of r.server.serverErrors) out.push(`  FINDING 5xx on the server: ${e.method} ${e.path} → ${e.status}`);
-  for (const e of r.server.unauthenticatedSuccesses)
-    out.push(`  FINDING answered without a valid token: ${e.method} ${e.path} → ${e.status}`);
+  for (const [answer, n] of Object.entries(r.server.serverErrors))
+    out.push(`  FINDING 5xx on the server: ${answer} ×${n}`);
+  for (const [answer, n] of Object.entries(r.server.unauthenticatedSuccesses))
+    out.push(`  FINDING answered without a valid token: ${answer} ×${n}`);
   for (const c of r.stateChanges) out.push(`  FINDING changed without a valid token: ${c}`);
   if (r.server.unauthenticated && r.stateChanges.length === 0)
     out.push('  no change without a valid token: workflows, sandbox ledger and provider requests as before');

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-import { safeText } from './request-fields';
+import { safeName } from './request-fields';
 import { refundStatuses } from './status';
 
 /** An operator action as callers send it (HTTP, CLI, client): the single definition of its shape. */
 export const operatorActionSchema = z
   .object({
-    reason: safeText(500).trim().min(1),
-    by: safeText(100).trim().min(1),
+    reason: safeName(500),
+    by: safeName(100),
   })
   .strict();
 

@@ -4,21 +4,31 @@ import { moneySchema } from './money';
 
 /**
  * Text that is safe everywhere a refund's fields go: workflow ids, search attributes, logs, the
- * Temporal UI. No control characters (NUL included) and no lone UTF-16 surrogates, which cannot be
- * encoded as UTF-8: Temporal refuses them, and a refund carrying one could never start.
+ * Temporal UI. No control characters (NUL included) and no unpaired UTF-16 surrogates, which
+ * cannot be encoded as UTF-8: Temporal refuses them, and a refund carrying one could never start.
+ * As a pattern, so that the OpenAPI document states the rule: with the `u` flag
+ * (and in JSON Schema, which counts code points) `[\ud800-\udfff]` matches only a surrogate that is
+ * not half of a pair, so emoji and every other character outside the BMP stay allowed.
  */
-export function isSafeText(value: string): boolean {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return false;
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+/* eslint-disable no-control-regex -- these patterns exist to refuse control characters */
+const SAFE_TEXT = /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+const SAFE_NAME =
+  /^[^\u0000-\u001f\u007f-\u009f\ud800-\udfff]*[^\s\u0000-\u001f\u007f-\u009f\ud800-\udfff][^\u0000-\u001f\u007f-\u009f\ud800-\udfff]*$/u;
+/* eslint-enable no-control-regex */
+const SAFE_MESSAGE = 'must not contain control characters or unpaired surrogates';
+
+/** A free-text field: bounded and safe (see {@link SAFE_TEXT}). */
+export function safeText(max: number) {
+  return z.string().max(max).regex(SAFE_TEXT, SAFE_MESSAGE);
 }
 
-/** A free-text field: trimmed, bounded, and safe (see {@link isSafeText}). */
-export function safeText(max: number) {
+/** A name or reason: safe text with at least one character that is not white space, trimmed. */
+export function safeName(max: number) {
   return z
     .string()
     .max(max)
-    .refine(isSafeText, { message: 'must not contain control characters or unpaired surrogates' });
+    .regex(SAFE_NAME, `must contain a visible character, and ${SAFE_MESSAGE.replace('must ', '')}`)
+    .trim();
 }
 
 /**
@@ -47,7 +57,7 @@ export const commonRequestFields = {
   full: z.boolean().default(false),
   reason: safeText(200).optional(),
   /** Who asked (a service or a person), recorded in the refund's history. */
-  requestedBy: safeText(100).trim().min(1).default('api'),
+  requestedBy: safeName(100).default('api'),
   /** Where the backend wants the signed completion event. */
   callbackUrl: z
     .url({ protocol: /^https?$/ })
