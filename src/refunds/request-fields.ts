@@ -26,6 +26,7 @@ export function safeText(max: number) {
 export function safeName(max: number) {
   return z
     .string()
+    .min(1)
     .max(max)
     .regex(SAFE_NAME, `must contain a visible character, and ${SAFE_MESSAGE.replace('must ', '')}`)
     .trim();
