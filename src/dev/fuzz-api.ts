@@ -26,6 +26,7 @@ import { loadConfig } from '../config';
 import type { Config } from '../config';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
+import { sandboxProviderUrls } from '../sandbox/provider-urls';
 import { buildSandbox } from '../sandbox/server';
 import { connectClient } from '../temporal/connection';
 
@@ -210,12 +211,7 @@ function stackEnv(urls: StackUrls, secrets: Secrets): NodeJS.ProcessEnv {
     METRICS_PORT: '0',
     TEMPORAL_ADDRESS: urls.temporalAddress,
     API_PORT: String(urls.apiPort),
-    SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
-    SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
-    PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
-    OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
-    GETPAID_BASE_URL: `${sandboxUrl}/getpaid`,
-    GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
+    ...sandboxProviderUrls(sandboxUrl),
     GETPAID_WEBHOOK_URL: `http://${LOOPBACK}:${urls.apiPort}/v1/webhooks/getpaid?token=${secrets.webhookSecret}`,
     PROVIDER_TIMEOUT_MS: '2000',
     // Completion callbacks to loopback only: a generated callbackUrl must never leave the machine.

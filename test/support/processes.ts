@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 
+import { sandboxProviderUrls } from '../../src/sandbox/provider-urls';
+
 import { suiteLogFile } from './suite-log';
 
 const root = path.join(__dirname, '..', '..');
@@ -35,17 +37,7 @@ export interface WorkerProcessOptions {
   readonly runtime?: 'tsx' | 'node';
 }
 
-/** Every provider's base URL, pointed at the sandbox. */
-export function sandboxProviderUrls(sandboxUrl: string): NodeJS.ProcessEnv {
-  return {
-    SECPAID_BASE_URL: `${sandboxUrl}/secpaid`,
-    SANDPAY_BASE_URL: `${sandboxUrl}/sandpay`,
-    PAYMENTOPTIONS_BASE_URL: `${sandboxUrl}/paymentoptions`,
-    OPENPAYD_BASE_URL: `${sandboxUrl}/openpayd`,
-    GETPAID_BASE_URL: `${sandboxUrl}/getpaid`,
-    GETPAID_TOKEN_URL: `${sandboxUrl}/getpaid/oauth/token`,
-  };
-}
+export { sandboxProviderUrls };
 
 export function workerEnv(
   opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script' | 'runtime'>
