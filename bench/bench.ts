@@ -35,7 +35,7 @@ import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
 import type { RefundRequestInput } from '../src/refunds/request';
 import { paymentAndRefund, providerNames, settleAtProvider } from '../test/support/payments';
-import { freePort } from '../test/support/ports';
+import { freePort } from '../src/dev/ports';
 import { startWorkerProcess } from '../test/support/processes';
 import type { WorkerProcess } from '../test/support/processes';
 import { SandboxApi } from '../test/support/sandbox-api';

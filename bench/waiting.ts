@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
 import type { SandboxApi } from '../test/support/sandbox-api';
-import { freePort } from '../test/support/ports';
+import { freePort } from '../src/dev/ports';
 import { startWorkerProcess } from '../test/support/processes';
 import type { WorkerProcess } from '../test/support/processes';
 

@@ -14,7 +14,7 @@ import {
 } from './refunds/messages';
 import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/messages';
 import { operatorActionSchema, refundListFilterSchema, resolveActionSchema, visibilityQuery } from './refunds/operator';
-import type { RefundListFilter } from './refunds/operator';
+import type { RefundListFilter, RefundSummary } from './refunds/operator';
 import { parseRefundRequest } from './refunds/request';
 import type { RefundRequest, RefundRequestInput } from './refunds/request';
 import {
@@ -33,20 +33,7 @@ import type { refund } from './workflows';
 export type { RefundOutcome } from './workflows/refund';
 export type { RefundRequestInput } from './refunds/request';
 export type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
-export type { RefundListFilter } from './refunds/operator';
-
-/** One refund as a list shows it, from its search attributes (no worker needed). */
-export interface RefundSummary {
-  readonly refundId: string;
-  readonly status: string | undefined;
-  readonly provider: string | undefined;
-  readonly paymentId: string | undefined;
-  readonly amountMinor: number | undefined;
-  readonly currency: string | undefined;
-  readonly needsAttention: boolean | undefined;
-  readonly startedAt: string;
-  readonly closedAt: string | null;
-}
+export type { RefundListFilter, RefundSummary } from './refunds/operator';
 
 /** A second request with a known `refundId` but a different body. */
 export class RefundConflictError extends Error {
@@ -71,14 +58,6 @@ const REQUEST_DIGEST_MEMO = 'requestDigest';
 /** The action with the authenticated identity beside `by` (the payload itself never claims one). */
 function withActor<A extends OperatorAction>(action: A, by: ActOptions): A {
   return by.actor === undefined ? action : { ...action, actor: by.actor };
-}
-
-function isAbort(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth += 1) {
-    if (e.name === 'AbortError' || e.name === 'TimeoutError' || /cancelled|aborted/i.test(e.message)) return true;
-    e = e.cause;
-  }
-  return false;
 }
 
 function requestDigest(request: RefundRequest): string {
@@ -207,12 +186,13 @@ export class RefundsClient {
    */
   async outcomeWithin(refundId: string, ms: number): Promise<RefundState | undefined> {
     if (ms <= 0) return undefined;
+    const deadline = AbortSignal.timeout(ms);
     try {
-      await this.client.withAbortSignal(AbortSignal.timeout(ms), () => this.handle(refundId).result());
+      await this.client.withAbortSignal(deadline, () => this.handle(refundId).result());
     } catch (err) {
-      if (err instanceof WorkflowFailedError) return this.get(refundId);
-      if (isAbort(err)) return undefined;
-      throw err;
+      // The wait ran out (whatever error the aborted long poll surfaced as): still going.
+      if (deadline.aborted) return undefined;
+      if (!(err instanceof WorkflowFailedError)) throw err;
     }
     return this.get(refundId);
   }

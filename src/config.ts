@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { parseApiTokens } from './api/tokens';
 import type { ApiToken } from './api/tokens';
+import type { CallbackDestinationPolicy } from './callbacks/destination';
 import type { GetpaidSettings } from './providers/getpaid/client';
 import type { EncryptionKey } from './temporal/encryption-codec';
 import type { OpenpaydSettings } from './providers/openpayd/client';
@@ -194,14 +195,10 @@ export interface Config {
   readonly providers: ProvidersConfig;
 }
 
-/** Completion callbacks: how they are signed, and where they may go (src/callbacks/destination.ts). */
-export interface CallbackConfig {
+/** Completion callbacks: how they are signed, and where they may go. */
+export interface CallbackConfig extends CallbackDestinationPolicy {
   readonly signingSecret: string;
   readonly timeoutMs: number;
-  /** Empty: any host whose addresses are all public. */
-  readonly allowedHosts: readonly string[];
-  /** Plain http to loopback addresses (development and tests only). */
-  readonly allowLoopback: boolean;
 }
 
 /** The worker options an operator may set; each left undefined keeps the SDK's default. */

@@ -4,8 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 
 import { buildApi } from '../src/api/server';
 import { RefundsClient } from '../src/client';
-import { getpaidReference } from '../src/providers/getpaid/reference';
 
+import { pendingGetpaidRefund as pendingGetpaid } from './support/payments';
 import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_OPERATOR_TOKEN, TEST_WEBHOOK_SECRET } from './support/secrets';
 import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
@@ -197,19 +197,7 @@ describe('HTTP API', () => {
   });
 
   describe('GetPaid webhook receiver', () => {
-    async function pendingGetpaidRefund() {
-      const paymentId = await stack.api.getpaidPayment([{ accountId: 'acc_api', amountMinor: 700 }]);
-      const refundId = uniqueRefundId('hook');
-      await refunds.start({
-        provider: 'getpaid',
-        refundId,
-        paymentId,
-        amount: { amountMinor: 700, currency: 'EUR' },
-        routing: { merchants: [{ accountId: 'acc_api', amountMinor: 700 }] },
-      });
-      const state = await stateWhen(refunds, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
-      return { refundId, rfd: state.providerRefundId ?? '', reference: getpaidReference(`refund-${refundId}`, 1) };
-    }
+    const pendingGetpaidRefund = () => pendingGetpaid(stack.api, refunds, 'acc_api', 'hook');
     const event = (id: string, rfd: string, reference: string, type = 'refund_completed') => ({
       id,
       type,

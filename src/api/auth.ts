@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 
 import { sendProblem } from './problem';
-import { findApiToken } from './tokens';
+import { apiTokenFinder } from './tokens';
 import type { ApiScope, ApiToken } from './tokens';
 
 /**
@@ -27,11 +27,12 @@ declare module 'fastify' {
 export type Authenticator = (scope: ApiScope) => onRequestHookHandler;
 
 export function authenticate(tokens: readonly ApiToken[]): Authenticator {
+  const findToken = apiTokenFinder(tokens);
   return (scope) =>
     async function bearerAuth(req: FastifyRequest, reply: FastifyReply) {
       // No tokens: the development API, which main binds to loopback only and announces as open.
       if (tokens.length === 0) return;
-      const token = findApiToken(req.headers.authorization, tokens);
+      const token = findToken(req.headers.authorization);
       if (token === undefined) {
         return sendProblem(reply.header('www-authenticate', 'Bearer'), {
           title: 'Unauthorized',
@@ -65,31 +66,4 @@ export function requireRouteAuth(app: FastifyInstance, check: Authenticator): vo
     const existing = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [check(auth.scope), ...existing];
   });
-}
-
-/**
- * The methods registered for the path a URL names, segment by segment as the router reads it (an
- * encoded `/` stays inside its segment), for 405 answers. Collects routes as they register; call
- * before registering any.
- */
-export function routeMethods(app: FastifyInstance): (url: string) => string[] {
-  const routes: { segments: string[]; method: string }[] = [];
-  app.addHook('onRoute', (route) => {
-    if (route.url.includes('*')) return;
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ segments: route.url.split('/'), method });
-    }
-  });
-  const matches = (pattern: string[], given: string[]): boolean =>
-    pattern.length === given.length &&
-    pattern.every((part, i) => (part.startsWith(':') ? (given[i] ?? '') !== '' : part === given[i]));
-  return (url) => {
-    let given: string[];
-    try {
-      given = (url.split(/[?#]/)[0] ?? '').split('/').map(decodeURIComponent);
-    } catch {
-      return [];
-    }
-    return [...new Set(routes.filter((r) => matches(r.segments, given)).map((r) => r.method))];
-  };
 }

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../callbacks/destination';
 import { RefundsClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -5,11 +6,6 @@ import { connectClient } from '../temporal/connection';
 import { encryptionCodecFor } from '../temporal/encryption-codec';
 
 import { buildApi } from './server';
-
-/** Loopback only: 127.0.0.0/8, ::1, localhost. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,7 +16,7 @@ async function main(): Promise<void> {
         'API_TOKENS: required outside development (<name>@<scope>+<scope>=<token>, comma-separated, or API_TOKENS_FILE)',
       ]);
     }
-    if (!isLoopback(config.listenHost)) {
+    if (!isLoopbackHost(config.listenHost)) {
       throw new ConfigError([
         `API_TOKENS: required when the API listens beyond loopback (LISTEN_HOST=${config.listenHost})`,
       ]);

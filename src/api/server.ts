@@ -16,15 +16,22 @@ import { callbackUrlProblem } from '../callbacks/destination';
 import type { CallbackDestinationPolicy } from '../callbacks/destination';
 import { RefundConflictError } from '../client';
 import type { RefundsClient } from '../client';
-import { operatorActionSchema, refundListFilterSchema, resolveActionSchema } from '../refunds/operator';
+import type { ResolveAction } from '../refunds/messages';
+import {
+  operatorActionSchema,
+  refundListFilterSchema,
+  refundSummarySchema,
+  resolveActionSchema,
+} from '../refunds/operator';
 import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
 import { refundStatuses } from '../refunds/status';
 
-import { authenticate, requireRouteAuth, routeMethods } from './auth';
+import { authenticate, requireRouteAuth } from './auth';
 import { registerCodecEndpoint } from './codec';
 import type { CodecEndpointDeps } from './codec';
 import { errorResponses, problemContentTypes, sendProblem } from './problem';
 import type { ApiToken } from './tokens';
+import { unroutedAnswer } from './unrouted';
 import { registerGetpaidWebhook } from './webhooks';
 
 export interface ApiDeps {
@@ -58,21 +65,7 @@ const startedSchema = z.object({
 const actionResultSchema = z.object({ accepted: z.boolean(), note: z.string(), status: z.string() });
 /** The `state` query's answer; its full shape is `RefundState` (src/refunds/state.ts). */
 const refundStateSchema = z.looseObject({ refundId: z.string(), provider: z.string(), status: z.string() });
-const refundListSchema = z.object({
-  refunds: z.array(
-    z.object({
-      refundId: z.string(),
-      status: z.string().optional(),
-      provider: z.string().optional(),
-      paymentId: z.string().optional(),
-      amountMinor: z.number().optional(),
-      currency: z.string().optional(),
-      needsAttention: z.boolean().optional(),
-      startedAt: z.string(),
-      closedAt: z.string().nullable(),
-    })
-  ),
-});
+const refundListSchema = z.object({ refunds: z.array(refundSummarySchema) });
 /** RFC 7240 `Prefer`; only `wait` is understood, and other preferences are ignored as the RFC asks. */
 const preferHeaders = z.object({ prefer: z.string().max(200).optional() }).loose();
 const MAX_WAIT_SECONDS = 60;
@@ -167,36 +160,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Authentication hangs on each route (its `config.auth`), never on the URL's spelling: a route
   // that declares none refuses to register, so a new route cannot be left open by mistake.
   requireRouteAuth(app, authenticate(deps.tokens));
-  const methodsOf = routeMethods(app);
-  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something else.
-  // A method no route takes is answered 405 before any body is read.
+  const unrouted = unroutedAnswer(app);
+  // A method no route takes is answered before any body is read; JSON is UTF-8 (RFC 8259), and a
+  // body declared in another charset would be read as something else.
   app.addHook('onRequest', async (req, reply) => {
-    if (!['GET', 'HEAD', 'POST', 'OPTIONS'].includes(req.method)) {
-      const allowed = methodsOf(req.url);
-      if (allowed.length === 0) return sendProblem(reply, { title: 'Not found', status: 404, detail: 'no such route' });
-      return sendProblem(reply.header('allow', allowed.join(', ')), {
-        title: 'Method not allowed',
-        status: 405,
-        detail: `this path takes ${allowed.join(', ')}`,
-      });
-    }
+    if (!['GET', 'HEAD', 'POST', 'OPTIONS'].includes(req.method)) return unrouted(req, reply);
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
     if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
       return sendProblem(reply, { title: 'Unsupported media type', status: 415, detail: 'JSON bodies must be UTF-8' });
     }
   });
-  app.setNotFoundHandler((req, reply) => {
-    // A known path with another method: 405 with the methods it takes (RFC 9110), not a 404.
-    const allowed = methodsOf(req.url);
-    if (allowed.length > 0) {
-      return sendProblem(reply.header('allow', allowed.join(', ')), {
-        title: 'Method not allowed',
-        status: 405,
-        detail: `this path takes ${allowed.join(', ')}`,
-      });
-    }
-    return sendProblem(reply, { title: 'Not found', status: 404, detail: `no route ${req.method} for this path` });
-  });
+  app.setNotFoundHandler(unrouted);
 
   const callbackPolicy = deps.callbackPolicy ?? { allowedHosts: [], allowLoopback: false };
   const create = { auth: { scope: 'refunds:create' } } as const;
@@ -288,7 +262,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         const actor = req.apiIdentity;
         const result =
           action === 'resolve'
-            ? await deps.refunds.resolve(req.params.refundId, resolveActionSchema.parse(req.body), { actor })
+            ? // The route's body schema for `resolve` is resolveActionSchema: validated already.
+              await deps.refunds.resolve(req.params.refundId, req.body as ResolveAction, { actor })
             : await deps.refunds[action](req.params.refundId, req.body, { actor });
         if (!result.accepted)
           return sendProblem(reply, { title: `${action} refused`, status: 409, detail: result.note });

@@ -61,16 +61,29 @@ export function parseApiTokens(text: string | undefined): { tokens: ApiToken[]; 
 }
 
 /**
- * The token a bearer header carries, compared in constant time against every configured token (a
- * digest first, so lengths leak nothing either).
+ * A finder of the token a bearer header carries. The configured tokens' digests are computed once;
+ * each request's is compared in constant time against every one (digests, so lengths leak nothing).
  */
+export function apiTokenFinder(tokens: readonly ApiToken[]): (header: string | undefined) => ApiToken | undefined {
+  const known = tokens.map((token) => ({ token, digest: sha256(token.token) }));
+  return (header) => {
+    const given = /^Bearer ([\x21-\x7e]+)$/.exec(header ?? '')?.[1];
+    if (given === undefined) return undefined;
+    const digest = sha256(given);
+    let found: ApiToken | undefined;
+    for (const k of known) if (timingSafeEqual(digest, k.digest) && found === undefined) found = k.token;
+    return found;
+  };
+}
+
 export function findApiToken(header: string | undefined, tokens: readonly ApiToken[]): ApiToken | undefined {
-  const given = /^Bearer ([\x21-\x7e]+)$/.exec(header ?? '')?.[1];
-  if (given === undefined) return undefined;
-  const digest = sha256(given);
-  let found: ApiToken | undefined;
-  for (const t of tokens) if (timingSafeEqual(digest, sha256(t.token)) && found === undefined) found = t;
-  return found;
+  return apiTokenFinder(tokens)(header);
+}
+
+/** A check of a secret given by a caller, in constant time, against one configured secret (or none). */
+export function secretMatcher(expected: string | undefined): (given: string) => boolean {
+  const digest = expected === undefined ? undefined : sha256(expected);
+  return (given) => digest !== undefined && timingSafeEqual(sha256(given), digest);
 }
 
 function sha256(value: string): Buffer {

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
-
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -10,6 +8,7 @@ import type { ProviderEvent } from '../refunds/messages';
 import { refundIdOfGetpaidReference } from '../providers/getpaid/reference';
 
 import { errorResponses, sendProblem } from './problem';
+import { secretMatcher } from './tokens';
 
 /** GetPaid's refund webhook envelope (legacy API); only what routing the event needs is checked. */
 const getpaidEvent = z.object({
@@ -33,7 +32,6 @@ export interface WebhookDeps {
   readonly refunds: RefundsClient;
   readonly isTemporalUnavailable: (err: unknown) => boolean;
   readonly logger?: FastifyBaseLogger;
-  readonly coalesceWindowMs?: number;
 }
 
 type Deliver = (refundId: string, event: ProviderEvent) => Promise<void>;
@@ -108,10 +106,10 @@ export class EventCoalescer {
  */
 export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps): void {
   const seen = new Set<string>();
-  const expected = deps.secret === undefined ? undefined : Buffer.from(deps.secret);
+  const secretMatches = secretMatcher(deps.secret);
   const coalescer = new EventCoalescer(
     (refundId, event) => deps.refunds.deliverProviderEvent(refundId, event),
-    deps.coalesceWindowMs ?? COALESCE_WINDOW_MS,
+    COALESCE_WINDOW_MS,
     (refundId, err) => {
       if (err instanceof WorkflowNotFoundError) return;
       deps.logger?.warn({ refundId, err }, 'coalesced GetPaid event not delivered; the fallback poll will read');
@@ -135,9 +133,9 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
       config: { auth: 'secret-in-url' },
       // The secret is checked before the body or query is validated: a caller without it learns nothing.
       onRequest: async (req, reply) => {
-        const token = new URL(req.url, 'http://receiver').searchParams.get('token') ?? '';
-        const given = Buffer.from(token);
-        if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        // The query string is parsed by routing, before any hook; validation comes later.
+        const token = (req.query as { token?: unknown }).token;
+        if (typeof token !== 'string' || !secretMatches(token)) {
           return sendProblem(reply, { title: 'Unauthorized', status: 401 });
         }
       },

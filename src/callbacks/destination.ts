@@ -62,9 +62,11 @@ function unmapped(address: string): { address: string; family: 'ipv4' | 'ipv6' }
   return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
-export function isLoopbackAddress(address: string): boolean {
-  const a = unmapped(address);
-  return loopback.check(a.address, a.family);
+/** `localhost`, or an address literal in 127.0.0.0/8 or ::1 (IPv4 written as IPv6 included). */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const a = unmapped(host);
+  return isIP(a.address) !== 0 && loopback.check(a.address, a.family);
 }
 
 /** May a callback connect to this resolved address? */
@@ -93,10 +95,9 @@ export function callbackUrlProblem(url: string, policy: CallbackDestinationPolic
   if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials';
   const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const literal = isIP(host) !== 0;
-  const local = host === 'localhost' || (literal && isLoopbackAddress(host));
-  if (parsed.protocol === 'http:' && !(policy.allowLoopback && local)) return 'must be https';
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'must be https';
-  if (local && policy.allowLoopback) return undefined;
+  const loopbackAllowed = policy.allowLoopback && isLoopbackHost(host);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopbackAllowed)) return 'must be https';
+  if (loopbackAllowed) return undefined;
   if (!hostAllowed(host, policy.allowedHosts)) return `host ${host} is not in CALLBACK_ALLOWED_HOSTS`;
   if (literal && !addressAllowed(host, policy)) return `host ${host} is not a public address`;
   if (host === 'localhost' || host.endsWith('.localhost')) return `host ${host} is not a public address`;

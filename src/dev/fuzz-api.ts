@@ -11,8 +11,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import type { Client } from '@temporalio/client';
@@ -31,6 +29,7 @@ import { buildSandbox } from '../sandbox/server';
 import { connectClient } from '../temporal/connection';
 
 import { startDevServer } from './dev-server';
+import { freePort } from './ports';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
 /**
@@ -152,19 +151,6 @@ function ensureSchemathesis(): void {
 
 // ---------------------------------------------------------------------------------------------
 // The stack.
-
-/** A port that was free a moment ago (the OS picks it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Secrets {
   /** The bearer token of run (a); 32 random bytes, new each run, never printed. */
@@ -531,14 +517,6 @@ function configToml(spec: RunSpec, stack: Stack): string {
     '[[operations]]',
     'include-path = "/v1/webhooks/getpaid"',
     'parameters = { "query.token" = "${FUZZ_GETPAID_WEBHOOK_SECRET}" }',
-    // A refund request obeys rules JSON Schema cannot state (a currency of the provider's, an
-    // amount within paymentAmount in its currency, a GetPaid routing that adds up to the amount):
-    // a schema-valid body may rightly be refused with a 400 naming the field, so "positive data
-    // is accepted" does not hold there. Every other check runs on it.
-    '[[operations]]',
-    'include-path = "/v1/refunds"',
-    'include-method = "POST"',
-    'checks.positive_data_acceptance.enabled = false',
     '',
   ].join('\n');
 }
@@ -556,9 +534,11 @@ function schemathesisArgs(stack: Stack, spec: RunSpec, dir: string): string[] {
     stack.apiUrl,
     '--checks',
     'all',
-    // A refund request obeys rules JSON Schema cannot state (see configToml): a schema-valid body
-    // may rightly be a 400 naming the field. Schemathesis 4.32 applies no per-operation check
-    // setting from the config file here, so the one check is skipped for the authorised run.
+    // A refund request obeys rules JSON Schema cannot state (a currency of the provider's, an amount
+    // within paymentAmount in its currency, a GetPaid routing that adds up to the amount): a
+    // schema-valid body may rightly be a 400 naming the field. Schemathesis 4.32 applies no
+    // per-operation check setting from its config file here, so this one check is skipped for the
+    // authorised run; every other check runs.
     ...(spec.unauthenticated ? [] : ['--exclude-checks', 'positive_data_acceptance']),
     '--phases',
     'examples,coverage,fuzzing,stateful',

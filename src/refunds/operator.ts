@@ -29,6 +29,20 @@ export const refundListFilterSchema = z
 
 export type RefundListFilter = z.input<typeof refundListFilterSchema>;
 
+/** One refund as a list shows it, from its search attributes (no worker needed). */
+export const refundSummarySchema = z.object({
+  refundId: z.string(),
+  status: z.string().optional(),
+  provider: z.string().optional(),
+  paymentId: z.string().optional(),
+  amountMinor: z.number().optional(),
+  currency: z.string().optional(),
+  needsAttention: z.boolean().optional(),
+  startedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+export type RefundSummary = z.infer<typeof refundSummarySchema>;
+
 /** The visibility query for a filter; its values are validated above, so they need no escaping. */
 export function visibilityQuery(filter: z.output<typeof refundListFilterSchema>): string {
   const terms = ['WorkflowType = "refund"'];

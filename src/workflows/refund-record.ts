@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import type { RefundRequest } from '../refunds/request';
-import { NeedsAttentionKey, RefundStatusKey } from '../refunds/search-attributes';
+import { NeedsAttentionKey, RefundAmountKey, RefundStatusKey } from '../refunds/search-attributes';
 import type { OperatorActionRecord, ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
 import { canMoveTo, isFinal } from '../refunds/status';
 import type { RefundStatus } from '../refunds/status';
@@ -132,6 +132,18 @@ export class RefundRecord {
       providerRefundId: id ?? this.current.providerRefundId,
       refundedAmountMinor: amountMinor,
     };
+  }
+
+  /**
+   * The provider refunded another amount than requested: `RefundAmount` becomes what moved, and a
+   * person is asked why (raised after the final status, so it stays on the ended refund).
+   */
+  refundedOtherAmount(amountMinor: number): void {
+    const { amount, provider } = this.current;
+    wf.upsertSearchAttributes([{ key: RefundAmountKey, value: amountMinor }]);
+    this.raiseAttention(
+      `${provider} refunded ${amountMinor}, not the ${amount.amountMinor} requested (${amount.currency} minor units)`
+    );
   }
 
   noteGuard(note: string): void {

@@ -19,7 +19,6 @@ import {
 import type { ActionResult, OperatorAction, ResolveAction } from '../refunds/messages';
 import { approvalDecision } from '../refunds/approval';
 import type { RefundPolicy } from '../refunds/policy';
-import { RefundAmountKey } from '../refunds/search-attributes';
 import { attentionFailureTypes } from '../refunds/provider-outcome';
 import type {
   PollInput,
@@ -169,8 +168,7 @@ async function driveRefund(
   const record = new RefundRecord(request, options.initiatedBy ?? null);
   const profile: ProviderProfile = providerProfiles[request.provider];
   const provider = request.provider;
-  let scale = options.timeScale ?? 1;
-  const scaled = (ms: number): number => Math.max(1, Math.round(ms * scale));
+  const scaled = (ms: number): number => Math.max(1, Math.round(ms * run.timeScale));
   const taskQueue = profile.taskQueueSuffix && {
     taskQueue: `${wf.workflowInfo().taskQueue}-${profile.taskQueueSuffix}`,
   };
@@ -273,7 +271,6 @@ async function driveRefund(
 
   // ── Policy and approval gate ─────────────────────────────────────────────────────────────────
   const policy = await policyFor(request, options);
-  scale = policy.timeScale;
   run.timeScale = policy.timeScale;
   if (policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
   // Refunds recorded before the patch judged the stated amount alone; they replay that way.
@@ -571,12 +568,7 @@ async function driveRefund(
     const differs = amountMinor !== null && amountMinor !== requested && wf.patched('refunded-amount-differs');
     return afterGuard(true, () => {
       record.moveTo('SUCCEEDED', `${provider} refunded the payment`, provider);
-      if (differs) {
-        wf.upsertSearchAttributes([{ key: RefundAmountKey, value: amountMinor }]);
-        record.raiseAttention(
-          `${provider} refunded ${amountMinor}, not the ${requested} requested (${request.amount.currency} minor units)`
-        );
-      }
+      if (differs) record.refundedOtherAmount(amountMinor);
       return outcome();
     });
   }

@@ -6,10 +6,9 @@ import type { FastifyInstance } from 'fastify';
 
 import { buildApi } from '../../src/api/server';
 import { RefundsClient } from '../../src/client';
-import { getpaidReference } from '../../src/providers/getpaid/reference';
 import { completionCallbackWorkflowId } from '../../src/refunds/completion';
 import { encryptionCodecFor } from '../../src/temporal/encryption-codec';
-import { paymentAndRefund } from '../support/payments';
+import { paymentAndRefund, pendingGetpaidRefund } from '../support/payments';
 import {
   TEST_API_TOKEN,
   TEST_API_TOKENS,
@@ -17,7 +16,7 @@ import {
   TEST_OPERATOR_TOKEN,
   TEST_WEBHOOK_SECRET,
 } from '../support/secrets';
-import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
+import { eventually, quietLogger, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -284,18 +283,7 @@ describe('a webhook flood costs reads, never the real outcome', () => {
   it('101 forged events for one GetPaid refund, then the real one: the refund ends at once, not by the 15-minute fallback poll', async () => {
     // Production timings: only an event makes a GetPaid refund read before its fallback poll.
     const slow = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
-    const paymentId = await stack.api.getpaidPayment([{ accountId: 'acc_flood', amountMinor: 700 }]);
-    const refundId = uniqueRefundId('flood');
-    await slow.start({
-      provider: 'getpaid',
-      refundId,
-      paymentId,
-      amount: { amountMinor: 700, currency: 'EUR' },
-      routing: { merchants: [{ accountId: 'acc_flood', amountMinor: 700 }] },
-    });
-    const pending = await stateWhen(slow, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
-    const rfd = pending.providerRefundId ?? '';
-    const reference = getpaidReference(`refund-${refundId}`, 1);
+    const { refundId, rfd, reference } = await pendingGetpaidRefund(stack.api, slow, 'acc_flood', 'flood');
     const hook = (id: string) =>
       api.inject({
         method: 'POST',

@@ -1,9 +1,11 @@
+import type { RefundsClient } from '../../src/client';
+import { getpaidReference } from '../../src/providers/getpaid/reference';
 import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
 import type { RefundRequestInput } from '../../src/refunds/request';
 import type { RefundState } from '../../src/refunds/state';
 
 import type { SandboxApi } from './sandbox-api';
-import { uniqueRefundId } from './stack';
+import { stateWhen, uniqueRefundId } from './stack';
 
 export const providerNames = ['secpaid', 'sandpay', 'paymentoptions', 'openpayd', 'getpaid'] as const;
 export type ProviderName = (typeof providerNames)[number];
@@ -77,4 +79,27 @@ export async function settleAtProvider(api: SandboxApi, state: RefundState): Pro
   if (state.status === 'PENDING_PROVIDER' && state.provider === 'sandpay' && state.providerRefundId) {
     await api.call('POST', `/_sandbox/sandpay/refunds/${state.providerRefundId}/resolve`, { status: 'SUCCESS' });
   }
+}
+
+/**
+ * A partial GetPaid refund (one merchant's share) that GetPaid has accepted: PENDING_PROVIDER, with
+ * GetPaid's refund id and the reference its webhooks carry.
+ */
+export async function pendingGetpaidRefund(
+  api: SandboxApi,
+  refunds: RefundsClient,
+  accountId: string,
+  prefix: string
+): Promise<{ refundId: string; rfd: string; reference: string }> {
+  const paymentId = await api.getpaidPayment([{ accountId, amountMinor: 700 }]);
+  const refundId = uniqueRefundId(prefix);
+  await refunds.start({
+    provider: 'getpaid',
+    refundId,
+    paymentId,
+    amount: { amountMinor: 700, currency: 'EUR' },
+    routing: { merchants: [{ accountId, amountMinor: 700 }] },
+  });
+  const state = await stateWhen(refunds, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
+  return { refundId, rfd: state.providerRefundId ?? '', reference: getpaidReference(`refund-${refundId}`, 1) };
 }
