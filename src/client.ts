@@ -27,10 +27,10 @@ import {
 } from './refunds/search-attributes';
 import type { RefundState } from './refunds/state';
 import type { RefundStatus } from './refunds/status';
-import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund';
+import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund/types';
 import type { refund } from './workflows';
 
-export type { RefundOutcome } from './workflows/refund';
+export type { RefundOutcome } from './workflows/refund/types';
 export type { RefundRequestInput } from './refunds/request';
 export type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
 export type { RefundListFilter, RefundSummary } from './refunds/operator';

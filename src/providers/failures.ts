@@ -1,6 +1,7 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 
-import type { ProviderFailureDetails, RefundFailureType } from '../refunds/provider-outcome';
+import type { AnswerScope, FailureType, ProviderFailureDetails } from '../refunds/failures';
+import type { PollInput } from '../refunds/provider-outcome';
 
 import { ProviderCallError } from './http';
 
@@ -10,13 +11,21 @@ import { ProviderCallError } from './http';
  * retryable, so the activity's retry policy (not a loop in our code) decides when to try again.
  */
 
+/** What an answer is about (see {@link AnswerScope}), and the transaction it names. */
+export interface AnswerFacts {
+  readonly scope?: AnswerScope;
+  readonly afterEarlierAttempt?: boolean;
+  readonly providerRefundId?: string | undefined;
+}
+
 export function permanentFailure(
-  type: RefundFailureType,
+  type: FailureType,
   provider: string,
   code: string | undefined,
-  message: string | undefined
+  message: string | undefined,
+  facts: AnswerFacts = {}
 ): ApplicationFailure {
-  const details: ProviderFailureDetails = { provider, code, message };
+  const details: ProviderFailureDetails = { provider, code, message, ...facts };
   return ApplicationFailure.create({
     type,
     message: `${provider}: ${type}${code !== undefined ? ` (code ${code})` : ''}${message ? `: ${message}` : ''}`,
@@ -50,8 +59,8 @@ export function stillPending(provider: string, message: string, cadence?: PollCa
  * The request may have reached the provider and it offers no way to find out: a person must
  * check. Non-retryable, so nothing is sent again; the workflow raises `NeedsAttention`.
  */
-export function outcomeUnknown(provider: string, message: string): ApplicationFailure {
-  const details: ProviderFailureDetails = { provider, code: undefined, message };
+export function outcomeUnknown(provider: string, message: string, facts: AnswerFacts = {}): ApplicationFailure {
+  const details: ProviderFailureDetails = { provider, code: undefined, message, ...facts };
   return ApplicationFailure.create({
     type: 'OutcomeUnknown',
     message: `${provider}: outcome unknown, not sending again: ${message}`,
@@ -60,7 +69,72 @@ export function outcomeUnknown(provider: string, message: string): ApplicationFa
   });
 }
 
-const retryableTypeOf: Record<ProviderCallError['kind'], string> = {
+/** The provider said, or the connection shows, that it did not process the request: it may be sent again. */
+export function notProcessed(provider: string, message: string, facts: AnswerFacts = {}): ApplicationFailure {
+  const details: ProviderFailureDetails = { provider, code: undefined, message, ...facts };
+  return ApplicationFailure.create({
+    type: 'ProviderNotProcessed',
+    message: `${provider}: ${message}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+/**
+ * A send that cannot be repeated safely (no idempotency key) failed in transport: a refused
+ * connection or a 429 never reached the refund (sent again later); anything else may have.
+ */
+export function sendFailure(provider: string, err: unknown): never {
+  if (!(err instanceof ProviderCallError)) throw err;
+  if (err.kind === 'not-sent' || (err.kind === 'http-status' && err.httpStatus === 429)) {
+    throw notProcessed(provider, err.message);
+  }
+  // A timeout, a reset, any 5xx (the provider's edge may answer after the refund committed), an
+  // unreadable answer: the refund may have happened.
+  throw outcomeUnknown(provider, err.message);
+}
+
+/**
+ * A read that says nothing about the refund (4xx, 5xx, an unexpected body, an auth error). Rule 1:
+ * it never ends the refund. Reported to the workflow one by one (`report`), or retried at the
+ * cadence once a person has been asked (`retry`).
+ */
+export function readFailure(
+  provider: string,
+  message: string,
+  input: Pick<PollInput, 'readErrors' | 'intervalMs'>
+): ApplicationFailure {
+  if (input.readErrors === 'report') {
+    return ApplicationFailure.create({
+      type: 'ProviderReadFailing',
+      message: `${provider}: ${message}`,
+      nonRetryable: true,
+      details: [{ provider, code: undefined, message } satisfies ProviderFailureDetails],
+    });
+  }
+  return ApplicationFailure.create({
+    type: 'ProviderReadFailing',
+    message: `${provider}: ${message}`,
+    nonRetryable: false,
+    nextRetryDelay: Math.max(1, input.intervalMs),
+  });
+}
+
+/** Runs one read, turning every failure that is not a decision into {@link readFailure}. */
+export async function readProvider<T>(
+  provider: string,
+  input: Pick<PollInput, 'readErrors' | 'intervalMs'>,
+  call: () => Promise<T>
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof ProviderCallError) throw readFailure(provider, err.message, input);
+    throw err;
+  }
+}
+
+const retryableTypeOf: Record<ProviderCallError['kind'], FailureType> = {
   'not-sent': 'ProviderUnreachable',
   'outcome-unknown': 'OutcomeUnknown',
   'http-status': 'ProviderUnavailable',

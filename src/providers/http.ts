@@ -1,3 +1,5 @@
+import { Context } from '@temporalio/activity';
+
 /**
  * The one way adapters talk HTTP to a provider. It never retries (Temporal does) and it classifies
  * every failure by the one question that matters for money: could the request have reached the
@@ -78,8 +80,22 @@ export function settleWindowMs(timeoutMs: number): number {
   return 2 * timeoutMs;
 }
 
+/**
+ * The running activity's cancellation: it fires when the attempt is cancelled or passes its
+ * start-to-close, so an abandoned attempt's request is aborted and never races the next attempt.
+ */
+function activitySignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // not inside an activity (a script, a test)
+  }
+}
+
 export async function providerRequest(req: ProviderHttpRequest): Promise<ProviderHttpResponse> {
   let response: Response;
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const cancelled = activitySignal();
   try {
     response = await fetch(req.url, {
       method: req.method,
@@ -89,7 +105,7 @@ export async function providerRequest(req: ProviderHttpRequest): Promise<Provide
         ...(req.body && { 'content-type': req.body.contentType }),
       },
       body: req.body?.text,
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: cancelled ? AbortSignal.any([timeout, cancelled]) : timeout,
     });
   } catch (err) {
     const code = errorCode(err);

@@ -48,6 +48,21 @@ export interface ProviderProfile {
    * it is sent, so such a refund waits for approval wherever its currency has a threshold.
    */
   readonly fullRefundMoves: 'stated' | 'what-is-left';
+  /**
+   * Whether a resend can refund twice. `same-key`: it carries the same idempotency key, or the
+   * provider takes one request per payment, so Temporal retries a submission. `never`: a
+   * submission is sent once; again only after the provider said it did not process it.
+   */
+  readonly resend: 'same-key' | 'never';
+  /**
+   * How an earlier attempt whose answer was lost is found without the provider's refund id: `read`
+   * (by our reference), `watch` (it shows only once final, so the refund waits for it), `none`.
+   */
+  readonly findEarlier: 'read' | 'watch' | 'none';
+  /** One request per payment at the provider: the payment guard refuses a second refund. */
+  readonly oneRefundPerPayment?: boolean;
+  /** Provider calls one activity attempt may make in a row: their timeouts must fit its start-to-close. */
+  readonly callsPerAttempt: number;
   /** Provider events (webhooks) arrive as `providerEvent` signals and trigger an immediate read. */
   readonly eventDriven: boolean;
   /**

@@ -57,3 +57,17 @@ export function toMajorUnitString(money: Money): string {
   const padded = String(money.amountMinor).padStart(digits + 1, '0');
   return `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
 }
+
+/**
+ * A provider's exact decimal string in major units ("49.99") → minor units, or undefined when it
+ * is not an exact amount of the currency (string arithmetic: no float ever touches it).
+ */
+export function fromMajorUnitString(value: string, currency: string): number | undefined {
+  const digits = minorUnitDigits(currency);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (digits === undefined || !match?.[1]) return undefined;
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return undefined;
+  const minor = Number(match[1] + fraction.padEnd(digits, '0'));
+  return Number.isSafeInteger(minor) ? minor : undefined;
+}

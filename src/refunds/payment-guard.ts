@@ -16,6 +16,11 @@ export interface ReserveInput {
   readonly currency: string;
   /** The payment's original amount when the caller knows it; without it only the provider checks. */
   readonly paymentAmountMinor: number | null;
+  /**
+   * The provider takes one refund request per payment (SecPaid: one per link): any other refund
+   * holding or having held an amount of the payment refuses this one.
+   */
+  readonly exclusive?: boolean;
 }
 
 export type ReserveResult =

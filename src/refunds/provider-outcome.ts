@@ -11,11 +11,14 @@ export type SubmitOutcome =
   | { readonly kind: 'succeeded'; readonly providerRefundId: string; readonly amountMinor: number | null }
   | { readonly kind: 'pending'; readonly providerRefundId: string | null };
 
-export type PollOutcome = {
-  readonly kind: 'succeeded';
-  readonly providerRefundId: string;
-  readonly amountMinor: number | null;
-};
+export type PollOutcome =
+  | { readonly kind: 'succeeded'; readonly providerRefundId: string; readonly amountMinor: number | null }
+  /** `find` only: our earlier attempt, found and not final yet. */
+  | { readonly kind: 'pending'; readonly providerRefundId: string | null }
+  /** `find` only: no record of our refund (yet). */
+  | { readonly kind: 'not-found' }
+  /** `reportHealthy` only: a good read after failed ones. */
+  | { readonly kind: 'healthy' };
 
 export interface SubmitInput<P extends ProviderName = ProviderName> {
   readonly request: RequestOf<P>;
@@ -30,13 +33,25 @@ export interface PollInput<P extends ProviderName = ProviderName> {
   /** The wait before the next read when this one finds the refund still pending. */
   readonly intervalMs: number;
   readonly jitter: number;
+  /**
+   * `watch` (the default): read the refund until it is final. `find`: look once for an earlier
+   * attempt of ours whose answer was lost (by our reference), and say what was found. `recheck`:
+   * read a transaction once more before a new submission replaces it.
+   */
+  readonly mode?: 'watch' | 'find' | 'recheck';
+  /**
+   * `report`: a read that fails (an answer that is not about the refund) ends the attempt with a
+   * non-retryable `ProviderReadFailing`, so the workflow counts it. `retry` (the default): it is
+   * retried at the cadence like a pending read.
+   */
+  readonly readErrors?: 'report' | 'retry';
+  /** Return `healthy` at the first good read (after failed reads raised attention). */
+  readonly reportHealthy?: boolean;
+  /** When the refund's first request was sent (ISO-8601): a record older than it is not ours. */
+  readonly firstRequestAt?: string;
 }
 
-export interface ProviderFailureDetails {
-  readonly provider: string;
-  readonly code: string | undefined;
-  readonly message: string | undefined;
-}
+export type { ProviderFailureDetails } from './failures';
 
 /** Stable `ApplicationFailure.type`s of permanent refund failures. */
 export const refundFailureTypes = [
@@ -58,5 +73,13 @@ export const refundFailureTypes = [
 
 export type RefundFailureType = (typeof refundFailureTypes)[number];
 
-/** Failure types that are not the provider's refusal but a question for a person. */
-export const attentionFailureTypes: ReadonlySet<string> = new Set(['OutcomeUnknown', 'ProviderAuthFailed']);
+/**
+ * Failure types that are not the provider's refusal but a question for a person (read by the
+ * frozen workflow of refunds started before the decision core; `ProviderReadFailing` reaches only
+ * workflows that ask for it, listed so that it can never end one of those refunds).
+ */
+export const attentionFailureTypes: ReadonlySet<string> = new Set([
+  'OutcomeUnknown',
+  'ProviderAuthFailed',
+  'ProviderReadFailing',
+]);

@@ -26,6 +26,14 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
         refundableBeforeMinor: refundable(state),
       };
     }
+    const others = [...Object.keys(state.reserved), ...Object.keys(state.committed)];
+    if (input.exclusive === true && others.length > 0) {
+      return {
+        accepted: false,
+        reason: `${state.provider} takes one refund request per payment, and ${others.slice(0, 3).join(', ')} holds it`,
+        refundableBeforeMinor: refundable(state),
+      };
+    }
     const paymentAmountMinor = state.paymentAmountMinor ?? input.paymentAmountMinor;
     state = { ...state, currency: input.currency, paymentAmountMinor };
     const before = refundable(state);

@@ -2,13 +2,13 @@ import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider, stillPending } from '../failures';
+import { notProcessed, readFailure, readProvider, sendFailure, stillPending } from '../failures';
+import { ProviderCallError } from '../http';
 
 import { GetpaidClient } from './client';
 import type { GetpaidSettings } from './client';
 import { PROVIDER, declined, problemFailure } from './outcome';
 import { getpaidReference } from './reference';
-import type { GetpaidRefund } from './schemas';
 
 export interface GetpaidDeps {
   readonly settings: GetpaidSettings;
@@ -25,66 +25,85 @@ function routingBody(request: RequestOf<'getpaid'>) {
   };
 }
 
-function outcomeOf(refund: Pick<GetpaidRefund, 'id' | 'status' | 'reason' | 'amount_minor'>): SubmitOutcome {
-  switch (refund.status) {
-    case 'completed':
-      return { kind: 'succeeded', providerRefundId: refund.id, amountMinor: refund.amount_minor ?? null };
-    case 'initiated':
-      return { kind: 'pending', providerRefundId: refund.id };
-    case 'failed':
-    case 'declined':
-      throw declined(refund.reason);
-  }
-}
-
 export function createGetpaidActivities(deps: GetpaidDeps) {
   const client = new GetpaidClient(deps.settings);
 
   return {
     /**
-     * Initiates the refund with a `reference` derived from the workflow id. GetPaid's legacy API takes
-     * no idempotency key, so a retry first looks for that reference among the payment's refunds.
+     * Initiates the refund once, with a `reference` derived from the workflow id. GetPaid's legacy
+     * API takes no idempotency key: after an unknown outcome the refund is looked for, not resent.
      */
     async getpaidSubmitRefund({ request, submission }: SubmitInput<'getpaid'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const reference = getpaidReference(workflowId, submission);
-      const log = deps.logger.child({ provider: 'getpaid', workflowId, attempt, reference });
-      if (attempt > 1) {
-        const payment = await callProvider(PROVIDER, () => client.payment(request.paymentId));
-        if (!payment.ok) throw problemFailure(payment.status, payment.error);
-        const earlier = payment.value.refunds.find((r) => r.reference === reference);
-        if (earlier) {
-          log.info(
-            { refundId: earlier.id, status: earlier.status },
-            'an earlier attempt reached GetPaid; not sending again'
-          );
-          return outcomeOf({ id: earlier.id, status: earlier.status, reason: null });
-        }
+      try {
+        await client.ensureToken();
+      } catch (err) {
+        if (err instanceof ProviderCallError) throw notProcessed(PROVIDER, `no access token: ${err.message}`);
+        throw err;
       }
       const routing = routingBody(request);
-      const created = await callProvider(PROVIDER, () =>
-        client.createRefund({
+      let created;
+      try {
+        created = await client.createRefund({
           payment_id: request.paymentId,
           description: request.description ?? `Refund ${request.refundId}`,
           reference,
           ...(routing && { routing }),
           ...(deps.settings.webhookUrl && { urls: { webhook: deps.settings.webhookUrl } }),
-        })
-      );
+        });
+      } catch (err) {
+        sendFailure(PROVIDER, err);
+      }
       if (!created.ok) throw problemFailure(created.status, created.error);
-      log.info({ refundId: created.value.id, status: created.value.status }, 'GetPaid accepted the refund');
-      return outcomeOf({ id: created.value.id, status: created.value.status, reason: null });
+      const { id, status } = created.value;
+      deps.logger.info(
+        { provider: 'getpaid', workflowId, attempt, reference, refundId: id, status },
+        'GetPaid answered the refund'
+      );
+      if (status === 'completed') return { kind: 'succeeded', providerRefundId: id, amountMinor: null };
+      if (status === 'initiated') return { kind: 'pending', providerRefundId: id };
+      throw declined(id, null);
     },
 
-    /** Reads the refund; a webhook only says when to read, never what happened. */
-    async getpaidPollRefund({ providerRefundId, intervalMs, jitter }: PollInput<'getpaid'>): Promise<PollOutcome> {
-      if (providerRefundId === null) throw new Error('GetPaid poll needs the refund id');
-      const read = await callProvider(PROVIDER, () => client.refund(providerRefundId));
-      if (!read.ok) throw problemFailure(read.status, read.error);
-      const outcome = outcomeOf(read.value);
-      if (outcome.kind === 'pending')
-        throw stillPending(PROVIDER, `refund ${providerRefundId} still initiated`, { intervalMs, jitter });
-      return outcome;
+    /**
+     * `watch`: reads our refund until GetPaid says completed, failed or declined (a webhook only
+     * says when to read). `find`: looks for our `reference` among the payment's refunds.
+     */
+    async getpaidPollRefund(input: PollInput<'getpaid'>): Promise<PollOutcome> {
+      const { workflowId } = refundActivityInfo();
+      if (input.mode === 'find') return findByReference(client, input, getpaidReference(workflowId, input.submission));
+      const { providerRefundId, intervalMs, jitter } = input;
+      if (providerRefundId === null) throw readFailure(PROVIDER, 'no refund id to read', input);
+      const read = await readProvider(PROVIDER, input, () => client.refund(providerRefundId));
+      if (!read.ok) throw readFailure(PROVIDER, `GET /refunds/${providerRefundId}: HTTP ${read.status}`, input);
+      const refund = read.value;
+      if (refund.id !== providerRefundId) throw readFailure(PROVIDER, `the read answered for ${refund.id}`, input);
+      switch (refund.status) {
+        case 'completed':
+          return { kind: 'succeeded', providerRefundId, amountMinor: refund.amount_minor ?? null };
+        case 'failed':
+        case 'declined':
+          throw declined(providerRefundId, refund.reason);
+        case 'initiated':
+          if (input.reportHealthy) return { kind: 'healthy' };
+          throw stillPending(PROVIDER, `refund ${providerRefundId} still initiated`, { intervalMs, jitter });
+      }
     },
   };
+}
+
+async function findByReference(
+  client: GetpaidClient,
+  input: PollInput<'getpaid'>,
+  reference: string
+): Promise<PollOutcome> {
+  const payment = await readProvider(PROVIDER, input, () => client.payment(input.request.paymentId));
+  if (!payment.ok)
+    throw readFailure(PROVIDER, `GET /payments/${input.request.paymentId}: HTTP ${payment.status}`, input);
+  const ours = payment.value.refunds?.find((r) => r.reference === reference);
+  if (!ours) return { kind: 'not-found' };
+  if (ours.status === 'completed') return { kind: 'succeeded', providerRefundId: ours.id, amountMinor: null };
+  if (ours.status === 'initiated') return { kind: 'pending', providerRefundId: ours.id };
+  throw declined(ours.id, null);
 }

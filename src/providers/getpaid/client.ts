@@ -56,6 +56,11 @@ export class GetpaidClient {
     return this.call('GET', `/payments/${encodeURIComponent(id)}`, getpaidPaymentSchema);
   }
 
+  /** Fetches a token now, so a refund is sent only with one in hand (its failure sends nothing). */
+  async ensureToken(): Promise<void> {
+    await this.accessToken();
+  }
+
   private async accessToken(): Promise<string> {
     if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > this.now()) return this.token.value;
     this.fetching ??= this.fetchToken().finally(() => {

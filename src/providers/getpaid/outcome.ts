@@ -1,6 +1,6 @@
 import type { ApplicationFailure } from '@temporalio/common';
 
-import type { RefundFailureType } from '../../refunds/provider-outcome';
+import type { FailureType } from '../../refunds/failures';
 import { permanentFailure } from '../failures';
 
 import type { GetpaidProblem } from './schemas';
@@ -15,16 +15,19 @@ export const PROVIDER = 'GetPaid';
  * | 201 `initiated` | pending (`PENDING_PROVIDER`): webhook-triggered and fallback reads of `GET /refunds/{id}` |
  * | refund `completed` | succeeded |
  * | refund `failed` / `declined` | RefundDeclined, with GetPaid's reason code |
- * | 422 `already_refunded` | AlreadyRefunded |
+ * | 422 `already_refunded` | AlreadyRefunded (already done: someone's refund; ours only if a read shows it) |
  * | 422 `exceeds_refundable_amount`, `exceeds_captured_amount` | InvalidRefundAmount |
  * | 422 `payout_not_started` | PartialRefundNotAllowed |
  * | 422 other, 400, 409 | ProviderRejectedRequest |
  * | 404 | PaymentNotFound |
  * | 401 after one token refresh | ProviderAuthFailed |
- * | 429, 5xx, connection refused | transient: retried |
- * | timeout, reset | retried; the next attempt first looks for our `reference` among the payment's refunds |
+ * | connection refused, 429, no token | not processed: sent again later |
+ * | timeout, reset, 5xx | OutcomeUnknown: looked for by `reference` among the payment's refunds over a horizon (a list the legacy docs do not promise: ASSUMPTIONS.md), then a person |
+ *
+ * Reads: `GET /refunds/{id}` answers for our refund (scope `refund`); only its `completed`,
+ * `failed` or `declined` end anything, every other answer is read again.
  */
-const errorTypes: Readonly<Record<string, RefundFailureType>> = {
+const errorTypes: Readonly<Record<string, FailureType>> = {
   already_refunded: 'AlreadyRefunded',
   exceeds_refundable_amount: 'InvalidRefundAmount',
   exceeds_captured_amount: 'InvalidRefundAmount',
@@ -37,18 +40,26 @@ export function problemFailure(status: number, problem: GetpaidProblem): Applica
     .map(([field, errs]) => `${field}: ${errs.join(', ')}`)
     .join('; ');
   const known = codes.map((c) => errorTypes[c]).find((t) => t !== undefined);
-  const type: RefundFailureType =
+  const type: FailureType =
     status === 401 ? 'ProviderAuthFailed' : status === 404 ? 'PaymentNotFound' : (known ?? 'ProviderRejectedRequest');
-  return permanentFailure(type, PROVIDER, codes[0] ?? `HTTP ${status}`, fields || problem.detail || problem.title);
+  return permanentFailure(type, PROVIDER, codes[0] ?? `HTTP ${status}`, fields || problem.detail || problem.title, {
+    scope: 'request',
+  });
 }
 
+/** GetPaid's final word on our refund `id`. */
 export function declined(
+  id: string,
   reason: { code: string; description?: string | undefined } | null | undefined
 ): ApplicationFailure {
   return permanentFailure(
     'RefundDeclined',
     PROVIDER,
     reason?.code ?? 'failed',
-    reason?.description ?? 'GetPaid refund failed'
+    reason?.description ?? `GetPaid refund ${id} failed`,
+    {
+      scope: 'refund',
+      providerRefundId: id,
+    }
   );
 }

@@ -16,5 +16,8 @@ export const getpaidProfile: ProviderProfile = {
   },
   submitRetries: 'activity',
   fullRefundMoves: 'what-is-left',
+  resend: 'never',
+  findEarlier: 'read',
+  callsPerAttempt: 3,
   eventDriven: true,
 };

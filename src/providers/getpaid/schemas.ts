@@ -22,12 +22,15 @@ export const getpaidRefundSchema = z.object({
   reason: z.object({ code: z.string(), description: z.string().optional() }).nullable().optional(),
 });
 
-/** `GET /payments/{id}`: only the refunds list is needed, to find ours by reference. */
+/**
+ * `GET /payments/{id}`: only a refunds list is read, to find ours by reference. The legacy docs do
+ * not describe one (ASSUMPTIONS.md): without it, nothing is found, and nothing is resent.
+ */
 export const getpaidPaymentSchema = z.object({
   id: z.string(),
   refunds: z
     .array(z.object({ id: z.string(), status: getpaidRefundStatusSchema, reference: z.string().nullable().optional() }))
-    .default([]),
+    .optional(),
 });
 
 /** RFC 7807 problem details, with GetPaid's `errors` map on 422. */

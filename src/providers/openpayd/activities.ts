@@ -2,12 +2,13 @@ import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider, stillPending } from '../failures';
+import { readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { OpenpaydClient } from './client';
 import type { OpenpaydSettings } from './client';
-import { PROVIDER, isReferenceNotFound, outcomeOf } from './outcome';
+import type { OpenpaydAnswer } from './schemas';
+import { PROVIDER, isOurs, refundOutcome } from './outcome';
 
 export interface OpenpaydDeps {
   readonly settings: OpenpaydSettings;
@@ -24,51 +25,57 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
 
   return {
     /**
-     * Sends the refund, at most once in effect. OpenPayd takes no idempotency key, so a retry
-     * (attempt > 1: the earlier one timed out, was reset, or its worker died) first asks OpenPayd
-     * whether a refund with our `referenceNo` exists, and only sends when it does not.
+     * Sends the refund once. OpenPayd takes no idempotency key: the workflow gives this activity one
+     * attempt, and after an unknown outcome looks for the refund by `referenceNo` instead of resending.
      */
     async openpaydSubmitRefund({ request }: SubmitInput<'openpayd'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const referenceNo = openpaydReferenceNo(request, workflowId);
-      const log = deps.logger.child({ provider: 'openpayd', workflowId, attempt, referenceNo });
-
-      if (attempt > 1) {
-        const prior = await callProvider(PROVIDER, () => client.status(referenceNo));
-        if (!isReferenceNotFound(prior)) {
-          log.info(
-            { status: prior.status, code: prior.code },
-            'an earlier attempt reached OpenPayd; not sending again'
-          );
-          return outcomeOf(prior, referenceNo);
-        }
-        log.info('no earlier refund at OpenPayd; sending');
-      }
-
-      const answer = await callProvider(PROVIDER, () =>
-        client.refund({
+      let answer: OpenpaydAnswer;
+      try {
+        answer = await client.refund({
           transactionId: request.paymentId,
           referenceNo,
           // "Please be sure you are not sending amount and currency for full refund."
           ...(!request.full && { amountMinor: request.amount.amountMinor, currency: request.amount.currency }),
-        })
+        });
+      } catch (err) {
+        sendFailure(PROVIDER, err);
+      }
+      deps.logger.info(
+        { provider: 'openpayd', workflowId, attempt, referenceNo, status: answer.status, code: answer.code },
+        'OpenPayd answered the refund'
       );
-      log.info({ status: answer.status, code: answer.code }, 'OpenPayd answered the refund');
-      return outcomeOf(answer, referenceNo);
+      return refundOutcome(answer, request, referenceNo);
     },
 
-    /** Reads the refund by `referenceNo` until it is final (only after a PENDING answer). */
-    async openpaydPollRefund({ request, intervalMs, jitter }: PollInput<'openpayd'>): Promise<PollOutcome> {
+    /**
+     * Reads the refund by `referenceNo`. `find`: only an answer that is ours on every field it
+     * gives is adopted; anything else is "not found", never a reason to send again. `watch` (after
+     * PENDING): until it is approved; no other answer of this undocumented read ends the refund.
+     */
+    async openpaydPollRefund(input: PollInput<'openpayd'>): Promise<PollOutcome> {
+      const { request, intervalMs, jitter } = input;
       const { workflowId } = refundActivityInfo();
       const referenceNo = openpaydReferenceNo(request, workflowId);
-      const answer = await callProvider(PROVIDER, () => client.status(referenceNo));
-      if (isReferenceNotFound(answer))
-        throw stillPending(PROVIDER, `no refund ${referenceNo} yet`, { intervalMs, jitter });
-      const outcome = outcomeOf(answer, referenceNo);
-      if (outcome.kind !== 'succeeded') {
+      const answer = await readProvider(PROVIDER, input, () => client.status(referenceNo));
+      const ours = isOurs(answer, request, referenceNo);
+      if (ours && answer.status === 'APPROVED') {
+        return {
+          kind: 'succeeded',
+          providerRefundId: answer.transactionId ?? referenceNo,
+          amountMinor: answer.amount ?? (request.full ? null : request.amount.amountMinor),
+        };
+      }
+      if (input.mode === 'find')
+        return ours && answer.status === 'PENDING'
+          ? { kind: 'pending', providerRefundId: referenceNo }
+          : { kind: 'not-found' };
+      if (ours && answer.status === 'PENDING') {
+        if (input.reportHealthy) return { kind: 'healthy' };
         throw stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`, { intervalMs, jitter });
       }
-      return outcome;
+      throw readFailure(PROVIDER, `status read: ${answer.status} ${answer.code} ${answer.message}`, input);
     },
   };
 }

@@ -16,5 +16,8 @@ export const openpaydProfile: ProviderProfile = {
   },
   submitRetries: 'activity',
   fullRefundMoves: 'what-is-left',
+  resend: 'never',
+  findEarlier: 'read',
+  callsPerAttempt: 1,
   eventDriven: false,
 };

@@ -1,40 +1,42 @@
 import type { Logger } from '../../logger';
-import { toMajorUnitString } from '../../refunds/money';
+import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
+import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { outcomeUnknown, stillPending, transientFailure } from '../failures';
-import { ProviderCallError } from '../http';
+import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { PaymentoptionsClient } from './client';
 import type { PaymentoptionsReply, PaymentoptionsSettings } from './client';
-import { PROVIDER, classify, declineFailure, httpFailure, notProcessed } from './outcome';
+import { PROVIDER, classify, declineFailure, httpFailure } from './outcome';
 
 export interface PaymentoptionsDeps {
   readonly settings: PaymentoptionsSettings;
   readonly logger: Logger;
 }
 
-/** Why a call's outcome is known or not, from a transport failure. */
-function transportOutcome(err: unknown): never {
-  if (!(err instanceof ProviderCallError)) throw err;
-  if (err.kind === 'not-sent') throw notProcessed(err.message);
-  if (err.kind === 'http-status' && err.httpStatus !== 504) throw notProcessed(err.message);
-  // A timeout, a reset, a 504 or an unreadable answer: the refund may have happened.
-  throw outcomeUnknown(PROVIDER, err.message);
-}
-
 export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
   const client = new PaymentoptionsClient(deps.settings);
+  /** The account's `amount` (minor units, or a major-unit decimal) → minor units, exactly. */
+  const minorOf = (amount: number | string | undefined, request: RequestOf<'paymentoptions'>): number | null => {
+    if (amount === undefined) return null;
+    const text = String(amount);
+    const minor =
+      deps.settings.amountUnit === 'minor'
+        ? /^\d+$/.test(text)
+          ? Number(text)
+          : undefined
+        : fromMajorUnitString(text, request.amount.currency);
+    return minor !== undefined && Number.isSafeInteger(minor) ? minor : null;
+  };
 
   return {
     /**
      * Sends the refund once. The profile gives this activity a single attempt: Temporal never resends
-     * it; the workflow does, and only after {@link notProcessed}.
+     * it; the workflow does, and only after the provider said it did not process it.
      */
     async paymentoptionsSubmitRefund({ request, submission }: SubmitInput<'paymentoptions'>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
-      if (attempt > 1) throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund');
+      const { workflowId } = refundActivityInfo();
       const amount =
         deps.settings.amountUnit === 'minor' ? request.amount.amountMinor : toMajorUnitString(request.amount);
       // `notes` carries our key so that PaymentOptions' records can be matched to the refund by hand.
@@ -48,7 +50,7 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
           notes,
         });
       } catch (err) {
-        transportOutcome(err);
+        sendFailure(PROVIDER, err);
       }
       const { answer, httpStatus } = reply;
       const code = answer.payment_details?.response_code;
@@ -61,51 +63,53 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
         if (httpStatus >= 400) throw httpFailure(httpStatus, answer.message);
         throw outcomeUnknown(PROVIDER, `HTTP ${httpStatus} without a response code`);
       }
+      const description = answer.payment_details?.responseDescription ?? answer.message;
       switch (classify(code)) {
         case 'approved':
           if (!answer.success || !refundId) throw outcomeUnknown(PROVIDER, `code 0 without success or refund id`);
-          return { kind: 'succeeded', providerRefundId: refundId, amountMinor: request.amount.amountMinor };
+          return {
+            kind: 'succeeded',
+            providerRefundId: refundId,
+            amountMinor: minorOf(answer.payment_details?.amount, request),
+          };
         case 'unclear':
-          if (!refundId)
-            throw outcomeUnknown(
-              PROVIDER,
-              `code ${code} (${answer.payment_details?.responseDescription ?? ''}) without a refund id`
-            );
+          if (!refundId) throw outcomeUnknown(PROVIDER, `code ${code} (${description ?? ''}) without a refund id`);
           return { kind: 'pending', providerRefundId: refundId };
         case 'try-again':
-          throw notProcessed(`code ${code}: ${answer.payment_details?.responseDescription ?? 'try again'}`);
+          throw notProcessed(PROVIDER, `code ${code}: ${description ?? 'try again'}`);
         case 'declined':
-          throw declineFailure(code, answer.payment_details?.responseDescription ?? answer.message);
+          throw declineFailure(code, description, { scope: 'request' });
       }
     },
 
-    /** Reads the refund's own transaction until its result is clear. */
-    async paymentoptionsPollRefund({
-      providerRefundId,
-      intervalMs,
-      jitter,
-    }: PollInput<'paymentoptions'>): Promise<PollOutcome> {
-      if (providerRefundId === null) throw outcomeUnknown(PROVIDER, 'no refund id to read');
-      let reply: PaymentoptionsReply;
-      try {
-        reply = await client.status(providerRefundId);
-      } catch (err) {
-        // A read is safe to repeat: any transport failure is simply retried.
-        if (err instanceof ProviderCallError) throw transientFailure(PROVIDER, err);
-        throw err;
-      }
+    /** Reads the refund's own transaction until its result is clear; errors are read again. */
+    async paymentoptionsPollRefund(input: PollInput<'paymentoptions'>): Promise<PollOutcome> {
+      const { request, providerRefundId, intervalMs, jitter } = input;
+      if (providerRefundId === null) throw readFailure(PROVIDER, 'no refund id to read', input);
+      const reply = await readProvider(PROVIDER, input, () => client.status(providerRefundId));
       const code = reply.answer.payment_details?.response_code;
-      if (code === undefined) throw httpFailure(reply.httpStatus, reply.answer.message);
+      if (reply.httpStatus >= 400 || code === undefined) {
+        throw readFailure(
+          PROVIDER,
+          `status read: HTTP ${reply.httpStatus}${code === undefined ? ' without a response code' : ''}`,
+          input
+        );
+      }
       switch (classify(code)) {
         case 'approved': {
-          const amount = Number(reply.answer.payment_details?.amount);
-          return { kind: 'succeeded', providerRefundId, amountMinor: Number.isSafeInteger(amount) ? amount : null };
+          const amountMinor = minorOf(reply.answer.payment_details?.amount, request);
+          if (amountMinor === null) throw readFailure(PROVIDER, `approved without a readable amount`, input);
+          return { kind: 'succeeded', providerRefundId, amountMinor };
         }
         case 'unclear':
         case 'try-again':
+          if (input.reportHealthy) return { kind: 'healthy' };
           throw stillPending(PROVIDER, `refund ${providerRefundId}: code ${code}`, { intervalMs, jitter });
         case 'declined':
-          throw declineFailure(code, reply.answer.payment_details?.responseDescription);
+          throw declineFailure(code, reply.answer.payment_details?.responseDescription, {
+            scope: 'refund',
+            providerRefundId,
+          });
       }
     },
   };

@@ -1,7 +1,8 @@
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 
-import type { RefundFailureType } from '../../refunds/provider-outcome';
+import type { FailureType } from '../../refunds/failures';
 import { permanentFailure } from '../failures';
+import type { AnswerFacts } from '../failures';
 
 export const PROVIDER = 'PaymentOptions';
 
@@ -14,14 +15,17 @@ export const PROVIDER = 'PaymentOptions';
  * | --- | --- |
  * | `success` and 0 | succeeded |
  * | 578 pending, 676–704 "result is unclear", 68 time out (with the refund's id) | pending: status read of that id until final |
- * | the same without an id, a timeout, a reset, HTTP 504, an unreadable answer | OutcomeUnknown: `NeedsAttention`, nothing resent |
- * | "Try again" codes (-1, 19, 28, 91, 96, 443–460 but 451/458, 675/678/681/703/705), HTTP 429/500/502, connection refused | not processed: sent again later (bounded) |
+ * | the same without an id, a timeout, a reset, any 5xx, an unreadable answer | OutcomeUnknown: `NeedsAttention`, nothing resent |
+ * | "Try again" codes (-1, 19, 28, 91, 96, 443–460 but 451/458, 675/678/681/703/705), HTTP 429, connection refused | not processed: sent again later |
  * | 13, 836 | InvalidRefundAmount |
  * | 25, HTTP 404 | PaymentNotFound |
- * | 79 | AlreadyRefunded |
- * | 30, 94, HTTP 400 | ProviderRejectedRequest |
+ * | 79 "already reversed", 94 "duplicate transmission" | AlreadyRefunded (already done: ours only if a read shows it) |
+ * | 30, HTTP 400 | ProviderRejectedRequest |
  * | 3, HTTP 401 | ProviderAuthFailed |
  * | any other code (5, 12, 14, 51, 57, 58, 93, 833, …) | RefundDeclined |
+ *
+ * A status read of our refund's own transaction answers for it (scope `refund`): a decline code
+ * there ends it; a read without a response code, or any HTTP error, is read again.
  */
 const unclear = (code: number) =>
   code === 68 || code === 578 || (code >= 676 && code <= 704 && ![678, 681, 703].includes(code));
@@ -29,14 +33,14 @@ const tryAgainCodes = new Set([-1, 19, 28, 91, 96, 675, 678, 681, 703, 705]);
 const tryAgain = (code: number) =>
   tryAgainCodes.has(code) || (code >= 443 && code <= 460 && code !== 451 && code !== 458);
 
-const codeTypes: Readonly<Record<number, RefundFailureType>> = {
+const codeTypes: Readonly<Record<number, FailureType>> = {
   3: 'ProviderAuthFailed',
   13: 'InvalidRefundAmount',
   836: 'InvalidRefundAmount',
   25: 'PaymentNotFound',
   79: 'AlreadyRefunded',
+  94: 'AlreadyRefunded',
   30: 'ProviderRejectedRequest',
-  94: 'ProviderRejectedRequest',
 };
 
 export type ResponseClass = 'approved' | 'unclear' | 'try-again' | 'declined';
@@ -48,21 +52,12 @@ export function classify(code: number): ResponseClass {
   return 'declined';
 }
 
-export function declineFailure(code: number, message: string | undefined): ApplicationFailure {
-  return permanentFailure(codeTypes[code] ?? 'RefundDeclined', PROVIDER, String(code), message);
-}
-
-/** The provider said it did not process the refund: the workflow may send it again later. */
-export function notProcessed(message: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'ProviderNotProcessed',
-    message: `${PROVIDER}: ${message}`,
-    nonRetryable: true,
-  });
+export function declineFailure(code: number, message: string | undefined, facts: AnswerFacts): ApplicationFailure {
+  return permanentFailure(codeTypes[code] ?? 'RefundDeclined', PROVIDER, String(code), message, facts);
 }
 
 export function httpFailure(httpStatus: number, message: string | undefined): ApplicationFailure {
-  const type: RefundFailureType =
+  const type: FailureType =
     httpStatus === 401 ? 'ProviderAuthFailed' : httpStatus === 404 ? 'PaymentNotFound' : 'ProviderRejectedRequest';
-  return permanentFailure(type, PROVIDER, `HTTP ${httpStatus}`, message);
+  return permanentFailure(type, PROVIDER, `HTTP ${httpStatus}`, message, { scope: 'request' });
 }

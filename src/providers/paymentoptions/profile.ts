@@ -16,5 +16,8 @@ export const paymentoptionsProfile: ProviderProfile = {
   },
   submitRetries: 'workflow',
   fullRefundMoves: 'stated',
+  resend: 'never',
+  findEarlier: 'none',
+  callsPerAttempt: 1,
   eventDriven: false,
 };

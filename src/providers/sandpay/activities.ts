@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider, stillPending } from '../failures';
+import { callProvider, readFailure, readProvider, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { SandpayClient } from './client';
@@ -29,6 +31,7 @@ export function createSandpayActivities(deps: SandpayDeps) {
     async sandpaySubmitRefund({ request, submission }: SubmitInput<'sandpay'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const reference = sandpayReference(workflowId, submission);
+      const facts = { afterEarlierAttempt: attempt > 1 };
       const result = await callProvider(PROVIDER, () =>
         client.refund(request.paymentId, {
           // FCFA and RWF have no minor unit: minor units are whole francs, as SandPay counts them.
@@ -37,7 +40,15 @@ export function createSandpayActivities(deps: SandpayDeps) {
           ...(request.description !== undefined && { description: request.description }),
         })
       );
-      if (!result.ok) throw errorFailure(result.status, result.error);
+      if (!result.ok) {
+        throw (
+          errorFailure(result.status, result.error, facts) ??
+          ApplicationFailure.retryable(
+            `${PROVIDER}: HTTP ${result.status} ${result.error.error}`,
+            'ProviderUnavailable'
+          )
+        );
+      }
       const answer = result.value;
       deps.logger.info(
         {
@@ -54,19 +65,27 @@ export function createSandpayActivities(deps: SandpayDeps) {
       if (answer.status === 'SUCCESS')
         return { kind: 'succeeded', providerRefundId: answer.tx_id, amountMinor: answer.amount };
       if (answer.status === 'PENDING') return { kind: 'pending', providerRefundId: answer.tx_id };
-      throw statusFailure(answer.status);
+      throw statusFailure(answer.status, answer.tx_id, facts);
     },
 
-    /** Reads a PENDING refund until SandPay settles it. */
-    async sandpayPollRefund({ providerRefundId, intervalMs, jitter }: PollInput<'sandpay'>): Promise<PollOutcome> {
-      if (providerRefundId === null) throw new Error('SandPay poll needs the refund tx id');
-      const result = await callProvider(PROVIDER, () => client.payment(providerRefundId));
-      if (!result.ok) throw errorFailure(result.status, result.error);
+    /** Reads our refund transaction: only its status ends anything; every other answer is read again. */
+    async sandpayPollRefund(input: PollInput<'sandpay'>): Promise<PollOutcome> {
+      const { providerRefundId, intervalMs, jitter } = input;
+      if (providerRefundId === null) throw readFailure(PROVIDER, 'no transaction id to read', input);
+      const result = await readProvider(PROVIDER, input, () => client.payment(providerRefundId));
+      if (!result.ok) throw readFailure(PROVIDER, `HTTP ${result.status} ${result.error.error}`, input);
       const tx = result.value;
+      if (tx.id !== providerRefundId || tx.type !== 'refund') {
+        throw readFailure(PROVIDER, `the read answered for ${tx.type} ${tx.id}, not refund ${providerRefundId}`, input);
+      }
+      if (tx.status === undefined) throw readFailure(PROVIDER, `transaction ${tx.id} without a status`, input);
       if (tx.status === 'SUCCESS') return { kind: 'succeeded', providerRefundId: tx.id, amountMinor: tx.amount };
-      if (tx.status === 'PENDING')
+      if (tx.status === 'PENDING') {
+        if (input.reportHealthy) return { kind: 'healthy' };
+        if (input.mode === 'recheck') return { kind: 'pending', providerRefundId: tx.id };
         throw stillPending(PROVIDER, `refund ${tx.id} still PENDING`, { intervalMs, jitter });
-      throw statusFailure(tx.status);
+      }
+      throw statusFailure(tx.status, tx.id);
     },
   };
 }

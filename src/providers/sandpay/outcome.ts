@@ -1,7 +1,8 @@
 import type { ApplicationFailure } from '@temporalio/common';
 
-import type { RefundFailureType } from '../../refunds/provider-outcome';
+import type { FailureType } from '../../refunds/failures';
 import { permanentFailure } from '../failures';
+import type { AnswerFacts } from '../failures';
 
 import type { SandpayError, SandpayStatus } from './schemas';
 
@@ -17,16 +18,19 @@ export const PROVIDER = 'SandPay';
  * | `INSUFFICIENT_FUNDS` | InsufficientMerchantFunds: `NeedsAttention` (top up the float), a new refund with a new reference later |
  * | `TIMEOUT`, `SERVICE_UNAVAILABLE` | ProviderTemporarilyDeclined: a new refund with a new reference later |
  * | `PIN_INVALID`, `ACCOUNT_BLOCKED`, `USER_CANCELLED`, `UNKNOWN_MSISDN`, `LIMIT_EXCEEDED` | RefundDeclined (the status is the code) |
- * | `DUPLICATE_REFERENCE` | ProviderRejectedRequest (our reference was used for something else) |
- * | 400 `invalid_body` on `amount` | InvalidRefundAmount |
- * | 400 other | ProviderRejectedRequest |
+ * | `DUPLICATE_REFERENCE` | DuplicateReference (already done: ours after an earlier attempt, else FAILED) |
+ * | 400 `invalid_body` on `amount` | InvalidRefundAmount (of this request) |
+ * | 400 other | ProviderRejectedRequest (of this request) |
  * | 401 | ProviderAuthFailed |
- * | 402 `quota_exceeded` | ProviderRejectedRequest |
- * | 404 | PaymentNotFound |
+ * | 402 `quota_exceeded` | ProviderUnavailable: retried |
+ * | 404 | PaymentNotFound (of this request) |
  * | 429 (Retry-After honoured), 5xx, connection refused | transient: retried |
  * | timeout, reset | retried with the same `reference`: SandPay replays the first refund (`idempotent: true`) |
+ *
+ * A status is SandPay's word on the transaction it names (scope `refund`); an error answers only the
+ * request. On a status read, only a status ends anything: every error is read again.
  */
-export const statusTypes: Readonly<Record<Exclude<SandpayStatus, 'SUCCESS' | 'PENDING'>, RefundFailureType>> = {
+export const statusTypes: Readonly<Record<Exclude<SandpayStatus, 'SUCCESS' | 'PENDING'>, FailureType>> = {
   INSUFFICIENT_FUNDS: 'InsufficientMerchantFunds',
   TIMEOUT: 'ProviderTemporarilyDeclined',
   SERVICE_UNAVAILABLE: 'ProviderTemporarilyDeclined',
@@ -35,19 +39,28 @@ export const statusTypes: Readonly<Record<Exclude<SandpayStatus, 'SUCCESS' | 'PE
   USER_CANCELLED: 'RefundDeclined',
   UNKNOWN_MSISDN: 'RefundDeclined',
   LIMIT_EXCEEDED: 'RefundDeclined',
-  DUPLICATE_REFERENCE: 'ProviderRejectedRequest',
+  DUPLICATE_REFERENCE: 'DuplicateReference',
 };
 
 export function statusFailure(
   status: Exclude<SandpayStatus, 'SUCCESS' | 'PENDING'>,
-  message?: string
+  txId: string,
+  facts: AnswerFacts = {}
 ): ApplicationFailure {
-  return permanentFailure(statusTypes[status], PROVIDER, status, message ?? `refund ended ${status}`);
+  // A duplicate reference names no refund of ours: it answers the request.
+  const scope = status === 'DUPLICATE_REFERENCE' ? 'request' : 'refund';
+  return permanentFailure(statusTypes[status], PROVIDER, status, `refund ${txId} ended ${status}`, {
+    ...facts,
+    scope,
+    providerRefundId: txId,
+  });
 }
 
-export function errorFailure(status: number, error: SandpayError): ApplicationFailure {
+/** A 4xx answer to the refund call, or undefined when it is to be retried (402). */
+export function errorFailure(status: number, error: SandpayError, facts: AnswerFacts): ApplicationFailure | undefined {
+  if (status === 402) return undefined;
   const mentionsAmount = JSON.stringify(error.detail ?? {}).includes('"amount"');
-  const type: RefundFailureType =
+  const type: FailureType =
     status === 401
       ? 'ProviderAuthFailed'
       : status === 404
@@ -55,5 +68,5 @@ export function errorFailure(status: number, error: SandpayError): ApplicationFa
         : status === 400 && mentionsAmount
           ? 'InvalidRefundAmount'
           : 'ProviderRejectedRequest';
-  return permanentFailure(type, PROVIDER, error.error, error.message);
+  return permanentFailure(type, PROVIDER, error.error, error.message, { ...facts, scope: 'request' });
 }

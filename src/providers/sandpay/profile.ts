@@ -16,6 +16,9 @@ export const sandpayProfile: ProviderProfile = {
   },
   submitRetries: 'activity',
   fullRefundMoves: 'what-is-left',
+  resend: 'same-key',
+  findEarlier: 'none',
+  callsPerAttempt: 1,
   eventDriven: false,
   // Final for that transaction, but a new refund (new reference) can succeed later.
   retryLater: { types: ['InsufficientMerchantFunds', 'ProviderTemporarilyDeclined'], delayMs: 15 * MINUTE },

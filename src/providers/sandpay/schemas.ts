@@ -32,7 +32,8 @@ export const sandpayRefundAnswerSchema = z.object({
 export const sandpayPaymentSchema = z.object({
   id: z.string(),
   type: z.enum(['collection', 'refund', 'disbursement']),
-  status: sandpayStatusSchema,
+  /** Inferred, not documented: without it the read tells nothing (read again, then a person). */
+  status: sandpayStatusSchema.optional(),
   amount: z.number().int(),
   parentTxId: z.string().nullable().optional(),
 });

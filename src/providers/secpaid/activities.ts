@@ -1,17 +1,22 @@
 import type { Logger } from '../../logger';
-import { toMajorUnitString } from '../../refunds/money';
+import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider, permanentFailure, stillPending } from '../failures';
+import { callProvider, readFailure, readProvider, stillPending } from '../failures';
 
 import { SecpaidClient } from './client';
 import type { SecpaidSettings } from './client';
-import { ALREADY_REQUESTED, PROVIDER, refusal } from './outcome';
+import { PROVIDER, refusal } from './outcome';
+import type { SecpaidTransaction } from './schemas';
+import { berlinTimeToEpochMs } from './time';
 
 export interface SecpaidDeps {
   readonly settings: SecpaidSettings;
   readonly logger: Logger;
 }
+
+/** A refund row this long before our first request could still be ours (clocks differ). */
+const CLOCK_SLACK_MS = 5 * 60_000;
 
 /** SecPaid's activities; they run on their own task queue, rate-limited across all workers. */
 export function createSecpaidActivities(deps: SecpaidDeps) {
@@ -29,42 +34,52 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
         'SecPaid answered the refund request'
       );
       if (answer.ResponseCode === 1) return { kind: 'pending', providerRefundId: null };
-      if (answer.ResponseMsg === ALREADY_REQUESTED && attempt > 1) {
-        // An earlier attempt's request arrived and its answer was lost: that request is ours.
-        return { kind: 'pending', providerRefundId: null };
-      }
-      throw refusal(answer.ResponseMsg);
+      // "Refund already requested" too: whether that request is ours is the decision core's to judge.
+      throw refusal(answer.ResponseMsg, { afterEarlierAttempt: attempt > 1 });
     },
 
-    /** Looks for the approved refund in `getPayInTransactions`; still in review while it is absent. */
-    async secpaidPollRefund({ request, intervalMs, jitter }: PollInput<'secpaid'>): Promise<PollOutcome> {
-      const { envelope, rows } = await callProvider(PROVIDER, () => client.payInTransactions(request.paymentId));
-      if (envelope.ResponseCode !== 1) throw refusal(envelope.ResponseMsg);
-      const refund = rows.find(
-        (r) =>
-          r.pay_id === request.paymentId &&
-          (r.transaction_type === 'Refund' || r.is_refund === 'true') &&
-          r.amount.startsWith('-')
+    /**
+     * Looks for our approved refund in `getPayInTransactions`: a negative Refund row of the link,
+     * of our amount, no older than our first request. Still in review while there is none.
+     */
+    async secpaidPollRefund(input: PollInput<'secpaid'>): Promise<PollOutcome> {
+      const { request, intervalMs, jitter } = input;
+      const { envelope, rows } = await readProvider(PROVIDER, input, () => client.payInTransactions(request.paymentId));
+      if (envelope.ResponseCode !== 1)
+        throw readFailure(PROVIDER, `getPayInTransactions: ${envelope.ResponseMsg}`, input);
+      const notBefore = input.firstRequestAt === undefined ? null : Date.parse(input.firstRequestAt) - CLOCK_SLACK_MS;
+      const refundRows = rows.filter(
+        (r) => r.pay_id === request.paymentId && isRefundRow(r) && (notBefore === null || rowTime(r) >= notBefore)
       );
-      if (!refund)
-        throw stillPending(PROVIDER, `refund of pay_id ${request.paymentId} still in review`, { intervalMs, jitter });
-      const amountMinor = minorFromNegativeDecimal(refund.amount);
-      if (amountMinor === undefined) {
-        throw permanentFailure(
-          'ProviderRejectedRequest',
+      const ours = refundRows.find((r) => minorFromNegative(r.amount) === request.amount.amountMinor);
+      if (ours)
+        return { kind: 'succeeded', providerRefundId: ours.transaction_id, amountMinor: request.amount.amountMinor };
+      if (refundRows.length > 0) {
+        // A refund of this link since our request, but not of our amount (or unreadable): only a person can tell.
+        throw readFailure(
           PROVIDER,
-          undefined,
-          `unreadable refund amount ${refund.amount}`
+          `refund row ${refundRows[0]!.transaction_id} of ${refundRows[0]!.amount} EUR is not the ${toMajorUnitString(request.amount)} requested`,
+          input
         );
       }
-      return { kind: 'succeeded', providerRefundId: refund.transaction_id, amountMinor };
+      if (input.reportHealthy) return { kind: 'healthy' };
+      throw stillPending(PROVIDER, `refund of pay_id ${request.paymentId} still in review`, { intervalMs, jitter });
     },
   };
 }
 
-/** "-49.99" → 4999, exactly (string arithmetic); undefined when it is not a 2-decimal amount. */
-function minorFromNegativeDecimal(value: string): number | undefined {
-  const match = /^-(\d+)(?:\.(\d{1,2}))?$/.exec(value.trim());
-  if (!match?.[1]) return undefined;
-  return Number(match[1] + (match[2] ?? '').padEnd(2, '0'));
+function isRefundRow(row: SecpaidTransaction): boolean {
+  return (row.transaction_type === 'Refund' || row.is_refund === 'true') && row.amount.trim().startsWith('-');
+}
+
+/** The row's time, or -Infinity when it has none that can be read (then it is never ours). */
+function rowTime(row: SecpaidTransaction): number {
+  const time = row.created_at === undefined ? undefined : berlinTimeToEpochMs(row.created_at);
+  return time ?? Number.NEGATIVE_INFINITY;
+}
+
+/** "-49.99" → 4999, exactly; undefined when it is not an EUR amount. */
+function minorFromNegative(value: string): number | undefined {
+  const trimmed = value.trim();
+  return trimmed.startsWith('-') ? fromMajorUnitString(trimmed.slice(1), 'EUR') : undefined;
 }

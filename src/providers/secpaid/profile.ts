@@ -28,5 +28,9 @@ export const secpaidProfile: ProviderProfile = {
   },
   submitRetries: 'activity',
   fullRefundMoves: 'stated',
+  resend: 'same-key',
+  findEarlier: 'watch',
+  oneRefundPerPayment: true,
+  callsPerAttempt: 1,
   eventDriven: false,
 };

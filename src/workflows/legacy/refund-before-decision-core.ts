@@ -1,9 +1,9 @@
 import * as wf from '@temporalio/workflow';
 
-import type { createPaymentGuardActivities } from '../activities/payment-guard';
-import type { createRefundPolicyActivities } from '../activities/refund-policy';
-import type { ProviderProfile } from '../providers/profile';
-import { providerProfiles } from '../providers/profiles';
+import type { createPaymentGuardActivities } from '../../activities/payment-guard';
+import type { createRefundPolicyActivities } from '../../activities/refund-policy';
+import type { ProviderProfile } from '../../providers/profile';
+import { providerProfiles } from '../../providers/profiles';
 import {
   approveSignal,
   approveUpdate,
@@ -15,53 +15,26 @@ import {
   resolveSignal,
   resolveUpdate,
   stateQuery,
-} from '../refunds/messages';
-import type { ActionResult, OperatorAction, ResolveAction } from '../refunds/messages';
-import { approvalDecision } from '../refunds/approval';
-import type { RefundPolicy } from '../refunds/policy';
-import { attentionFailureTypes } from '../refunds/provider-outcome';
+} from '../../refunds/messages';
+import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
+import { approvalDecision } from '../../refunds/approval';
+import type { RefundPolicy } from '../../refunds/policy';
+import { attentionFailureTypes } from '../../refunds/provider-outcome';
 import type {
   PollInput,
   PollOutcome,
   ProviderFailureDetails,
   SubmitInput,
   SubmitOutcome,
-} from '../refunds/provider-outcome';
-import { completionCallbackWorkflowId } from '../refunds/completion';
-import type { CompletionEvent } from '../refunds/completion';
-import type { RefundRequest } from '../refunds/request';
-import type { RefundFailure } from '../refunds/state';
+} from '../../refunds/provider-outcome';
+import { completionCallbackWorkflowId } from '../../refunds/completion';
+import type { CompletionEvent } from '../../refunds/completion';
+import type { RefundRequest } from '../../refunds/request';
+import type { RefundFailure } from '../../refunds/state';
+import type { RefundOutcome, RefundWorkflowOptions } from '../refund/types';
 
-import { completionCallback } from './completion-callback';
-import { RefundRecord } from './refund-record';
-
-/** Per-start settings the client passes. */
-export interface RefundWorkflowOptions {
-  /**
-   * Before the `worker-refund-policy` patch only: the client's approval threshold. Refunds started
-   * since take their thresholds from the worker's configuration and ignore this.
-   */
-  readonly approvalThresholdMinor?: number | null;
-  /** Before the `worker-refund-policy` patch only, like the threshold. */
-  readonly approvalDeadlineMs?: number;
-  /**
-   * Multiplies every wait (poll intervals, deadlines, retry backoffs, approval deadline). Honoured
-   * only by a development or test worker; production runs at 1. Tests against the dev server use a
-   * small value to run days of lifecycle in seconds.
-   */
-  readonly timeScale?: number;
-  /** The authenticated identity that started the refund (API token name): it may not approve it. */
-  readonly initiatedBy?: string;
-}
-
-/** The final word of a refund workflow: its result, as well as its last `state`. */
-export interface RefundOutcome {
-  readonly status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  readonly providerRefundId: string | null;
-  /** What the provider says it refunded, when it says (minor units of the refund's currency). */
-  readonly refundedAmountMinor?: number | null;
-  readonly failure: RefundFailure | null;
-}
+import { completionCallback } from '../completion-callback';
+import { RefundRecord } from '../refund-record';
 
 const SYSTEM = 'system';
 const HOUR = 3_600_000;
@@ -103,8 +76,15 @@ type StepResult =
   | { readonly kind: 'deadline'; readonly message: string }
   | { readonly kind: 'attention'; readonly reason: string; readonly failure?: RefundFailure };
 
-/** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
-export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
+/**
+ * FROZEN: how refunds started before the `decision-core` patch are driven, kept exactly so that
+ * their histories replay and the ones still open finish as they began. Do not change it; delete it
+ * once no such refund is open (the longest refund life plus the namespace's retention).
+ */
+export async function refundBeforeDecisionCore(
+  request: RefundRequest,
+  options: RefundWorkflowOptions = {}
+): Promise<RefundOutcome> {
   const run = { timeScale: options.timeScale ?? 1 };
   const outcome = await driveRefund(request, options, run);
   // The backend's signed completion event, delivered (for days if need be) by a child the refund
@@ -457,7 +437,8 @@ async function driveRefund(
       const step = await scope.run(() =>
         Promise.race([
           poll({ request, submission, providerRefundId, intervalMs, jitter: profile.poll.jitter }).then(
-            (polled): StepResult => ({ kind: 'done', outcome: polled }),
+            // Without `mode`, a poll returns only `succeeded`.
+            (polled): StepResult => ({ kind: 'done', outcome: polled as SubmitOutcome }),
             (err: unknown): StepResult => classify(err)
           ),
           wf.condition(() => resolution !== undefined || providerEvents > eventsBefore).then(() => undefined),

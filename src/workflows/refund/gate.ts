@@ -1,0 +1,103 @@
+import * as wf from '@temporalio/workflow';
+
+import type { createPaymentGuardActivities } from '../../activities/payment-guard';
+import type { createRefundPolicyActivities } from '../../activities/refund-policy';
+import type { ProviderProfile } from '../../providers/profile';
+import { approvalDecision } from '../../refunds/approval';
+import type { RefundPolicy } from '../../refunds/policy';
+import type { RefundRequest } from '../../refunds/request';
+import type { RefundRecord } from '../refund-record';
+
+import type { RefundInbox } from './inbox';
+
+const SYSTEM = 'system';
+
+/** The per-payment guard's updates, sent by local activities (one marker event each). */
+export const paymentGuardCalls = wf.proxyLocalActivities<ReturnType<typeof createPaymentGuardActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const refundPolicyCalls = wf.proxyLocalActivities<ReturnType<typeof createRefundPolicyActivities>>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export type GateOutcome =
+  | { readonly pass: true }
+  | { readonly pass: false; readonly status: 'CANCELLED' | 'FAILED'; readonly cause: string; readonly by: string };
+
+/** The worker's policy for this refund (thresholds, time scale), recorded in history once. */
+export async function refundPolicy(request: RefundRequest, requestedTimeScale: number): Promise<RefundPolicy> {
+  return refundPolicyCalls.refundPolicy({ currency: request.amount.currency, requestedTimeScale });
+}
+
+/**
+ * Everything before the provider: approval when the policy asks for it, then the reservation at
+ * the payment's guard, and only then the cancel check, in the same workflow task as the move to
+ * SUBMITTING: a cancel accepted at any point before is honoured, and none is accepted after.
+ */
+export async function passGate(
+  request: RefundRequest,
+  profile: ProviderProfile,
+  policy: RefundPolicy,
+  record: RefundRecord,
+  inbox: RefundInbox,
+  scaled: (ms: number) => number
+): Promise<GateOutcome> {
+  const need = approvalDecision(request, profile.fullRefundMoves, policy.approvalThresholdMinor);
+  if (need.needed && !inbox.cancellation) {
+    record.moveTo('AWAITING_APPROVAL', need.reason, SYSTEM);
+    record.waitFor('an approve or cancel signal');
+    const decided = () => inbox.approval !== undefined || inbox.cancellation !== undefined;
+    if (!(await wf.condition(decided, scaled(policy.approvalDeadlineMs)))) {
+      record.raiseAttention('approval deadline passed: approve or cancel the refund');
+      await wf.condition(decided);
+    }
+    record.clearAttention();
+  }
+  if (inbox.cancellation) return cancelled(inbox);
+
+  const guard = { provider: request.provider, paymentId: request.paymentId };
+  const reservation = await paymentGuardCalls.reservePayment(guard, {
+    refundId: request.refundId,
+    amountMinor: request.amount.amountMinor,
+    currency: request.amount.currency,
+    paymentAmountMinor: request.paymentAmount?.amountMinor ?? null,
+    ...(profile.oneRefundPerPayment && { exclusive: true }),
+  });
+  if (!reservation.accepted) {
+    record.noteGuard(`refused: ${reservation.reason}`);
+    record.setFailure({ type: 'ExceedsRefundable', providerCode: undefined, providerMessage: reservation.reason });
+    return {
+      pass: false,
+      status: 'FAILED',
+      cause: 'the per-payment guard refused the refund before any provider call',
+      by: SYSTEM,
+    };
+  }
+  record.noteGuard(
+    reservation.refundableBeforeMinor === null
+      ? "the payment's original amount is unknown: only the provider checks how much is refundable"
+      : `reserved ${request.amount.amountMinor} of the ${reservation.refundableBeforeMinor} still refundable`
+  );
+  if (inbox.cancellation) {
+    await paymentGuardCalls.releasePayment(guard, { refundId: request.refundId });
+    return cancelled(inbox);
+  }
+  inbox.beforeProvider = false;
+  const approval = inbox.approval;
+  record.moveTo(
+    'SUBMITTING',
+    approval
+      ? `approved by ${approval.by}${approval.actor === undefined ? '' : ` (${approval.actor})`}: ${approval.reason}`
+      : 'sending the refund to the provider',
+    approval?.by ?? SYSTEM
+  );
+  return { pass: true };
+}
+
+function cancelled(inbox: RefundInbox): GateOutcome {
+  const action = inbox.cancellation!;
+  return { pass: false, status: 'CANCELLED', cause: `cancelled: ${action.reason}`, by: action.by };
+}

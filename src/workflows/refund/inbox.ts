@@ -1,0 +1,135 @@
+import * as wf from '@temporalio/workflow';
+
+import {
+  approveSignal,
+  approveUpdate,
+  cancelSignal,
+  cancelUpdate,
+  escalateSignal,
+  escalateUpdate,
+  providerEventSignal,
+  resolveSignal,
+  resolveUpdate,
+  stateQuery,
+} from '../../refunds/messages';
+import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
+import type { RefundRecord } from '../refund-record';
+
+type ActionName = 'approve' | 'cancel' | 'escalate' | 'resolve';
+
+/** Provider event ids remembered to drop duplicates; past it, events still trigger reads. */
+const MAX_PROVIDER_EVENTS = 100;
+
+/**
+ * What operators and providers send a refund: approve, cancel, escalate, resolve (as signals and
+ * as updates), provider events and the `state` query. It decides only whether each is taken now;
+ * the refund's steps read what was taken.
+ */
+export class RefundInbox {
+  approval: OperatorAction | undefined;
+  cancellation: OperatorAction | undefined;
+  resolution: ResolveAction | undefined;
+  escalated = false;
+  providerEvents = 0;
+  /** Set by the refund's driver: why a resolve cannot be taken now, or null when it can. */
+  resolveRefusal: () => string | null = () => 'nothing to resolve yet';
+  /** Set by the gate: whether the refund has not been committed to the provider yet. */
+  beforeProvider = true;
+  private readonly seenEvents = new Set<string>();
+
+  constructor(
+    private readonly record: RefundRecord,
+    private readonly initiatedBy: string | undefined,
+    private readonly eventDriven: boolean
+  ) {
+    wf.setHandler(stateQuery, () => record.state);
+    wf.setHandler(approveSignal, (a) => void this.approve(a));
+    wf.setHandler(cancelSignal, (a) => void this.cancel(a));
+    wf.setHandler(escalateSignal, (a) => void this.escalate(a));
+    wf.setHandler(resolveSignal, (a) => void this.resolve(a));
+    wf.setHandler(approveUpdate, (a) => this.approve(a));
+    wf.setHandler(cancelUpdate, (a) => this.cancel(a));
+    wf.setHandler(escalateUpdate, (a) => this.escalate(a));
+    wf.setHandler(resolveUpdate, (a) => this.resolve(a));
+    wf.setHandler(providerEventSignal, (event) => {
+      // A hint only: it makes the refund read the provider now.
+      if (typeof event?.eventId !== 'string' || !this.eventDriven || record.isFinal) return;
+      if (this.seenEvents.has(event.eventId)) return;
+      if (this.seenEvents.size < MAX_PROVIDER_EVENTS) this.seenEvents.add(event.eventId);
+      this.providerEvents += 1;
+    });
+  }
+
+  private approve(action: OperatorAction): ActionResult {
+    if (!isOperatorAction(action)) return this.refuseMalformed('approve', action);
+    // Four eyes: whoever started the refund cannot also let it through.
+    if (action.actor !== undefined && action.actor === this.initiatedBy) {
+      return this.act('approve', action, false, `four eyes: ${action.actor} started this refund and cannot approve it`);
+    }
+    const open = this.record.status === 'AWAITING_APPROVAL' && !this.approval && !this.cancellation;
+    if (open) this.approval = action;
+    return this.act(
+      'approve',
+      action,
+      open,
+      open ? 'approved' : `nothing to approve: the refund is ${this.record.status}`
+    );
+  }
+
+  private cancel(action: OperatorAction): ActionResult {
+    if (!isOperatorAction(action)) return this.refuseMalformed('cancel', action);
+    const open = this.beforeProvider && !this.record.isFinal && !this.approval && !this.cancellation;
+    if (open) this.cancellation = action;
+    const note = open
+      ? 'cancelled before reaching the provider'
+      : this.record.isFinal
+        ? `cannot cancel: the refund is already ${this.record.status}`
+        : this.approval
+          ? 'cannot cancel: the refund was approved and goes on'
+          : `cannot cancel: the refund has been sent to ${this.record.state.provider}, which cannot recall it; it goes on`;
+    return this.act('cancel', action, open, note);
+  }
+
+  private escalate(action: OperatorAction): ActionResult {
+    if (!isOperatorAction(action)) return this.refuseMalformed('escalate', action);
+    if (this.record.isFinal) return this.act('escalate', action, false, `the refund is already ${this.record.status}`);
+    this.escalated = true;
+    this.record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
+    return this.act('escalate', action, true, 'NeedsAttention raised');
+  }
+
+  private resolve(action: ResolveAction): ActionResult {
+    if (!isOperatorAction(action) || (action.outcome !== 'SUCCEEDED' && action.outcome !== 'FAILED')) {
+      return this.refuseMalformed('resolve', action);
+    }
+    const refusal = this.record.isFinal
+      ? `the refund is already ${this.record.status}`
+      : this.resolution
+        ? 'already resolved'
+        : this.resolveRefusal();
+    if (refusal === null) this.resolution = action;
+    return this.act('resolve', action, refusal === null, refusal ?? `resolved ${action.outcome}`);
+  }
+
+  private act(signal: ActionName, action: OperatorAction, accepted: boolean, note: string): ActionResult {
+    this.record.recordAction({ signal, by: action.by, actor: action.actor, reason: action.reason, accepted, note });
+    return { accepted, note, status: this.record.status };
+  }
+
+  private refuseMalformed(signal: ActionName, payload: unknown): ActionResult {
+    wf.log.warn('operator action with a malformed payload ignored', { signal, payload });
+    const note = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
+    this.record.recordAction({ signal, by: 'unknown', reason: '', accepted: false, note });
+    return { accepted: false, note, status: this.record.status };
+  }
+}
+
+function isOperatorAction(value: unknown): value is OperatorAction {
+  const v = value as Partial<OperatorAction> | null | undefined;
+  return (
+    typeof v?.by === 'string' &&
+    v.by.trim() !== '' &&
+    typeof v.reason === 'string' &&
+    (v.actor === undefined || typeof v.actor === 'string')
+  );
+}

@@ -1,0 +1,328 @@
+import * as wf from '@temporalio/workflow';
+
+import type { ProviderProfile } from '../../providers/profile';
+import { providerProfiles } from '../../providers/profiles';
+import { completionCallbackWorkflowId } from '../../refunds/completion';
+import type { CompletionEvent } from '../../refunds/completion';
+import { canResolve, decide, initialState, readErrorsRetried } from '../../refunds/decide/machine';
+import type {
+  Command,
+  DecisionEvent,
+  DecisionProfile,
+  DecisionState,
+  Ending,
+  ReadMode,
+  ReadResult,
+} from '../../refunds/decide/machine';
+import type { AttentionCause } from '../../refunds/decide/rules';
+import type { AnswerKind } from '../../refunds/failures';
+import type { ProviderAttempt } from '../../refunds/state';
+import type { RefundRequest } from '../../refunds/request';
+import { completionCallback } from '../completion-callback';
+import { refundBeforeDecisionCore } from '../legacy/refund-before-decision-core';
+import { RefundRecord } from '../refund-record';
+import { refundWatch, refundWatchWorkflowId } from '../refund-watch';
+
+import { paymentGuardCalls, passGate, refundPolicy } from './gate';
+import { RefundInbox } from './inbox';
+import { providerCalls } from './provider-calls';
+import type { ProviderCalls } from './provider-calls';
+import type { RefundOutcome, RefundWorkflowOptions } from './types';
+
+export type { RefundOutcome, RefundWorkflowOptions } from './types';
+
+const MINUTE = 60_000;
+/** Looks for an earlier attempt whose answer was lost, before a person is asked. */
+const DEFAULT_CONFIRM_HORIZON_MS = [MINUTE, 5 * MINUTE, 30 * MINUTE];
+const READ_ERRORS_BEFORE_ATTENTION = 3;
+const MAX_RESENDS = 8;
+
+/** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
+export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
+  if (!wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
+  const profile = providerProfiles[request.provider];
+  const record = new RefundRecord(request, options.initiatedBy ?? null);
+  const inbox = new RefundInbox(record, options.initiatedBy, profile.eventDriven);
+  const policy = await refundPolicy(request, options.timeScale ?? 1);
+  if (policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
+  const scaled = (ms: number): number => Math.max(1, Math.round(ms * policy.timeScale));
+
+  const gate = await passGate(request, profile, policy, record, inbox, scaled);
+  if (!gate.pass) {
+    record.moveTo(gate.status, gate.cause, gate.by);
+    return finish(request, record, policy.timeScale);
+  }
+  const ending = await driveProvider(request, profile, record, inbox, scaled);
+  await settle(request, record, ending, inbox.resolution?.by);
+  if (ending.watch) await startWatch(request, record, policy.timeScale);
+  return finish(request, record, policy.timeScale);
+}
+
+/** The decision core's view of the provider's profile, at the refund's time scale. */
+export function decisionProfile(profile: ProviderProfile, scaled: (ms: number) => number): DecisionProfile {
+  return {
+    resend: profile.resend,
+    findEarlier: profile.findEarlier,
+    confirmHorizonMs: DEFAULT_CONFIRM_HORIZON_MS.map(scaled),
+    readIntervalMs: scaled(profile.poll.intervalMs),
+    slowReadMs: scaled(profile.poll.slowIntervalMs),
+    readErrorsBeforeAttention: READ_ERRORS_BEFORE_ATTENTION,
+    maxResends: MAX_RESENDS,
+    resendBackoff: {
+      initialMs: scaled(profile.submit.retry.initialIntervalMs),
+      coefficient: profile.submit.retry.backoffCoefficient,
+      maximumMs: scaled(profile.submit.retry.maximumIntervalMs),
+    },
+    retryLaterMs: profile.retryLater ? scaled(profile.retryLater.delayMs) : null,
+  };
+}
+
+/** What carrying out the core's commands needs. */
+interface Driver {
+  readonly profile: ProviderProfile;
+  readonly decisions: DecisionProfile;
+  readonly calls: ProviderCalls;
+  readonly record: RefundRecord;
+  readonly inbox: RefundInbox;
+  readonly scaled: (ms: number) => number;
+  /** When the watch for the provider's outcome began, and when the first request went out. */
+  readonly clock: { watchStartedAt: number | null; firstRequestAt: string | null };
+}
+
+/** Carries out the core's commands until it ends the refund. */
+async function driveProvider(
+  request: RefundRequest,
+  profile: ProviderProfile,
+  record: RefundRecord,
+  inbox: RefundInbox,
+  scaled: (ms: number) => number
+): Promise<Ending> {
+  const driver: Driver = {
+    profile,
+    decisions: decisionProfile(profile, scaled),
+    calls: providerCalls(request, profile, scaled),
+    record,
+    inbox,
+    scaled,
+    clock: { watchStartedAt: null, firstRequestAt: null },
+  };
+  const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
+  let state = initialState();
+  inbox.resolveRefusal = () =>
+    state.next.do === 'submit'
+      ? 'a submission is in flight: resolve once it has come back'
+      : canResolve(state) || inbox.escalated
+        ? null
+        : 'nothing to resolve: the refund does not need attention';
+
+  while (state.next.do !== 'end') {
+    const event = await perform(driver, state, state.next);
+    const before = state;
+    state = decide(driver.decisions, facts, state, event);
+    show(driver, before, state);
+  }
+  return state.next.end;
+}
+
+/** One command: its provider call, sleep or hold, interrupted by an operator's resolve. */
+async function perform(driver: Driver, state: DecisionState, command: Command): Promise<DecisionEvent> {
+  const { inbox, record } = driver;
+  const resolved = (): DecisionEvent => ({
+    type: 'resolved',
+    outcome: inbox.resolution!.outcome,
+    reason: inbox.resolution!.reason,
+  });
+  switch (command.do) {
+    case 'submit':
+      return submit(driver, command.submission);
+    case 'sleep':
+      if (await wf.condition(() => inbox.resolution !== undefined, command.ms)) return resolved();
+      return perform(driver, state, command.then);
+    case 'hold':
+      record.waitFor('an operator to find out what happened and send resolve');
+      await wf.condition(() => inbox.resolution !== undefined);
+      return resolved();
+    case 'read': {
+      for (;;) {
+        if (inbox.resolution) return resolved();
+        const result = await read(driver, state, command);
+        if (result !== undefined) return { type: 'read', result };
+        // A provider event: read again now.
+      }
+    }
+    case 'end':
+      throw new Error('an ended refund performs nothing');
+  }
+}
+
+async function submit(driver: Driver, submission: number): Promise<DecisionEvent> {
+  const { record, calls, clock } = driver;
+  record.waitFor(`${record.state.provider} to answer the refund request`);
+  clock.firstRequestAt ??= new Date(Date.now()).toISOString();
+  const result = await calls.submit(submission);
+  record.recordAttempt({
+    step: 'submit',
+    submission,
+    outcome: result.ok ? result.kind : attemptOutcomes[result.answer.kind],
+    ...(!result.ok && { code: result.answer.failure.providerCode, message: result.answer.failure.providerMessage }),
+  });
+  return { type: 'submitted', result };
+}
+
+/** One read command, raced against a resolve or a provider event (then `undefined`). */
+async function read(
+  driver: Driver,
+  state: DecisionState,
+  command: Extract<Command, { do: 'read' }>
+): Promise<ReadResult | undefined> {
+  const { record, inbox, profile, clock, scaled } = driver;
+  if (command.mode === 'watch') clock.watchStartedAt ??= Date.now();
+  record.waitFor(waitingText(record.state.provider, profile, command.mode));
+  const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - (clock.watchStartedAt ?? Date.now()));
+  const eventsBefore = inbox.providerEvents;
+  const scope = new wf.CancellationScope();
+  const result = await scope.run(() =>
+    Promise.race([
+      driver.calls.read({
+        mode: command.mode,
+        slow: command.slow,
+        submission: state.submission,
+        providerRefundId: state.providerRefundId,
+        errorsRetried: readErrorsRetried(driver.decisions, state),
+        remainingMs: command.mode === 'watch' && !state.deadlinePassed ? remaining : null,
+        firstRequestAt: clock.firstRequestAt,
+      }),
+      wf.condition(() => inbox.resolution !== undefined || inbox.providerEvents > eventsBefore).then(() => undefined),
+    ])
+  );
+  scope.cancel();
+  if (result !== undefined && result.kind !== 'healthy') {
+    record.recordAttempt({
+      step: 'poll',
+      submission: state.submission,
+      outcome: readOutcomes[result.kind],
+      ...('message' in result && { message: result.message }),
+    });
+  }
+  return result;
+}
+
+const attemptOutcomes: Record<AnswerKind, ProviderAttempt['outcome']> = {
+  declined: 'failed',
+  'already-done': 'failed',
+  'not-processed': 'not-processed',
+  'retry-later': 'retry-later',
+  unknown: 'unknown',
+  transient: 'unknown',
+  auth: 'unknown',
+  pending: 'pending',
+};
+
+const readOutcomes: Record<Exclude<ReadResult['kind'], 'healthy'>, ProviderAttempt['outcome']> = {
+  succeeded: 'succeeded',
+  pending: 'pending',
+  final: 'failed',
+  'not-found': 'unknown',
+  failing: 'unknown',
+  deadline: 'deadline',
+};
+
+function waitingText(provider: string, profile: ProviderProfile, mode: ReadMode): string {
+  if (mode === 'find') return `a look at ${provider} for the refund whose answer was lost`;
+  if (mode === 'recheck') return `a last read of the earlier ${provider} transaction before sending anew`;
+  return profile.pendingStatus === 'PENDING_REVIEW'
+    ? `${provider} to approve the refund (its status is read every ${Math.round(profile.poll.intervalMs / MINUTE)} min)`
+    : `${provider} to complete the refund`;
+}
+
+/** The record follows the core: the status once the provider holds it, and each attention cause. */
+function show(driver: Driver, before: DecisionState, after: DecisionState): void {
+  const { record, profile, inbox } = driver;
+  if (after.accepted && !before.accepted) {
+    record.setProviderRefund(after.providerRefundId);
+    record.moveTo(
+      profile.pendingStatus,
+      profile.pendingStatus === 'PENDING_REVIEW'
+        ? `${record.state.provider} is reviewing the refund request`
+        : `${record.state.provider} accepted the refund`,
+      record.state.provider
+    );
+  }
+  if (after.next.do === 'end') return;
+  const reasons = Object.values(after.attention);
+  const changed = Object.entries(after.attention).find(
+    ([cause, reason]) => before.attention[cause as AttentionCause] !== reason
+  );
+  if (changed) record.raiseAttention(changed[1]);
+  else if (reasons.length === 0 && !inbox.escalated) record.clearAttention();
+  else if (reasons.length > 0 && Object.keys(before.attention).length > reasons.length)
+    record.raiseAttention(reasons[0]!);
+}
+
+/** Settles the reservation as the ending says, then moves the record to its final status. */
+async function settle(
+  request: RefundRequest,
+  record: RefundRecord,
+  ending: Ending,
+  resolvedBy: string | undefined
+): Promise<void> {
+  const guard = { provider: request.provider, paymentId: request.paymentId };
+  const settleInput = { refundId: request.refundId, amountMinor: ending.amountMinor };
+  if (ending.guard === 'release') await paymentGuardCalls.releasePayment(guard, settleInput);
+  if (ending.guard === 'commit') await paymentGuardCalls.commitPayment(guard, settleInput);
+  if (ending.failure) record.setFailure(ending.failure);
+  if (ending.status === 'SUCCEEDED' && ending.by !== 'operator') {
+    record.setProviderRefund(record.state.providerRefundId, ending.amountMinor);
+  }
+  const by =
+    ending.by === 'provider' ? request.provider : ending.by === 'operator' ? (resolvedBy ?? 'operator') : 'system';
+  record.moveTo(ending.status, ending.cause, by);
+  if (ending.amountMinor !== null && ending.amountMinor !== request.amount.amountMinor) {
+    record.refundedOtherAmount(ending.amountMinor);
+  }
+  if (ending.watch) {
+    record.raiseAttention(
+      `resolved FAILED while ${request.provider} may still hold the refund: its reservation is kept and ${refundWatchWorkflowId(request.refundId)} keeps reading it`
+    );
+  }
+}
+
+async function startWatch(request: RefundRequest, record: RefundRecord, timeScale: number): Promise<void> {
+  await wf.startChild(refundWatch, {
+    workflowId: refundWatchWorkflowId(request.refundId),
+    args: [{ request, providerRefundId: record.state.providerRefundId, timeScale }],
+    parentClosePolicy: 'ABANDON',
+  });
+}
+
+/** The refund's result, after its signed completion event is handed to a child to deliver. */
+async function finish(request: RefundRequest, record: RefundRecord, timeScale: number): Promise<RefundOutcome> {
+  const { status, providerRefundId, failure, refundedAmountMinor } = record.state;
+  if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'CANCELLED') {
+    throw new Error(`refund ended in a non-final status ${status}`);
+  }
+  if (request.callbackUrl !== undefined) {
+    const event: CompletionEvent = {
+      id: `evt_${request.refundId}_${status.toLowerCase()}`,
+      type: `refund.${status.toLowerCase() as 'succeeded' | 'failed' | 'cancelled'}`,
+      refundId: request.refundId,
+      status,
+      provider: request.provider,
+      paymentId: request.paymentId,
+      // What moved: the provider's amount where it said one.
+      amount:
+        refundedAmountMinor == null
+          ? request.amount
+          : { amountMinor: refundedAmountMinor, currency: request.amount.currency },
+      providerRefundId,
+      failure,
+      occurredAt: new Date(Date.now()).toISOString(),
+    };
+    await wf.startChild(completionCallback, {
+      workflowId: completionCallbackWorkflowId(request.refundId),
+      args: [request.callbackUrl, event, timeScale],
+      parentClosePolicy: 'ABANDON',
+    });
+  }
+  return { status, providerRefundId, failure, refundedAmountMinor };
+}
