@@ -86,6 +86,10 @@ const envSchema = z.object({
   LISTEN_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_PORT: port.default(SANDBOX_DEFAULT_PORT),
   SANDBOX_STATE_FILE: z.string().min(1).optional(),
+  /** `1`: the sandbox invents nothing its providers' docs do not state (src/sandbox/STRICT_DOCS.md). */
+  SANDBOX_STRICT_DOCS: z.enum(['0', '1']).default('0'),
+  /** The seed of the strict sandbox's random choices, to repeat a run. */
+  SANDBOX_SEED: z.coerce.number().int().min(0).max(0xffffffff).optional(),
   API_PORT: port.default(3000),
   /** The worker's Prometheus endpoint (`/metrics`); 0 turns it off. */
   METRICS_PORT: port.default(9464),
@@ -176,7 +180,12 @@ export interface Config {
     readonly encryptionKeys: readonly EncryptionKey[];
   };
   readonly worker: WorkerTuning;
-  readonly sandbox: { readonly port: number; readonly stateFile: string | undefined };
+  readonly sandbox: {
+    readonly port: number;
+    readonly stateFile: string | undefined;
+    readonly strictDocs: boolean;
+    readonly seed: number | undefined;
+  };
   readonly api: {
     readonly port: number;
     /** Empty only in development, where the API then runs without auth on loopback (and says so). */
@@ -368,7 +377,12 @@ export function loadConfig(
       encryptionKeys,
     },
     worker,
-    sandbox: { port: env.SANDBOX_PORT, stateFile: env.SANDBOX_STATE_FILE },
+    sandbox: {
+      port: env.SANDBOX_PORT,
+      stateFile: env.SANDBOX_STATE_FILE,
+      strictDocs: env.SANDBOX_STRICT_DOCS === '1',
+      seed: env.SANDBOX_SEED,
+    },
     api: {
       port: env.API_PORT,
       tokens: apiTokens.tokens,

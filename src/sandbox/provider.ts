@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import type { Ledger } from './ledger';
+import type { SandboxRandom } from './random';
 
 /**
  * One simulated provider: its API routes (tagged with `config.sandboxEndpoint` so faults can find
@@ -12,19 +13,44 @@ export interface SandboxProvider {
   register(app: FastifyInstance): void;
   /** Answers a body that cannot even be parsed (bad JSON, wrong content type) the provider's own way. */
   badRequest(reply: FastifyReply, message: string): FastifyReply;
+  /**
+   * The provider's own error answer for an HTTP `status` at one of its endpoints (its not-found body
+   * for a 404): what a `read-error` fault answers when the fault gives no `body`.
+   */
+  errorAnswer(status: number, endpoint: string): ErrorAnswer;
+  /** In strict-docs mode, the choices this instance drew where the docs leave one open (for `/_sandbox/meta`). */
+  strictChoices?(): Record<string, unknown>;
   reset(): void;
   snapshot(): unknown;
   restore(snapshot: unknown): void;
+}
+
+export interface ErrorAnswer {
+  /** Sent as JSON; `undefined` = an empty body. */
+  readonly body: unknown;
+  /** Defaults to JSON. */
+  readonly contentType?: string;
 }
 
 export interface SandboxContext {
   readonly ledger: Ledger;
   /** The sandbox's own base URL, for links in answers (`_links.self.href`). */
   readonly baseUrl: () => string;
+  /**
+   * Strict-docs mode (`SANDBOX_STRICT_DOCS=1`): every behaviour the provider's docs do not state is
+   * off, or drawn at random within what the docs allow (see src/sandbox/STRICT_DOCS.md).
+   */
+  readonly strictDocs: boolean;
+  /** A seeded random stream per label (the seed is the run's `SANDBOX_SEED`). */
+  readonly random: (label: string) => SandboxRandom;
 }
 
-export function tag(provider: string, endpoint: string) {
-  return { config: { sandboxEndpoint: { provider, endpoint } } } as const;
+/**
+ * The `config` a provider route declares so faults can find it; `read` marks a read of state (a
+ * status or payment read), the only endpoints a `read-error` fault applies to.
+ */
+export function tag(provider: string, endpoint: string, options: { read?: boolean } = {}) {
+  return { config: { sandboxEndpoint: { provider, endpoint, read: options.read ?? false } } } as const;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { LedgerEntry } from './ledger';
 import { createOpenpaydSandbox } from './openpayd';
 import { createPaymentoptionsSandbox } from './paymentoptions';
 import type { SandboxContext, SandboxProvider } from './provider';
+import { freshSeed, parseSeed, SandboxRandom } from './random';
 import { createSandpaySandbox } from './sandpay';
 import { createSecpaidSandbox } from './secpaid';
 
@@ -34,12 +35,23 @@ export interface Sandbox {
   url(): string;
   /** How many requests reached a provider endpoint (faulted or not). */
   requestCount(provider: string, endpoint: string): number;
+  /** Strict-docs mode: nothing the providers' docs do not state (src/sandbox/STRICT_DOCS.md). */
+  readonly strictDocs: boolean;
+  /** The seed of every random choice strict mode made: the same seed repeats the same run. */
+  readonly seed: number;
 }
 
 export interface SandboxOptions {
   readonly logger?: FastifyBaseLogger;
   /** JSON file that keeps payments and refunds across sandbox restarts. */
   readonly stateFile?: string | undefined;
+  /**
+   * Strict-docs mode: every behaviour the providers' docs do not state is off, or drawn at random
+   * (from `seed`) within what the docs allow. Default: `SANDBOX_STRICT_DOCS=1` in the environment.
+   */
+  readonly strictDocs?: boolean | undefined;
+  /** The seed of strict mode's random choices. Default: `SANDBOX_SEED`, else a fresh one (see `/_sandbox/meta`). */
+  readonly seed?: number | undefined;
 }
 
 const ledgerQuery = z.object({ provider: z.string().optional(), paymentId: z.string().optional() }).strict();
@@ -48,12 +60,18 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const app = Fastify({ loggerInstance: options.logger, bodyLimit: 64 * 1024, forceCloseConnections: true });
   await app.register(formbody);
   const ledger = new Ledger();
-  const faults = new FaultInjector();
+  const strictDocs = options.strictDocs ?? process.env.SANDBOX_STRICT_DOCS === '1';
+  const seed = options.seed ?? parseSeed(process.env.SANDBOX_SEED) ?? freshSeed();
   const url = (): string => {
     const address = app.server.address() as AddressInfo | null;
     return address ? `http://127.0.0.1:${address.port}` : 'http://127.0.0.1';
   };
-  const ctx: SandboxContext = { ledger, baseUrl: url };
+  const ctx: SandboxContext = {
+    ledger,
+    baseUrl: url,
+    strictDocs,
+    random: (label) => new SandboxRandom(seed, label),
+  };
 
   const openpayd = createOpenpaydSandbox(ctx);
   const getpaid = createGetpaidSandbox(ctx);
@@ -64,6 +82,12 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     openpayd,
     getpaid,
   ];
+  const faults = new FaultInjector((tag, status) => {
+    const provider = providers.find((p) => p.name === tag.provider);
+    return provider ? provider.errorAnswer(status, tag.endpoint) : { body: {} };
+  });
+  if (strictDocs)
+    app.log.info({ seed }, 'provider sandbox in strict-docs mode (the same SANDBOX_SEED repeats its choices)');
 
   // Every provider call, counted per endpoint before any fault applies: how many polls a refund
   // made, how fast SecPaid was called.
@@ -98,10 +122,20 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
     return { refunds: ledger.list(parsed.data) };
   });
-  app.get('/_sandbox/stats', async () => ({ requests: Object.fromEntries(requestCounts) }));
+  app.get('/_sandbox/stats', async () => ({ requests: Object.fromEntries(requestCounts), strictDocs }));
+  app.get('/_sandbox/meta', async () => ({
+    strictDocs,
+    seed,
+    ...(strictDocs && {
+      choices: Object.fromEntries(providers.map((p) => [p.name, p.strictChoices?.() ?? {}])),
+    }),
+  }));
   app.post('/_sandbox/faults', async (req, reply) => {
     const parsed = faultSpecSchema.safeParse(req.body);
     if (!parsed.success) return reply.code(400).send(invalid(parsed.error));
+    const problem = faults.check(parsed.data);
+    if (problem)
+      return reply.code(400).send({ error: 'invalid_body', fields: [{ field: 'endpoint', message: problem }] });
     return reply.code(201).send(faults.add(parsed.data));
   });
   app.get('/_sandbox/faults', async () => ({ faults: faults.list() }));
@@ -126,6 +160,8 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     providers,
     url,
     requestCount: (provider, endpoint) => requestCounts.get(`${provider}.${endpoint}`) ?? 0,
+    strictDocs,
+    seed,
   };
 }
 
@@ -135,7 +171,11 @@ interface SavedState {
   readonly providers: Record<string, unknown>;
 }
 
-/** Loads the state file at start, and rewrites it (atomically) after every state-changing request. */
+/**
+ * Loads the state file at start, and rewrites it (atomically) after every state-changing request,
+ * once its handler has run: also when the answer never reaches the caller (a dropped connection, a
+ * caller that hung up before a late commit), where no `onResponse` comes.
+ */
 function persistTo(app: FastifyInstance, file: string, ledger: Ledger, providers: readonly SandboxProvider[]): void {
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
@@ -157,7 +197,8 @@ function persistTo(app: FastifyInstance, file: string, ledger: Ledger, providers
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, file);
   };
-  app.addHook('onResponse', async (req) => {
+  app.addHook('onSend', async (req, _reply, payload) => {
     if (req.method !== 'GET') save();
+    return payload;
   });
 }

@@ -15,6 +15,12 @@ import { signJwt, verifyJwt } from './jwt';
  * `initiated`; `GET /refunds/{id}`; `GET /payments/{id}` with routing, refundable amounts and the
  * payment's refunds. The refund later completes or fails (control API, or by itself after a delay)
  * and a webhook is POSTed to `urls.webhook`, retried on any non-2xx answer. Errors are RFC 7807.
+ *
+ * Strict-docs mode: `GET /payments/{id}` is the payment's id and routing only (no `refunds[]`);
+ * `GET /refunds/{id}` is `{id, status, _links}` with a status from the v2 set (a refund that did
+ * not go through is `declined` or `failed`, at random); the documented webhooks `refund_initiated`
+ * and `refund_started` are sent, the undocumented `refund_completed`/`refund_failed` only if this
+ * instance drew them.
  */
 
 export const GETPAID_SANDBOX_CLIENT = { clientId: 'getpaid-sandbox-client', clientSecret: 'getpaid-sandbox-secret' };
@@ -40,7 +46,7 @@ interface Payment {
 interface Refund {
   readonly id: string;
   readonly paymentId: string;
-  status: 'initiated' | 'completed' | 'failed';
+  status: 'initiated' | 'completed' | 'declined' | 'failed';
   readonly amountMinor: number;
   readonly currency: string;
   readonly reference: string | null;
@@ -73,6 +79,20 @@ const problem = (reply: FastifyReply, status: number, title: string, extra: Reco
     .code(status)
     .type('application/problem+json')
     .send({ type: `https://docs.getpaid.io/errors/${status}`, title, status, ...extra });
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 const tokenBody = z.object({
   client_id: z.string(),
@@ -114,7 +134,12 @@ const createPaymentBody = z
   .strict();
 
 const failBody = z
-  .object({ code: z.string().default('declined'), description: z.string().default('Refund declined') })
+  .object({
+    code: z.string().default('declined'),
+    description: z.string().default('Refund declined'),
+    /** The status the refund ends in: `failed` by default, in strict mode `declined` or `failed` at random. */
+    status: z.enum(['declined', 'failed']).optional(),
+  })
   .strict();
 const webhookBody = z
   .object({ type: z.enum(['refund_completed', 'refund_failed', 'refund_initiated']).optional() })
@@ -139,6 +164,12 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
   });
   let state = initial();
   const deliveries: WebhookDelivery[] = [];
+  const strict = ctx.strictDocs;
+  const choose = ctx.random(NAME);
+  const perRefund = ctx.random(`${NAME}:requests`);
+  /** Strict mode: whether this instance sends the undocumented `refund_completed`/`refund_failed` webhooks. */
+  const completionWebhooks = strict ? choose.chance(0.5) : true;
+  const unsuccessful = (): 'declined' | 'failed' => (strict ? perRefund.pick(['declined', 'failed']) : 'failed');
   // Rotating the signing secret revokes every token issued so far.
   let jwtSecret = randomBytes(32).toString('hex');
   let tokensIssued = 0;
@@ -164,6 +195,8 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     return true;
   };
 
+  const links = (r: Refund) => ({ self: { href: `${ctx.baseUrl()}/getpaid/refunds/${r.id}` } });
+  /** Everything the sandbox knows of a refund (the lenient API's answer, and the control API's). */
   const refundView = (r: Refund) => ({
     id: r.id,
     payment_id: r.paymentId,
@@ -175,23 +208,30 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     reason: r.reason,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
-    _links: { self: { href: `${ctx.baseUrl()}/getpaid/refunds/${r.id}` } },
+    _links: links(r),
   });
+  /** `GET /refunds/{id}`: the docs show no body for it; strict mode answers what the create answer has. */
+  const apiRefundView = (r: Refund) => (strict ? { id: r.id, status: r.status, _links: links(r) } : refundView(r));
 
-  const paymentView = (p: Payment) => {
+  const routingView = (p: Payment) => {
     const platform = p.actors.find((a) => a.accountId === null);
+    return {
+      platform: { amount: platform?.amount ?? 0, refundable_amount: platform?.refundable ?? 0 },
+      merchants: p.actors
+        .filter((a) => a.accountId !== null)
+        .map((a) => ({ account_id: a.accountId, amount: a.amount, refundable_amount: a.refundable })),
+    };
+  };
+  /** `GET /payments/{id}` in strict mode: the docs show the routing with its refundable amounts, nothing else. */
+  const apiPaymentView = (p: Payment) => (strict ? { id: p.id, routing: routingView(p) } : paymentView(p));
+  const paymentView = (p: Payment) => {
     return {
       id: p.id,
       status: 'captured',
       amount_minor: p.amountMinor,
       currency: p.currency,
       payout_started: p.payoutStarted,
-      routing: {
-        platform: { amount: platform?.amount ?? 0, refundable_amount: platform?.refundable ?? 0 },
-        merchants: p.actors
-          .filter((a) => a.accountId !== null)
-          .map((a) => ({ account_id: a.accountId, amount: a.amount, refundable_amount: a.refundable })),
-      },
+      routing: routingView(p),
       refunds: Object.values(state.refunds)
         .filter((r) => r.paymentId === p.id)
         .map((r) => ({ id: r.id, status: r.status, reference: r.reference, amount_minor: r.amountMinor })),
@@ -246,9 +286,14 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     return delivery;
   };
 
-  const finish = (refund: Refund, outcome: 'completed' | 'failed', reason?: { code: string; description: string }) => {
+  const finish = (
+    refund: Refund,
+    outcome: 'completed' | 'failed',
+    reason?: { code: string; description: string },
+    failedAs?: 'declined' | 'failed'
+  ) => {
     if (refund.status !== 'initiated') return false;
-    refund.status = outcome;
+    refund.status = outcome === 'completed' ? 'completed' : (failedAs ?? unsuccessful());
     refund.updatedAt = new Date().toISOString();
     const payment = state.payments[refund.paymentId];
     if (outcome === 'failed') {
@@ -267,7 +312,8 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
         currency: refund.currency,
       });
     }
-    sendWebhook(refund, outcome === 'completed' ? 'refund_completed' : 'refund_failed');
+    if (strict && outcome === 'completed') sendWebhook(refund, 'refund_started');
+    if (completionWebhooks) sendWebhook(refund, outcome === 'completed' ? 'refund_completed' : 'refund_failed');
     return true;
   };
 
@@ -359,23 +405,24 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
         updatedAt: now,
       };
       state.refunds[refund.id] = refund;
+      if (strict) sendWebhook(refund, 'refund_initiated');
       if (payment.settle) {
         const { outcome, afterMs } = payment.settle;
         later(afterMs, () => finish(refund, outcome));
       }
-      return reply.code(201).send({ id: refund.id, status: 'initiated', _links: refundView(refund)._links });
+      return reply.code(201).send({ id: refund.id, status: 'initiated', _links: links(refund) });
     });
 
-    app.get('/getpaid/refunds/:id', tag(NAME, 'get-refund'), async (req, reply) => {
+    app.get('/getpaid/refunds/:id', tag(NAME, 'get-refund', { read: true }), async (req, reply) => {
       if (!authorized(req, reply)) return reply;
       const refund = state.refunds[(req.params as { id: string }).id];
-      return refund ? refundView(refund) : problem(reply, 404, 'Not Found');
+      return refund ? apiRefundView(refund) : problem(reply, 404, 'Not Found');
     });
 
-    app.get('/getpaid/payments/:id', tag(NAME, 'get-payment'), async (req, reply) => {
+    app.get('/getpaid/payments/:id', tag(NAME, 'get-payment', { read: true }), async (req, reply) => {
       if (!authorized(req, reply)) return reply;
       const payment = state.payments[(req.params as { id: string }).id];
-      return payment ? paymentView(payment) : problem(reply, 404, 'Not Found');
+      return payment ? apiPaymentView(payment) : problem(reply, 404, 'Not Found');
     });
 
     app.post('/_sandbox/getpaid/payments', async (req, reply) => {
@@ -415,7 +462,8 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
       const refund = refundOf(req);
       if (!refund) return reply.code(404).send({ error: 'not_found' });
-      if (!finish(refund, 'failed', parsed.data))
+      const { status, ...reason } = parsed.data;
+      if (!finish(refund, 'failed', reason, status))
         return reply.code(409).send({ error: 'conflict', message: `refund is ${refund.status}` });
       return refundView(refund);
     });
@@ -428,7 +476,7 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
       if (!refund) return reply.code(404).send({ error: 'not_found' });
       const type =
         parsed.data.type ??
-        (refund.status === 'failed'
+        (refund.status === 'failed' || refund.status === 'declined'
           ? 'refund_failed'
           : refund.status === 'completed'
             ? 'refund_completed'
@@ -465,6 +513,11 @@ export function createGetpaidSandbox(ctx: SandboxContext): GetpaidSandbox {
     deliveries,
     register,
     badRequest: (reply, message) => problem(reply, 400, 'Bad Request', { detail: message }),
+    errorAnswer: (status) => ({
+      body: { type: `https://docs.getpaid.io/errors/${status}`, title: titles[status] ?? 'Error', status },
+      contentType: 'application/problem+json',
+    }),
+    strictChoices: () => ({ completionWebhooks }),
     reset: () => {
       state = initial();
       deliveries.length = 0;

@@ -5,7 +5,7 @@ import { sandboxCredentials } from '../../config';
 import { currencySchema } from '../../refunds/money';
 import type { SandboxContext, SandboxProvider } from '../provider';
 
-import { registerOpenpaydRoutes } from './routes';
+import { openpaydCodes, registerOpenpaydRoutes } from './routes';
 import { OpenpaydStore } from './store';
 import type { OpenpaydPayment, OpenpaydTransaction } from './store';
 
@@ -24,8 +24,18 @@ export function createOpenpaydSandbox(
   apiKey = sandboxCredentials.openpaydApiKey
 ): SandboxProvider & { store: OpenpaydStore } {
   const store = new OpenpaydStore(apiKey, ctx.ledger);
+  const random = ctx.strictDocs ? ctx.random('openpayd') : undefined;
+  const codes = openpaydCodes(random);
+  const strict = random && { unknownReference: random.pick(['http-404', 'declined'] as const) };
+  const declined = (message: string) => ({
+    code: codes.invalidParameter.code,
+    status: 'DECLINED',
+    message: `${codes.invalidParameter.message}: ${message}`,
+    transactionId: '',
+    referenceNo: '',
+  });
   const register = (app: FastifyInstance): void => {
-    registerOpenpaydRoutes(app, store);
+    registerOpenpaydRoutes(app, store, { codes, strict });
     app.post('/_sandbox/openpayd/payments', async (req, reply) => {
       const parsed = paymentBody.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
@@ -45,14 +55,18 @@ export function createOpenpaydSandbox(
     name: 'openpayd',
     store,
     register,
-    badRequest: (reply, message) =>
-      reply.send({
-        code: 38,
-        status: 'DECLINED',
-        message: `Invalid parameter: ${message}`,
-        transactionId: '',
-        referenceNo: '',
-      }),
+    badRequest: (reply, message) => reply.send(declined(message)),
+    // OpenPayd documents no HTTP error answer: its own error is a decline.
+    errorAnswer: (status) =>
+      status === 404 && strict?.unknownReference === 'http-404'
+        ? { body: undefined }
+        : {
+            body: {
+              ...declined(`HTTP ${status}`),
+              ...(status === 404 && { code: codes.referenceNotFound.code, message: codes.referenceNotFound.message }),
+            },
+          },
+    strictChoices: () => ({ unknownReference: strict?.unknownReference, codes }),
     reset: () => store.reset(),
     snapshot: () => ({
       payments: [...store.payments.values()],

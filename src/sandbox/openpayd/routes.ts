@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 import { tag } from '../provider';
+import type { SandboxRandom } from '../random';
 
 import { REFUNDABLE_METHODS } from './store';
 import type { OpenpaydStore, OpenpaydTransaction } from './store';
@@ -12,7 +13,9 @@ import type { OpenpaydStore, OpenpaydTransaction } from './store';
  * OpenPayd PSP `/pw/v3` as its docs describe it: `apiKey` in the body, a full refund when amount
  * and currency are omitted, partial refunds declined unless enabled for the account, `32 Already
  * refunded`, non-refundable methods declined, and the answer "straight away". Where the docs give
- * a decline without a code, the sandbox uses the codes listed in {@link codes} (see README).
+ * a decline without a code, the sandbox uses the codes listed in {@link codes} (see README); in
+ * strict-docs mode only 32 and 188 are the docs', every other code and its text is drawn at random
+ * per instance ({@link openpaydCodes}).
  */
 export const codes = {
   alreadyRefunded: { code: 32, message: 'Already refunded' },
@@ -26,7 +29,45 @@ export const codes = {
   referenceNotFound: { code: 39, message: 'No transaction found for this referenceNo' },
 } as const;
 
-type Decline = (typeof codes)[keyof typeof codes];
+export interface Decline {
+  readonly code: number;
+  readonly message: string;
+}
+export type OpenpaydCodes = Record<keyof typeof codes, Decline>;
+
+/** The codes the docs give: 32 and 188 (and 00 APPROVED, 283 Waiting). Strict mode draws no other code from these. */
+const documented = new Set([0, 32, 188, 283]);
+
+/**
+ * The decline codes of one sandbox instance: the lenient table, or in strict mode the documented
+ * two and, for every decline the docs describe without a code, a random code and a random text.
+ */
+export function openpaydCodes(random: SandboxRandom | undefined): OpenpaydCodes {
+  if (!random) return codes;
+  const taken = new Set(documented);
+  const drawn = (): Decline => ({ code: random.intExcept(1, 999, taken), message: random.text() });
+  return {
+    alreadyRefunded: codes.alreadyRefunded,
+    amountRequired: codes.amountRequired,
+    partialNotAllowed: drawn(),
+    methodNotRefundable: drawn(),
+    invalidAmount: drawn(),
+    transactionNotFound: drawn(),
+    invalidApiKey: drawn(),
+    invalidParameter: drawn(),
+    referenceNotFound: drawn(),
+  };
+}
+
+export interface OpenpaydRouteOptions {
+  readonly codes: OpenpaydCodes;
+  /**
+   * Strict mode: the status read (itself only inferred from the same platform's docs) of a
+   * referenceNo it never saw answers HTTP 404 with an empty body, or HTTP 200 with a decline; and
+   * every refund answer with a referenceNo is remembered for it.
+   */
+  readonly strict?: { readonly unknownReference: 'http-404' | 'declined' } | undefined;
+}
 
 // Form fields arrive as strings, JSON fields as strings or numbers: both are accepted.
 const field = (max: number) => z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1).max(max));
@@ -52,7 +93,12 @@ function keyMatches(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStore): void {
+export function registerOpenpaydRoutes(
+  app: FastifyInstance,
+  store: OpenpaydStore,
+  options: OpenpaydRouteOptions
+): void {
+  const { codes, strict } = options;
   const declined = (decline: Decline, body: { transactionId?: unknown; referenceNo?: unknown }, extra = '') => ({
     code: decline.code,
     status: 'DECLINED',
@@ -62,8 +108,7 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
     date: Math.floor(Date.now() / 1000),
   });
 
-  app.post('/openpayd/pw/v3/payment/refund', tag('openpayd', 'refund'), async (req) => {
-    const raw = (req.body ?? {}) as Record<string, unknown>;
+  const refund = (raw: Record<string, unknown>) => {
     if (!keyMatches(store.apiKey, raw.apiKey)) return declined(codes.invalidApiKey, raw);
     const parsed = refundBody.safeParse(raw);
     if (!parsed.success) {
@@ -94,14 +139,27 @@ export function registerOpenpaydRoutes(app: FastifyInstance, store: OpenpaydStor
       return refuse(codes.invalidAmount);
     }
     return store.executeRefund(payment, body.amount, body.referenceNo, new Date());
+  };
+
+  app.post('/openpayd/pw/v3/payment/refund', tag('openpayd', 'refund'), async (req) => {
+    const answer = refund((req.body ?? {}) as Record<string, unknown>);
+    // Strict: the status read answers, for a referenceNo it saw, what the refund answered last
+    // (a refund with a wrong apiKey is not this merchant's).
+    if (strict && answer.referenceNo !== '' && answer.code !== codes.invalidApiKey.code) {
+      store.remember(answer as OpenpaydTransaction);
+    }
+    return answer;
   });
 
-  app.post('/openpayd/pw/v3/payment/status', tag('openpayd', 'status'), async (req) => {
+  app.post('/openpayd/pw/v3/payment/status', tag('openpayd', 'status', { read: true }), async (req, reply) => {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     if (!keyMatches(store.apiKey, raw.apiKey)) return declined(codes.invalidApiKey, raw);
     const parsed = statusBody.safeParse(raw);
     if (!parsed.success)
       return declined(codes.invalidParameter, raw, String(parsed.error.issues[0]?.path[0] ?? 'body'));
-    return store.byReference.get(parsed.data.referenceNo) ?? declined(codes.referenceNotFound, parsed.data);
+    const known = store.byReference.get(parsed.data.referenceNo);
+    if (known) return known;
+    if (strict?.unknownReference === 'http-404') return reply.code(404).send();
+    return declined(codes.referenceNotFound, parsed.data);
   });
 }

@@ -12,6 +12,12 @@ import type { SandboxContext, SandboxProvider } from '../provider';
  * an acquirer `payment_details.response_code` otherwise: declines (HTTP 412), "try again" codes,
  * "Transaction result is unclear" codes (the refund may or may not have happened; the refund's own
  * id comes back so its status can be read), `578` pending; and the transaction status read.
+ *
+ * Strict-docs mode (what the docs leave open, drawn per instance): exactly one `Authorization`
+ * spelling (`Basic <base64(key)>` or `Basic <key>`); a failure is `{success: false, status_code}`
+ * with or without `payment_details.response_code`, at an HTTP status from the documented list that
+ * fits it (a decline 400 or 412, an unknown transaction 400, 404 or 412, a "try again" code 500 or
+ * 502); "unclear" (the docs' unclear codes, and 68) and pending (578) answers at HTTP 200 or 201.
  */
 
 export const PAYMENTOPTIONS_SANDBOX_KEY = 'po_sandbox_key_0000';
@@ -80,16 +86,61 @@ const createPaymentBody = z
 
 const settleBody = z.object({ responseCode: z.number().int() }).strict();
 
+/** The table's "Transaction result is unclear" codes, and 68 (time out): the refund may or may not have happened. */
+const strictUnclear = new Set([676, 677, 679, 680, 682, 683, 694, 695, 696, 697, 698, 699, 700, 701, 702, 704, 68]);
+/** The table's "try again" codes: nothing happened, a retry may work. */
+const strictRetry = new Set([
+  -1, 19, 28, 91, 96, 443, 444, 445, 446, 447, 448, 449, 450, 452, 453, 454, 455, 456, 457, 459, 460, 675, 678, 681,
+  703, 705,
+]);
+
+interface StrictChoices {
+  readonly auth: 'base64' | 'raw';
+  /** Whether failure answers carry `payment_details.response_code`. */
+  readonly failureResponseCode: boolean;
+  readonly unclearHttpStatus: 200 | 201;
+  readonly declineHttpStatus: 400 | 412;
+  readonly notFoundHttpStatus: 400 | 404 | 412;
+  readonly retryHttpStatus: 500 | 502;
+  readonly statusNotFoundHttpStatus: 400 | 404;
+}
+
 export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMENTOPTIONS_SANDBOX_KEY): SandboxProvider {
   const initial = (): State => ({ payments: {}, refunds: {}, ref: 74000 });
   let state = initial();
+  const strict: StrictChoices | undefined = ctx.strictDocs
+    ? (() => {
+        const r = ctx.random(NAME);
+        return {
+          auth: r.pick(['base64', 'raw']),
+          failureResponseCode: r.chance(0.5),
+          unclearHttpStatus: r.pick([200, 201]),
+          declineHttpStatus: r.pick([400, 412]),
+          notFoundHttpStatus: r.pick([400, 404, 412]),
+          retryHttpStatus: r.pick([500, 502]),
+          statusNotFoundHttpStatus: r.pick([400, 404]),
+        };
+      })()
+    : undefined;
+
+  /** Strict mode's failure answer: the docs say only that `success` is false. */
+  const strictFailure = (choices: StrictChoices, httpStatus: number, code?: number) => ({
+    success: false,
+    status_code: httpStatus,
+    ...(choices.failureResponseCode && code !== undefined && { payment_details: { response_code: code } }),
+  });
 
   const authorized = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const auth = req.headers.authorization ?? '';
     const basic = auth.startsWith('Basic ') ? auth.slice(6) : undefined;
-    const keyOk = basic !== undefined && (basic === apiKey || Buffer.from(basic, 'base64').toString('utf8') === apiKey);
+    const encoded = basic !== undefined && Buffer.from(basic, 'base64').toString('utf8') === apiKey;
+    const keyOk =
+      basic !== undefined &&
+      (strict === undefined ? basic === apiKey || encoded : strict.auth === 'raw' ? basic === apiKey : encoded);
     if (!keyOk || req.headers['x-api-key'] !== apiKey) {
-      void reply.code(401).send({ success: false, status_code: 401, message: 'Unauthorized' });
+      void reply
+        .code(401)
+        .send(strict ? strictFailure(strict, 401) : { success: false, status_code: 401, message: 'Unauthorized' });
       return false;
     }
     return true;
@@ -97,7 +148,7 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
 
   const body = (refund: Refund, statusCode: number, type: 'REFUND') => {
     const approved = refund.responseCode === 0;
-    return {
+    const full = {
       success: approved,
       status_code: statusCode,
       is_live: false,
@@ -133,6 +184,16 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
         merchant_txn_ref: refund.merchantTxnRef,
       },
     };
+    if (!strict) return full;
+    // Strict: no invented error `gateway_response` (the docs show INFO ones only), and the refund
+    // answer has no `responseDescription` (the docs show it in the status read only).
+    const { gateway_response: gateway, ...rest } = full;
+    const { responseDescription: _, ...paymentDetails } = full.payment_details;
+    return {
+      ...rest,
+      ...(approved && { gateway_response: gateway }),
+      payment_details: paymentDetails,
+    };
   };
 
   const register = (app: FastifyInstance): void => {
@@ -141,6 +202,7 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
       const parsed = refundBody.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
+        if (strict) return reply.code(400).send(strictFailure(strict, 400));
         return reply.code(400).send({
           success: false,
           status_code: 400,
@@ -150,12 +212,16 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
       const { transactionId, amount, merchant_id: mid, notes } = parsed.data;
       const payment = state.payments[transactionId];
       const declineWith = (httpStatus: number, code: number) =>
-        reply.code(httpStatus).send({
-          success: false,
-          status_code: httpStatus,
-          message: responseTexts[code] ?? 'Error',
-          payment_details: { response_code: code, responseDescription: responseTexts[code] ?? 'Error' },
-        });
+        strict
+          ? reply
+              .code(code === 25 ? strict.notFoundHttpStatus : strict.declineHttpStatus)
+              .send(strictFailure(strict, code === 25 ? strict.notFoundHttpStatus : strict.declineHttpStatus, code))
+          : reply.code(httpStatus).send({
+              success: false,
+              status_code: httpStatus,
+              message: responseTexts[code] ?? 'Error',
+              payment_details: { response_code: code, responseDescription: responseTexts[code] ?? 'Error' },
+            });
       if (!payment) return declineWith(404, 25);
       if (mid !== PAYMENTOPTIONS_SANDBOX_MID) return declineWith(412, 3);
       if (amount > payment.amount - payment.refunded) return declineWith(412, 13);
@@ -173,24 +239,34 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
       };
       state.refunds[refund.id] = refund;
       const code = payment.refundResponseCode;
-      const unclear = code >= 676 && code <= 704;
+      const unclear = strict ? strictUnclear.has(code) : code >= 676 && code <= 704;
       if (code === 0 || (unclear && payment.unclearCommits)) commit(payment, refund);
       if (unclear && !payment.unclearCommits) refund.responseCode = 6;
       if (code === 0) return reply.code(201).send(body(refund, 201, 'REFUND'));
       if (unclear || code === 578) {
         // The answer says "unclear"/"pending" whatever really happened; the status read tells.
-        return reply.code(200).send(body({ ...refund, responseCode: code }, 200, 'REFUND'));
+        const httpStatus = strict?.unclearHttpStatus ?? 200;
+        return reply.code(httpStatus).send(body({ ...refund, responseCode: code }, httpStatus, 'REFUND'));
       }
       delete state.refunds[refund.id];
+      if (strict) {
+        const httpStatus = strictRetry.has(code) ? strict.retryHttpStatus : strict.declineHttpStatus;
+        return reply.code(httpStatus).send(strictFailure(strict, httpStatus, code));
+      }
       return reply.code(412).send(body(refund, 412, 'REFUND'));
     });
 
     app.get(
       '/paymentoptions/api/v1/server-to-server-interface/transaction/status/:id',
-      tag(NAME, 'status'),
+      tag(NAME, 'status', { read: true }),
       async (req, reply) => {
         if (!authorized(req, reply)) return reply;
         const refund = state.refunds[(req.params as { id: string }).id];
+        if (!refund && strict) {
+          return reply
+            .code(strict.statusNotFoundHttpStatus)
+            .send(strictFailure(strict, strict.statusNotFoundHttpStatus, 25));
+        }
         if (!refund) {
           return reply.code(404).send({
             success: false,
@@ -204,6 +280,8 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
           ...answer,
           payment_details: {
             ...answer.payment_details,
+            // The status read documents `responseDescription`.
+            responseDescription: responseTexts[refund.responseCode] ?? 'Unknown',
             card: { ...answer.payment_details.card, number: '520000******1005' },
           },
         };
@@ -253,7 +331,22 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
     name: NAME,
     register,
     badRequest: (reply, message) =>
-      reply.code(400).send({ success: false, status_code: 400, message: `Bad Request: ${message}` }),
+      reply
+        .code(400)
+        .send(
+          strict ? strictFailure(strict, 400) : { success: false, status_code: 400, message: `Bad Request: ${message}` }
+        ),
+    errorAnswer: (status) => ({
+      body: strict
+        ? strictFailure(strict, status, status === 404 ? 25 : undefined)
+        : {
+            success: false,
+            status_code: status,
+            message: status === 404 ? responseTexts[25] : 'Error',
+            ...(status === 404 && { payment_details: { response_code: 25, responseDescription: responseTexts[25] } }),
+          },
+    }),
+    strictChoices: () => ({ ...strict }),
     reset: () => {
       state = initial();
     },

@@ -12,6 +12,10 @@ import type { SandboxContext, SandboxProvider } from '../provider';
  * the same parameters replays the refund with `idempotent: true`; with other parameters it is
  * `DUPLICATE_REFERENCE`), the merchant float (`INSUFFICIENT_FUNDS` when it is too low), `PENDING`
  * that the control API resolves later; `GET /payments/{id}` in camelCase; errors `{error, message, detail}`.
+ *
+ * Strict-docs mode: `GET /payments/{id}` has only the docs' fields (no `description`, no
+ * `completedAt`), and `status` (which the docs do not list there) is present or not, decided per
+ * instance at random; every refund answer has one 2xx status, 200 or 201, drawn per instance.
  */
 
 export const SANDPAY_SANDBOX_KEY = 'sp_sk_test_sandbox0000000000';
@@ -80,6 +84,15 @@ const resolveBody = z.object({ status: z.enum(sandpayStatuses).exclude(['PENDING
 const floatBody = z.object({ balanceMinor: z.number().int().nonnegative() }).strict();
 const settingsBody = z.object({ rateLimitPerMinute: z.number().int().positive() }).strict();
 
+/** The docs' error codes by HTTP status. */
+const errorCodes: Record<number, string> = {
+  400: 'invalid_body',
+  401: 'unauthorized',
+  402: 'quota_exceeded',
+  404: 'not_found',
+  429: 'rate_limited',
+};
+
 const fieldErrors = (error: z.ZodError) => {
   const out: Record<string, string[]> = {};
   for (const issue of error.issues) (out[issue.path.join('.') || '_'] ??= []).push(issue.message);
@@ -96,6 +109,14 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
   });
   const requestTimes: number[] = [];
   let state = initial();
+  const strict = ctx.strictDocs
+    ? (() => {
+        const r = ctx.random(NAME);
+        return { statusInRead: r.chance(0.5), refundHttpStatus: r.pick([200, 201] as const) };
+      })()
+    : undefined;
+  /** The HTTP status of a refund answer: lenient 201 for a new refund and 200 for a replay. */
+  const created = (replay: boolean) => strict?.refundHttpStatus ?? (replay ? 200 : 201);
 
   const instance = instanceNumber(6).toString(36).toUpperCase();
   const nextId = (prefix: 'TX_' | 'TX_RF') => {
@@ -190,11 +211,11 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
         if (existing) {
           const same =
             existing.parentTxId === parent.id && (body.amount === undefined || body.amount === existing.amount);
-          if (same) return reply.code(200).send(refundAnswer(existing, true));
+          if (same) return reply.code(created(true)).send(refundAnswer(existing, true));
           const duplicate = newRefund(parent, body.amount ?? remaining, `${body.reference}#dup`, body.description);
           duplicate.status = 'DUPLICATE_REFERENCE';
           duplicate.completedAt = duplicate.createdAt;
-          return reply.code(201).send(refundAnswer(duplicate, false));
+          return reply.code(created(false)).send(refundAnswer(duplicate, false));
         }
       }
       const amount = body.amount ?? remaining;
@@ -212,10 +233,10 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
       } else {
         settle(refund, parent.refundOutcome ?? 'SUCCESS');
       }
-      return reply.code(201).send(refundAnswer(refund, false));
+      return reply.code(created(false)).send(refundAnswer(refund, false));
     });
 
-    app.get('/sandpay/v1/payments/:id', tag(NAME, 'payment'), async (req, reply) => {
+    app.get('/sandpay/v1/payments/:id', tag(NAME, 'payment', { read: true }), async (req, reply) => {
       if (!authorized(req.headers.authorization, reply)) return reply;
       const { id } = req.params as { id: string };
       if (!ID_PATTERN.test(id)) {
@@ -226,6 +247,24 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
       const tx = state.txs[id];
       if (!tx) return fail(reply, 404, 'not_found', `Payment ${id} not found`);
       const commission = Math.round(tx.amount * 0.01);
+      if (strict) {
+        return {
+          id: tx.id,
+          type: tx.type,
+          ...(strict.statusInRead && { status: tx.status }),
+          parentTxId: tx.parentTxId,
+          orderRef: null,
+          amount: tx.amount,
+          commission,
+          netAmount: tx.amount - commission,
+          currency: tx.currency,
+          country: 'CI',
+          msisdn: tx.msisdn,
+          reference: tx.reference,
+          createdAt: tx.createdAt,
+          raw: { _simulated: true },
+        };
+      }
       return {
         id: tx.id,
         type: tx.type,
@@ -317,6 +356,8 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
     name: NAME,
     register,
     badRequest: (reply, message) => fail(reply, 400, 'invalid_body', message),
+    errorAnswer: (status) => ({ body: { error: errorCodes[status] ?? 'internal', message: `HTTP ${status}` } }),
+    strictChoices: () => ({ ...strict }),
     reset: () => {
       state = initial();
       requestTimes.length = 0;

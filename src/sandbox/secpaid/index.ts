@@ -10,6 +10,12 @@ import type { SandboxContext, SandboxProvider } from '../provider';
  * `refundPayment` creates a *request* that waits for a SecPaid admin (the control API here), one per
  * payment link; `getPayInTransactions` shows an approved refund as a negative `Refund` entry and
  * never shows a pending or rejected one. 60 requests a minute per token, then HTTP 429.
+ *
+ * Strict-docs mode (drawn per instance where the docs leave a choice): business errors
+ * (`ResponseCode: 0`) at HTTP 200 or HTTP 400; the success text one of the two the docs give; an
+ * unknown link `Invalid link ID` or `Link not found`, an amount ≤ 0 `Invalid refund amount` or
+ * `Refund amount is required` (the pages disagree); `ServerTime` `CEST` or `CET`; the transactions
+ * read's `ResponseMsg` (undocumented) a random text. Transaction rows carry every number as a string.
  */
 
 export const SECPAID_SANDBOX_TOKEN = 'secpaid-sandbox-token';
@@ -43,13 +49,10 @@ interface State {
   rateLimitPerMinute: number;
 }
 
-const envelope = (code: 0 | 1, msg: string, extra: Record<string, unknown> = {}) => ({
-  ResponseCode: code,
-  ResponseMsg: msg,
-  Result: code === 1 ? 'True' : 'False',
-  ServerTime: 'CEST',
-  ...extra,
-});
+const SUCCESS_MESSAGES = [
+  'Refund request has been sent successfully, You will get update within 5-10 days',
+  'Refund request submitted successfully',
+] as const;
 
 const timestamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 const txId = (d: Date, n: number) =>
@@ -76,16 +79,39 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
   });
   let state = initial();
   const requestLog = new Map<string, number[]>();
+  const strict = ctx.strictDocs
+    ? (() => {
+        const r = ctx.random(NAME);
+        return {
+          errorHttpStatus: r.pick([200, 400] as const),
+          successMessage: r.pick(SUCCESS_MESSAGES),
+          linkNotFoundMessage: r.pick(['Invalid link ID', 'Link not found'] as const),
+          nonPositiveAmountMessage: r.pick(['Invalid refund amount', 'Refund amount is required'] as const),
+          serverTime: r.pick(['CEST', 'CET'] as const),
+          transactionsMessage: r.text(),
+        };
+      })()
+    : undefined;
+
+  const envelope = (code: 0 | 1, msg: string, extra: Record<string, unknown> = {}) => ({
+    ResponseCode: code,
+    ResponseMsg: msg,
+    Result: code === 1 ? 'True' : 'False',
+    ServerTime: strict?.serverTime ?? 'CEST',
+    ...extra,
+  });
+  /** A business error: HTTP 200 as the docs' examples show (strict: 200 or 400, per instance). */
+  const error = (reply: FastifyReply, msg: string) => reply.code(strict?.errorHttpStatus ?? 200).send(envelope(0, msg));
 
   /** Auth and the per-token rate limit; answers the request itself when either refuses it. */
   const guard = (req: FastifyRequest, reply: FastifyReply): boolean => {
     const given = req.headers.token;
     if (given === undefined || given === '') {
-      void reply.send(envelope(0, 'Please enter token'));
+      void error(reply, 'Please enter token');
       return false;
     }
     if (given !== token) {
-      void reply.send(envelope(0, 'Incorrect token or missing token'));
+      void error(reply, 'Incorrect token or missing token');
       return false;
     }
     const now = Date.now();
@@ -108,21 +134,22 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
       if (!guard(req, reply)) return reply;
       const payIdRaw = field(req.body, 'pay_id');
       const amountRaw = field(req.body, 'refund_amount');
-      if (payIdRaw === undefined || payIdRaw === '') return envelope(0, 'Please enter pay_id');
-      if (amountRaw === undefined || amountRaw === '') return envelope(0, 'Please enter refund_amount');
+      if (payIdRaw === undefined || payIdRaw === '') return error(reply, 'Please enter pay_id');
+      if (amountRaw === undefined || amountRaw === '') return error(reply, 'Please enter refund_amount');
       const payId = Number(payIdRaw);
       const link = Number.isInteger(payId) ? state.links[payId] : undefined;
-      if (!link) return envelope(0, 'Invalid link ID');
-      if (link.status === 'Cancelled') return envelope(0, 'Link is cancelled');
-      if (link.type === 'invoice') return envelope(0, 'Cannot refund invoice-type links');
-      if (state.refunds[payId]) return envelope(0, 'Refund already requested');
-      if (link.dispute) return envelope(0, 'Refund blocked by dispute');
+      if (!link) return error(reply, strict?.linkNotFoundMessage ?? 'Invalid link ID');
+      if (link.status === 'Cancelled') return error(reply, 'Link is cancelled');
+      if (link.type === 'invoice') return error(reply, 'Cannot refund invoice-type links');
+      if (state.refunds[payId]) return error(reply, 'Refund already requested');
+      if (link.dispute) return error(reply, 'Refund blocked by dispute');
       const amountMinor =
         typeof amountRaw === 'number' || typeof amountRaw === 'string'
           ? decimalToMinor(String(amountRaw), 2)
           : undefined;
+      if (amountMinor !== undefined && amountMinor <= 0 && strict) return error(reply, strict.nonPositiveAmountMessage);
       if (amountMinor === undefined || amountMinor <= 0 || amountMinor > link.amountMinor) {
-        return envelope(0, 'Invalid refund amount');
+        return error(reply, 'Invalid refund amount');
       }
       const isFull = field(req.body, 'isFullRefund');
       state.refunds[payId] = {
@@ -135,10 +162,10 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
         reason: null,
         transactionId: null,
       };
-      return envelope(1, 'Refund request has been sent successfully, You will get update within 5-10 days');
+      return envelope(1, strict?.successMessage ?? SUCCESS_MESSAGES[0]);
     });
 
-    app.post('/secpaid/api/v2/getPayInTransactions', tag(NAME, 'transactions'), async (req, reply) => {
+    app.post('/secpaid/api/v2/getPayInTransactions', tag(NAME, 'transactions', { read: true }), async (req, reply) => {
       if (!guard(req, reply)) return reply;
       const payIdRaw = field(req.body, 'pay_id');
       const payIdFilter = typeof payIdRaw === 'number' || typeof payIdRaw === 'string' ? String(payIdRaw) : undefined;
@@ -155,7 +182,10 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
         }
       }
       const data = rows.slice((page - 1) * limit, page * limit);
-      return envelope(1, 'Transactions fetched successfully', { data, totalRecords: String(rows.length) });
+      return envelope(1, strict?.transactionsMessage ?? 'Transactions fetched successfully', {
+        data,
+        totalRecords: String(rows.length),
+      });
     });
 
     // Control API: the SecPaid admin's side, and test fixtures.
@@ -249,6 +279,10 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
     name: NAME,
     register,
     badRequest: (reply, message) => reply.code(400).send(envelope(0, message)),
+    errorAnswer: (status) => ({
+      body: envelope(0, status === 404 ? (strict?.linkNotFoundMessage ?? 'Link not found') : `HTTP ${status}`),
+    }),
+    strictChoices: () => ({ ...strict }),
     reset: () => {
       state = initial();
       requestLog.clear();
