@@ -7,7 +7,9 @@ import { refundPolicySettings } from './activities/refund-policy';
 import { loadConfig } from './config';
 import type { WorkerTuning } from './config';
 import { createLogger } from './logger';
+import { providerProfiles } from './providers/profiles';
 import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
+import type { ProviderName } from './refunds/request';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from './refunds/payment-guard';
 import { REFUNDS_TASK_QUEUE } from './refunds/ids';
 import { connectClient, connectWorker } from './temporal/connection';
@@ -34,6 +36,23 @@ export interface RefundWorkerOptions extends ActivityDeps {
  */
 const SHUTDOWN_GRACE = '30 seconds';
 
+/**
+ * Every attempt's provider calls must end (their timeouts) before its start-to-close does: an
+ * attempt the server has given up on must not still have a request in flight when the next one
+ * reads or sends.
+ */
+export function checkCallTimeouts(providers: ActivityDeps['providers']): void {
+  for (const name of Object.keys(providerProfiles) as ProviderName[]) {
+    const profile = providerProfiles[name];
+    const calls = providers[name].timeoutMs * profile.callsPerAttempt;
+    if (calls >= profile.submit.startToCloseMs) {
+      throw new Error(
+        `${name}: ${profile.callsPerAttempt} call(s) of ${providers[name].timeoutMs} ms do not fit an attempt's start-to-close of ${profile.submit.startToCloseMs} ms: lower the provider timeout`
+      );
+    }
+  }
+}
+
 /** The workers of one worker process; run and stop them together. */
 export interface RefundWorkers {
   readonly main: Worker;
@@ -50,6 +69,7 @@ export interface RefundWorkers {
  * a minute (each SecPaid activity attempt is one request).
  */
 export async function createRefundWorkers(options: RefundWorkerOptions): Promise<RefundWorkers> {
+  checkCallTimeouts(options.providers);
   const deps = {
     providers: options.providers,
     logger: options.logger,

@@ -1,3 +1,5 @@
+import { guardStateQuery, paymentGuardWorkflowId } from '../src/refunds/payment-guard';
+import { refundWatchWorkflowId } from '../src/refunds/ids';
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
 
@@ -105,8 +107,17 @@ describe('SecPaid refund lifecycle', () => {
     const outcome = await fast.waitForOutcome(req.refundId);
     expect(outcome).toMatchObject({ status: 'FAILED', failure: { type: 'ResolvedByOperator' } });
     const state = await fast.get(req.refundId);
-    expect(state.needsAttention).toBe(false);
+    // SecPaid never says "rejected": the reservation stays, and a watch keeps reading (rule 5).
+    expect(state.needsAttention).toBe(true);
+    expect(state.attentionReason).toMatch(/may still hold the refund: its reservation is kept/);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'FAILED', by: 'ops@merchant' });
+    const guard = await stack.client.workflow
+      .getHandle(paymentGuardWorkflowId('secpaid', payId))
+      .query(guardStateQuery);
+    expect(guard.reserved).toEqual({ [req.refundId]: 800 });
+    const watch = await stack.client.workflow.getHandle(refundWatchWorkflowId(req.refundId)).describe();
+    expect(watch.status.name).toBe('RUNNING');
+    await stack.client.workflow.getHandle(refundWatchWorkflowId(req.refundId)).terminate('test over');
     expect(await stack.api.ledger('secpaid', payId)).toHaveLength(0);
     await recordHistory(stack.client, req.refundId, 'secpaid-review-sla-resolved');
   });

@@ -59,6 +59,8 @@ export interface ProviderProfile {
    * (by our reference), `watch` (it shows only once final, so the refund waits for it), `none`.
    */
   readonly findEarlier: 'read' | 'watch' | 'none';
+  /** Waits before each look for an earlier attempt whose answer was lost (default +1, +5, +30 min). */
+  readonly confirmHorizonMs?: readonly number[];
   /** One request per payment at the provider: the payment guard refuses a second refund. */
   readonly oneRefundPerPayment?: boolean;
   /** Provider calls one activity attempt may make in a row: their timeouts must fit its start-to-close. */

@@ -5,3 +5,8 @@ export const REFUNDS_TASK_QUEUE = 'refunds';
 export function refundWorkflowId(refundId: string): string {
   return `refund-${refundId}`;
 }
+
+/** The slow watch of a refund an operator resolved FAILED while the provider may still hold it. */
+export function refundWatchWorkflowId(refundId: string): string {
+  return `refund-watch-${refundId}`;
+}

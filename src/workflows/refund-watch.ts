@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import { providerProfiles } from '../providers/profiles';
+export { refundWatchWorkflowId } from '../refunds/ids';
 import { NeedsAttentionKey } from '../refunds/search-attributes';
 import type { RefundRequest } from '../refunds/request';
 
@@ -10,10 +11,6 @@ import { providerCalls } from './refund/provider-calls';
 const DAY = 86_400_000;
 /** How long a refund an operator resolved FAILED is still read, while the provider may hold it. */
 export const OPERATOR_FAILED_WATCH_MS = 90 * DAY;
-
-export function refundWatchWorkflowId(refundId: string): string {
-  return `refund-watch-${refundId}`;
-}
 
 export interface RefundWatchInput {
   readonly request: RefundRequest;

@@ -124,10 +124,11 @@ it('every refund finishes after SIGKILLs before, during and right after provider
       90_000
     );
     await settleAtProvider(stack.api, state);
-    // PaymentOptions cannot be asked whether a refund whose answer was lost happened: its refund
-    // waits for a person, who looks at PaymentOptions' back office (here, the sandbox's ledger).
+    // Without an idempotency key (PaymentOptions, OpenPayd, GetPaid) a refund whose attempt died
+    // is never sent again blindly: it is looked for, and when it is not found a person is asked,
+    // who looks at the provider's back office (here, the sandbox's ledger).
     if (state.needsAttention && !isFinal(state.status)) {
-      expect({ provider: state.provider, why: state.attentionReason }).toMatchObject({ provider: 'paymentoptions' });
+      expect(['paymentoptions', 'openpayd', 'getpaid']).toContain(state.provider);
       askedAPerson.push(state.provider);
       const booked = stack.sandbox.ledger.list({ provider: state.provider, paymentId: state.paymentId });
       await stack.refunds.resolve(request.refundId, {
@@ -137,15 +138,17 @@ it('every refund finishes after SIGKILLs before, during and right after provider
       });
     }
   }
-  expect(askedAPerson).toEqual(['paymentoptions']);
+  expect(askedAPerson).toContain('paymentoptions');
   for (const request of refunds) {
     const outcome = await stack.refunds.waitForOutcome(request.refundId);
     const booked = stack.sandbox.ledger.list({ provider: request.provider, paymentId: request.paymentId });
-    expect({ refund: request.refundId, status: outcome.status, refundsAtProvider: booked.length }).toEqual({
+    // Never twice; SUCCEEDED exactly when the provider refunded, FAILED only when it did not.
+    expect(booked.length).toBeLessThanOrEqual(1);
+    expect({ refund: request.refundId, status: outcome.status }).toEqual({
       refund: request.refundId,
-      status: 'SUCCEEDED',
-      refundsAtProvider: 1,
+      status: booked.length === 1 ? 'SUCCEEDED' : 'FAILED',
     });
-    expect(booked[0]?.amountMinor).toBe(request.amount.amountMinor);
+    if (booked.length === 1) expect(booked[0]?.amountMinor).toBe(request.amount.amountMinor);
+    else expect(askedAPerson).toContain(request.provider);
   }
 }, 180_000);

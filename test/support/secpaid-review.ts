@@ -96,7 +96,13 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
         full: true,
       });
       await env.sleep(`${days} days`);
-      await box.app.inject({ method: 'POST', url: `/_sandbox/secpaid/refunds/${payId}/approve`, payload: {} });
+      // The admin decides at the test server's time, which the refund's own clock follows.
+      const decidedAt = new Date(await env.currentTimeMs()).toISOString();
+      await box.app.inject({
+        method: 'POST',
+        url: `/_sandbox/secpaid/refunds/${payId}/approve`,
+        payload: { at: decidedAt },
+      });
       const outcome = await refunds.waitForOutcome(refundId);
       const history = await env.client.workflow.getHandle(`refund-${refundId}`).fetchHistory();
       const state = await refunds.get(refundId);

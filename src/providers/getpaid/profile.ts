@@ -1,12 +1,13 @@
 import { durations, synchronousSubmit } from '../profile';
 import type { ProviderProfile } from '../profile';
 
-const { MINUTE, HOUR, DAY } = durations;
+const { SECOND, MINUTE, HOUR, DAY } = durations;
 
 /** GetPaid answers `initiated`; the webhook says when to read, and a slow poll covers a lost one. */
 export const getpaidProfile: ProviderProfile = {
   pendingStatus: 'PENDING_PROVIDER',
-  submit: synchronousSubmit,
+  // An attempt may fetch a token, send, and after a 401 fetch a fresh token and send again.
+  submit: { ...synchronousSubmit, startToCloseMs: 60 * SECOND },
   poll: {
     intervalMs: 15 * MINUTE,
     jitter: 0.1,
@@ -18,6 +19,6 @@ export const getpaidProfile: ProviderProfile = {
   fullRefundMoves: 'what-is-left',
   resend: 'never',
   findEarlier: 'read',
-  callsPerAttempt: 3,
+  callsPerAttempt: 4,
   eventDriven: true,
 };

@@ -60,6 +60,12 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
       const referenceNo = openpaydReferenceNo(request, workflowId);
       const answer = await readProvider(PROVIDER, input, () => client.status(referenceNo));
       const ours = isOurs(answer, request, referenceNo);
+      if (ours && input.mode === 'find') {
+        deps.logger.info(
+          { provider: 'openpayd', workflowId, referenceNo, status: answer.status },
+          'an earlier attempt reached OpenPayd: its refund matches this one'
+        );
+      }
       if (ours && answer.status === 'APPROVED') {
         return {
           kind: 'succeeded',

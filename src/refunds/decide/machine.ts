@@ -87,6 +87,7 @@ export type Command =
 
 export interface Ending {
   readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly providerRefundId: string | null;
   /** The reservation: released (the provider's final word), kept as reserved, or committed at another amount. */
   readonly guard: 'release' | 'hold' | 'commit';
   readonly amountMinor: number | null;
@@ -275,6 +276,7 @@ function onResolved(
     outcome === 'SUCCEEDED'
       ? {
           status: 'SUCCEEDED',
+          providerRefundId: state.providerRefundId,
           guard: 'hold',
           amountMinor: facts.requestedMinor,
           failure: null,
@@ -284,6 +286,7 @@ function onResolved(
         }
       : {
           status: 'FAILED',
+          providerRefundId: state.providerRefundId,
           // Rule 5: the provider may still hold it: the reservation stays and the refund is watched.
           guard: state.mayHoldRefund ? 'hold' : 'release',
           amountMinor: null,
@@ -315,6 +318,7 @@ function succeeded(
       do: 'end',
       end: {
         status: 'SUCCEEDED',
+        providerRefundId,
         guard: differs ? 'commit' : 'hold',
         amountMinor: moved,
         failure: null,
@@ -335,6 +339,7 @@ function failed(state: DecisionState, failure: RefundFailure): DecisionState {
       do: 'end',
       end: {
         status: 'FAILED',
+        providerRefundId: state.providerRefundId,
         guard: 'release',
         amountMinor: null,
         failure,

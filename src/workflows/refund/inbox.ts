@@ -32,7 +32,8 @@ export class RefundInbox {
   escalated = false;
   providerEvents = 0;
   /** Set by the refund's driver: why a resolve cannot be taken now, or null when it can. */
-  resolveRefusal: () => string | null = () => 'nothing to resolve yet';
+  resolveRefusal: () => string | null = () =>
+    `nothing to resolve yet: the refund is ${this.record.status}; approve or cancel it`;
   /** Set by the gate: whether the refund has not been committed to the provider yet. */
   beforeProvider = true;
   private readonly seenEvents = new Set<string>();

@@ -5,6 +5,7 @@ import { providerProfiles } from '../../providers/profiles';
 import { completionCallbackWorkflowId } from '../../refunds/completion';
 import type { CompletionEvent } from '../../refunds/completion';
 import { canResolve, decide, initialState, readErrorsRetried } from '../../refunds/decide/machine';
+import { decisionProfile } from '../../refunds/decide/profile';
 import type {
   Command,
   DecisionEvent,
@@ -21,7 +22,8 @@ import type { RefundRequest } from '../../refunds/request';
 import { completionCallback } from '../completion-callback';
 import { refundBeforeDecisionCore } from '../legacy/refund-before-decision-core';
 import { RefundRecord } from '../refund-record';
-import { refundWatch, refundWatchWorkflowId } from '../refund-watch';
+import { refundWatchWorkflowId } from '../../refunds/ids';
+import { refundWatch } from '../refund-watch';
 
 import { paymentGuardCalls, passGate, refundPolicy } from './gate';
 import { RefundInbox } from './inbox';
@@ -32,10 +34,6 @@ import type { RefundOutcome, RefundWorkflowOptions } from './types';
 export type { RefundOutcome, RefundWorkflowOptions } from './types';
 
 const MINUTE = 60_000;
-/** Looks for an earlier attempt whose answer was lost, before a person is asked. */
-const DEFAULT_CONFIRM_HORIZON_MS = [MINUTE, 5 * MINUTE, 30 * MINUTE];
-const READ_ERRORS_BEFORE_ATTENTION = 3;
-const MAX_RESENDS = 8;
 
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
@@ -56,25 +54,6 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   await settle(request, record, ending, inbox.resolution?.by);
   if (ending.watch) await startWatch(request, record, policy.timeScale);
   return finish(request, record, policy.timeScale);
-}
-
-/** The decision core's view of the provider's profile, at the refund's time scale. */
-export function decisionProfile(profile: ProviderProfile, scaled: (ms: number) => number): DecisionProfile {
-  return {
-    resend: profile.resend,
-    findEarlier: profile.findEarlier,
-    confirmHorizonMs: DEFAULT_CONFIRM_HORIZON_MS.map(scaled),
-    readIntervalMs: scaled(profile.poll.intervalMs),
-    slowReadMs: scaled(profile.poll.slowIntervalMs),
-    readErrorsBeforeAttention: READ_ERRORS_BEFORE_ATTENTION,
-    maxResends: MAX_RESENDS,
-    resendBackoff: {
-      initialMs: scaled(profile.submit.retry.initialIntervalMs),
-      coefficient: profile.submit.retry.backoffCoefficient,
-      maximumMs: scaled(profile.submit.retry.maximumIntervalMs),
-    },
-    retryLaterMs: profile.retryLater ? scaled(profile.retryLater.delayMs) : null,
-  };
 }
 
 /** What carrying out the core's commands needs. */
@@ -271,9 +250,10 @@ async function settle(
   if (ending.guard === 'release') await paymentGuardCalls.releasePayment(guard, settleInput);
   if (ending.guard === 'commit') await paymentGuardCalls.commitPayment(guard, settleInput);
   if (ending.failure) record.setFailure(ending.failure);
-  if (ending.status === 'SUCCEEDED' && ending.by !== 'operator') {
-    record.setProviderRefund(record.state.providerRefundId, ending.amountMinor);
-  }
+  record.setProviderRefund(
+    ending.providerRefundId,
+    ending.status === 'SUCCEEDED' && ending.by !== 'operator' ? ending.amountMinor : record.state.refundedAmountMinor
+  );
   const by =
     ending.by === 'provider' ? request.provider : ending.by === 'operator' ? (resolvedBy ?? 'operator') : 'system';
   record.moveTo(ending.status, ending.cause, by);

@@ -99,7 +99,7 @@ export function providerCalls(
         });
         return polled;
       } catch (err) {
-        return readFailure(err, provider, command.remainingMs !== null);
+        return readFailure(err, provider, command.remainingMs !== null, profile.poll.deadlineReason);
       }
     },
   };
@@ -138,12 +138,12 @@ function answerOf(err: unknown, provider: string): Answer {
   };
 }
 
-function readFailure(err: unknown, provider: string, hasDeadline: boolean): ReadResult {
+function readFailure(err: unknown, provider: string, hasDeadline: boolean, deadlineReason: string): ReadResult {
   if (!(err instanceof wf.ActivityFailure)) throw err;
   const cause = err.cause;
   const last = cause?.message ?? err.message;
   if (hasDeadline && (err.retryState === 'TIMEOUT' || cause instanceof wf.TimeoutFailure)) {
-    return { kind: 'deadline', message: `${provider}: no final answer in time (last: ${last})` };
+    return { kind: 'deadline', message: deadlineReason };
   }
   if (cause instanceof wf.ApplicationFailure && cause.nonRetryable) {
     const details = cause.details?.[0] as ProviderFailureDetails | undefined;
