@@ -205,16 +205,23 @@ describe('OpenPayd: unknown outcomes settled by a status read, never by a blind 
     await recordHistory(stack.client, req.refundId, 'openpayd-lost-answer-found-by-status');
   });
 
-  it('a reset before anything happened is found absent, and sent: one refund', async () => {
+  it('a reset whose refund is not found is never sent again: looked for over the horizon, then a person', async () => {
     const req = await openpaydRefund(1300);
     await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'reset', times: 1 });
     await stack.api.fault({ provider: 'openpayd', endpoint: 'status', kind: 'http-error', status: 500, times: 1 });
     await stack.refunds.start(req);
-    expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
-    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(1);
+    const stuck = await stateWhen(stack.refunds, req.refundId, (s) => s.needsAttention, 'NeedsAttention');
+    expect(stuck.attentionReason).toMatch(/no record of the refund at the provider after the last look/);
+    expect(stuck.status).toBe('SUBMITTING');
+    // Three looks (+1, +5, +30 min), one of them failed, and not a single resend.
+    expect(stack.sandbox.requestCount('openpayd', 'refund')).toBeGreaterThan(0);
+    expect(stuck.attempts.filter((a) => a.step === 'submit')).toHaveLength(1);
+    expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(0);
+    await stack.refunds.resolve(req.refundId, { outcome: 'FAILED', reason: 'OpenPayd support: never arrived', by: 'ops' });
+    expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('FAILED');
   });
 
-  it('a wrong API key is a question for a person, not a decline', async () => {
+  it('a wrong API key ends in a decline that moved nothing and names OpenPayd\'s code, never the key', async () => {
     const bad = await startTestStack({ env: { OPENPAYD_API_KEY: 'wrong-key' } });
     try {
       const paymentId = await bad.api.openpaydPayment(500);
@@ -226,11 +233,14 @@ describe('OpenPayd: unknown outcomes settled by a status read, never by a blind 
         amount: { amountMinor: 500, currency: 'EUR' },
         full: true,
       });
-      const stuck = await stateWhen(bad.refunds, refundId, (s) => s.needsAttention, 'NeedsAttention');
-      expect(stuck.attentionReason).toMatch(/ProviderAuthFailed/);
-      expect(JSON.stringify(stuck)).not.toContain('wrong-key');
-      await bad.refunds.resolve(refundId, { outcome: 'FAILED', reason: 'key rotated; will resend', by: 'ops' });
+      // OpenPayd documents no code for a wrong key: its DECLINED answer to the first request is a
+      // decline of that request, and nothing had been sent before it.
       expect((await bad.refunds.waitForOutcome(refundId)).status).toBe('FAILED');
+      const state = await bad.refunds.get(refundId);
+      expect(state.failure).toMatchObject({ type: 'RefundDeclined' });
+      expect(state.failure?.providerCode).toBeDefined();
+      expect(JSON.stringify(state)).not.toContain('wrong-key');
+      expect(await bad.api.ledger('openpayd', paymentId)).toHaveLength(0);
     } finally {
       await bad.stop();
     }

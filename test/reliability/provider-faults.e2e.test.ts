@@ -65,22 +65,19 @@ describe('provider faults', () => {
         { kind: 'commit-then-drop', times: 1 },
       ],
     ],
+    // No idempotency key at OpenPayd and GetPaid: an answer that says "not processed" (429) is sent
+    // again; a lost answer (the refund committed) is found by a read, never sent again.
     [
       'openpayd',
       [
-        { kind: 'http-error', status: 503, times: 2 },
-        { kind: 'reset', times: 1 },
-        { kind: 'slow', delayMs: 2_500, times: 1 },
+        { kind: 'rate-limit', retryAfterSeconds: 0, times: 2 },
         { kind: 'commit-then-drop', times: 1 },
       ],
     ],
     [
       'getpaid',
       [
-        { kind: 'http-error', status: 500, times: 2 },
-        { kind: 'reset', times: 1 },
-        { kind: 'slow', delayMs: 2_500, times: 1 },
-        { kind: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+        { kind: 'rate-limit', retryAfterSeconds: 0, times: 2 },
         { kind: 'commit-then-drop', times: 1 },
       ],
     ],
@@ -93,8 +90,9 @@ describe('provider faults', () => {
         { kind: 'commit-then-drop', times: 1 },
       ],
     ],
-    // No idempotency at PaymentOptions: only answers that say "not processed" are retried.
-    ['paymentoptions', [{ kind: 'http-error', status: 503, times: 2 }]],
+    // No idempotency at PaymentOptions, and no read without the refund's id: only answers that say
+    // "not processed" are sent again.
+    ['paymentoptions', [{ kind: 'rate-limit', retryAfterSeconds: 0, times: 2 }]],
   ];
 
   /** One provider's refund through its faults; the providers run side by side. */
@@ -151,12 +149,13 @@ describe('provider faults', () => {
     }
   }, 60_000);
 
-  it('backs off exponentially while a provider is down for many minutes, then refunds once', async () => {
-    // Time scale 0.01: OpenPayd's retry policy (1 s doubling to 1 min) becomes 10 ms doubling to
-    // 600 ms, so 12 real seconds are 20 minutes of outage.
+  it('backs off exponentially while a provider refuses for many minutes, then refunds once', async () => {
+    // Time scale 0.01: OpenPayd's backoff (1 s doubling to 1 min) becomes 10 ms doubling to
+    // 600 ms, so 12 real seconds are 20 minutes of outage. It answers 429 ("not processed"):
+    // a 5xx might have been processed, and is never sent again (test/fail-closed).
     const scale = 0.01;
     const refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: scale });
-    await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'http-error', status: 503 });
+    await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'rate-limit', retryAfterSeconds: 0 });
     const requests = await Promise.all([1, 2, 3].map(() => paymentAndRefund(stack.api, 'openpayd', 990, 'outage')));
     const before = await requestsTo('openpayd.refund');
     const outageMs = 12_000;

@@ -54,7 +54,18 @@ const SUCCESS_MESSAGES = [
   'Refund request submitted successfully',
 ] as const;
 
-const timestamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+/** SecPaid's server time, "YYYY-MM-DD HH:mm:ss" in its zone (its envelopes say CEST / CET). */
+const berlinClock = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Europe/Berlin',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const timestamp = (d: Date) => berlinClock.format(d);
 const txId = (d: Date, n: number) =>
   `${d.toISOString().slice(0, 10).replace(/-/g, '')}-pi-${String(n).padStart(10, '0')}`;
 
@@ -67,7 +78,8 @@ const createPaymentBody = z
     dispute: z.boolean().default(false),
   })
   .strict();
-const decisionBody = z.object({ reason: z.string().max(500).optional() }).strict();
+/** `at`: when the admin decided (a time-skipping test's clock), default now. */
+const decisionBody = z.object({ reason: z.string().max(500).optional(), at: z.iso.datetime().optional() }).strict();
 const settingsBody = z.object({ rateLimitPerMinute: z.number().int().positive() }).strict();
 
 export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBOX_TOKEN): SandboxProvider {
@@ -220,7 +232,7 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
       if (refund.status !== 'Pending') {
         return reply.code(409).send({ error: 'conflict', message: `refund already ${refund.status}` });
       }
-      const now = new Date();
+      const now = parsed.data.at === undefined ? new Date() : new Date(parsed.data.at);
       refund.status = decision;
       refund.decidedAt = timestamp(now);
       refund.reason = parsed.data.reason ?? null;

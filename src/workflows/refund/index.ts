@@ -114,9 +114,15 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
   switch (command.do) {
     case 'submit':
       return submit(driver, command.submission);
-    case 'sleep':
-      if (await wf.condition(() => inbox.resolution !== undefined, command.ms)) return resolved();
+    case 'sleep': {
+      // A provider event cuts short the wait before a read: it says to look now.
+      const events = inbox.providerEvents;
+      const woken = () =>
+        inbox.resolution !== undefined || (command.then.do === 'read' && inbox.providerEvents > events);
+      await wf.condition(woken, command.ms);
+      if (inbox.resolution) return resolved();
       return perform(driver, state, command.then);
+    }
     case 'hold':
       record.waitFor('an operator to find out what happened and send resolve');
       await wf.condition(() => inbox.resolution !== undefined);
