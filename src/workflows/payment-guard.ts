@@ -30,7 +30,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
     if (input.exclusive === true && others.length > 0) {
       return {
         accepted: false,
-        reason: `${state.provider} takes one refund request per payment, and ${others.slice(0, 3).join(', ')} holds it`,
+        reason: `only one refund may hold ${state.paymentId} at ${state.provider}, and ${others.slice(0, 3).join(', ')} does`,
         refundableBeforeMinor: refundable(state),
       };
     }

@@ -11,7 +11,7 @@ import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { Logger } from '../../src/logger';
 import { buildSandbox } from '../../src/sandbox/server';
-import type { Sandbox } from '../../src/sandbox/server';
+import type { Sandbox, SandboxOptions } from '../../src/sandbox/server';
 import type { RefundState } from '../../src/refunds/state';
 import { clientChannelArgs, clientInterceptors } from '../../src/temporal/connection';
 import { dataConverterFor } from '../../src/temporal/encryption-codec';
@@ -65,12 +65,14 @@ export interface TestStackOptions {
   readonly worker?: boolean;
   /** Another Temporal server than the suite's (a test that restarts its own). */
   readonly temporalAddress?: string;
+  /** The sandbox's options, e.g. `{ strictDocs: true }`. */
+  readonly sandbox?: SandboxOptions;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const logger = options.logger ?? quietLogger();
   installTemporalRuntime(logger);
-  const sandbox = await buildSandbox();
+  const sandbox = await buildSandbox(options.sandbox);
   await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
   const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
   const taskQueue = `refunds-test-${randomUUID()}`;

@@ -58,6 +58,17 @@ export async function passGate(
   }
   if (inbox.cancellation) return cancelled(inbox);
 
+  const claim = await claimCallerReference(request);
+  if (claim !== null) {
+    record.noteGuard(`refused: ${claim}`);
+    record.setFailure({ type: 'DuplicateReference', providerCode: undefined, providerMessage: claim });
+    return {
+      pass: false,
+      status: 'FAILED',
+      cause: 'the caller-supplied reference is already taken by another refund',
+      by: SYSTEM,
+    };
+  }
   const guard = { provider: request.provider, paymentId: request.paymentId };
   const reservation = await paymentGuardCalls.reservePayment(guard, {
     refundId: request.refundId,
@@ -95,6 +106,26 @@ export async function passGate(
     approval?.by ?? SYSTEM
   );
   return { pass: true };
+}
+
+/**
+ * A reference the caller chose (OpenPayd's `referenceNo`) is how an earlier attempt is found at the
+ * provider, so it must name one refund only: it is claimed, for good, at a guard of its own
+ * (`payment-<provider>-reference:<ref>`), which refuses any other refund. Null when it is ours.
+ */
+async function claimCallerReference(request: RefundRequest): Promise<string | null> {
+  if (request.provider !== 'openpayd' || request.referenceNo === undefined) return null;
+  const claim = await paymentGuardCalls.reservePayment(
+    { provider: request.provider, paymentId: `reference:${request.referenceNo}` },
+    {
+      refundId: request.refundId,
+      amountMinor: 0,
+      currency: request.amount.currency,
+      paymentAmountMinor: null,
+      exclusive: true,
+    }
+  );
+  return claim.accepted ? null : `referenceNo ${request.referenceNo}: ${claim.reason}`;
 }
 
 function cancelled(inbox: RefundInbox): GateOutcome {
