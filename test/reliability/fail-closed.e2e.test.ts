@@ -176,12 +176,20 @@ describe('2. "already done" after an uncertain attempt is never booked FAILED', 
 describe("3. another refund's outcome is never adopted", () => {
   it('OpenPayd: a caller-supplied referenceNo names one refund only', async () => {
     const referenceNo = `ref-${Date.now()}`;
-    const first = await paymentAndRefund(stack.api, 'openpayd', 1000, 'same-ref');
-    const second = await paymentAndRefund(stack.api, 'openpayd', 1000, 'same-ref');
-    await stack.refunds.start({ ...first, referenceNo });
+    const openpayd = async () => ({
+      provider: 'openpayd' as const,
+      refundId: uniqueRefundId('same-ref'),
+      paymentId: await stack.api.openpaydPayment(1000),
+      amount: { amountMinor: 1000, currency: 'EUR' },
+      full: true,
+      referenceNo,
+    });
+    const first = await openpayd();
+    const second = await openpayd();
+    await stack.refunds.start(first);
     expect((await stack.refunds.waitForOutcome(first.refundId)).status).toBe('SUCCEEDED');
     await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'http-error', status: 503, times: 1 });
-    await stack.refunds.start({ ...second, referenceNo });
+    await stack.refunds.start(second);
     const outcome = await stack.refunds.waitForOutcome(second.refundId);
     expect(outcome).toMatchObject({ status: 'FAILED', failure: { type: 'DuplicateReference' } });
     expect(ledger('openpayd', second.paymentId)).toHaveLength(0);
