@@ -11,17 +11,18 @@ import { quietLogger } from './support/stack';
 
 // Every version's histories: test/histories/*.json from the current code, and one folder per
 // earlier version of the workflow's commands (v1-before-payment-guard/, v2-guard-commit-on-success/,
-// v3-client-approval-thresholds/), which must still replay.
+// v3-client-approval-thresholds/, v4-before-decision-core/), which must still replay.
 const files = readdirSync(historiesDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 describe('recorded refund histories replay with the current workflow code', () => {
   beforeAll(() => installTemporalRuntime(quietLogger()));
 
   it('has recorded histories of every lifecycle path, from the current and earlier versions', () => {
-    expect(files.filter((f) => !f.includes('/')).length).toBeGreaterThanOrEqual(19);
+    expect(files.filter((f) => !f.includes('/')).length).toBeGreaterThanOrEqual(23);
     expect(files.filter((f) => f.startsWith('v1-before-payment-guard/')).length).toBeGreaterThanOrEqual(19);
     expect(files.filter((f) => f.startsWith('v2-guard-commit-on-success/')).length).toBeGreaterThanOrEqual(20);
     expect(files.filter((f) => f.startsWith('v3-client-approval-thresholds/')).length).toBeGreaterThanOrEqual(20);
+    expect(files.filter((f) => f.startsWith('v4-before-decision-core/')).length).toBeGreaterThanOrEqual(20);
   });
 
   it.each(files)('%s', async (file) => {

@@ -1,6 +1,7 @@
 import { guardStateQuery, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
+import { recordHistory } from '../support/histories';
 import { paymentAndRefund } from '../support/payments';
 import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -82,6 +83,7 @@ describe('1. an odd status read never ends an accepted refund', () => {
     await stateWhen(stack.refunds, request.refundId, (s) => !s.needsAttention, 'attention cleared', 60_000);
     await stack.api.call('POST', `/_sandbox/secpaid/refunds/${request.paymentId}/approve`, {});
     expect((await stack.refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+    await recordHistory(stack.client, request.refundId, 'secpaid-reads-failing-then-approved');
   }, 90_000);
 
   it('SecPaid: a refund row whose amount cannot be read is never a failure', async () => {
@@ -130,6 +132,7 @@ describe('2. "already done" after an uncertain attempt is never booked FAILED', 
       expect(stack.sandbox.requestCount(provider, 'refund')).toBeGreaterThan(0);
       const state = await stack.refunds.get(request.refundId);
       expect(state.attempts.filter((a) => a.step === 'submit')).toHaveLength(1);
+      await recordHistory(stack.client, request.refundId, `${provider}-committed-5xx-found-by-reference`);
     }
   );
 
@@ -283,6 +286,7 @@ describe('6. operator and cancel races', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await guard.query(guardStateQuery)).committed).toEqual({ [request.refundId]: 1000 });
+    await recordHistory(stack.client, request.refundId, 'sandpay-operator-failed-while-held');
   });
 
   it('resolve is refused while a submission is in flight', async () => {
@@ -313,6 +317,7 @@ describe('7. amounts', () => {
     const state = await stack.refunds.get(request.refundId);
     expect(state.needsAttention).toBe(true);
     expect(state.attentionReason).toMatch(/refunded 600, not the 1000 requested/);
+    await recordHistory(stack.client, request.refundId, 'sandpay-refunded-what-was-left');
   });
 
   it('SandPay: after a TIMEOUT the old transaction is read again before a new reference is sent', async () => {

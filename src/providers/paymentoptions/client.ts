@@ -21,8 +21,21 @@ export interface PaymentoptionsReply {
   readonly answer: PaymentoptionsAnswer;
 }
 
-/** PaymentOptions server-to-server API: `Authorization: Basic base64(key)` and `x-api-key`. */
+/**
+ * PaymentOptions' docs spell the credentials two ways: `Authorization: Basic <api key>` (the API
+ * reference) and HTTP Basic with the key base64-encoded (the integration manual); `x-api-key` is
+ * always sent.
+ */
+const authSpellings = ['base64', 'raw'] as const;
+type AuthSpelling = (typeof authSpellings)[number];
+
+/**
+ * PaymentOptions server-to-server API. A 401 is an answer that nothing was processed, so the call
+ * is made once more with the other documented spelling, which is kept from then on.
+ */
 export class PaymentoptionsClient {
+  private spelling: AuthSpelling = 'base64';
+
   constructor(private readonly settings: PaymentoptionsSettings) {}
 
   async refund(body: {
@@ -42,16 +55,23 @@ export class PaymentoptionsClient {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: string): Promise<PaymentoptionsReply> {
-    const response = await providerRequest({
-      method,
-      url: `${this.settings.baseUrl}${path}`,
-      headers: {
-        authorization: `Basic ${Buffer.from(this.settings.apiKey).toString('base64')}`,
-        'x-api-key': this.settings.apiKey,
-      },
-      ...(body !== undefined && { body: { contentType: 'application/json', text: body } }),
-      timeoutMs: this.settings.timeoutMs,
-    });
+    const send = (spelling: AuthSpelling) =>
+      providerRequest({
+        method,
+        url: `${this.settings.baseUrl}${path}`,
+        headers: {
+          authorization: `Basic ${spelling === 'base64' ? Buffer.from(this.settings.apiKey).toString('base64') : this.settings.apiKey}`,
+          'x-api-key': this.settings.apiKey,
+        },
+        ...(body !== undefined && { body: { contentType: 'application/json', text: body } }),
+        timeoutMs: this.settings.timeoutMs,
+      });
+    let response = await send(this.spelling);
+    if (response.status === 401) {
+      const other = this.spelling === 'base64' ? 'raw' : 'base64';
+      response = await send(other);
+      if (response.status !== 401) this.spelling = other;
+    }
     if (response.json === undefined) {
       throw new ProviderCallError(
         'invalid-body',

@@ -18,6 +18,7 @@ export const paymentoptionsProfile: ProviderProfile = {
   fullRefundMoves: 'stated',
   resend: 'never',
   findEarlier: 'none',
-  callsPerAttempt: 1,
+  // A 401 is tried once more with the other documented auth spelling.
+  callsPerAttempt: 2,
   eventDriven: false,
 };
