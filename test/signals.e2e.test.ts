@@ -217,11 +217,15 @@ describe('OpenPayd: unknown outcomes settled by a status read, never by a blind 
     expect(stack.sandbox.requestCount('openpayd', 'refund')).toBeGreaterThan(0);
     expect(stuck.attempts.filter((a) => a.step === 'submit')).toHaveLength(1);
     expect(await stack.api.ledger('openpayd', req.paymentId)).toHaveLength(0);
-    await stack.refunds.resolve(req.refundId, { outcome: 'FAILED', reason: 'OpenPayd support: never arrived', by: 'ops' });
+    await stack.refunds.resolve(req.refundId, {
+      outcome: 'FAILED',
+      reason: 'OpenPayd support: never arrived',
+      by: 'ops',
+    });
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('FAILED');
   });
 
-  it('a wrong API key ends in a decline that moved nothing and names OpenPayd\'s code, never the key', async () => {
+  it("a wrong API key ends in a decline that moved nothing and names OpenPayd's code, never the key", async () => {
     const bad = await startTestStack({ env: { OPENPAYD_API_KEY: 'wrong-key' } });
     try {
       const paymentId = await bad.api.openpaydPayment(500);

@@ -26,8 +26,7 @@ export interface PaymentoptionsReply {
  * reference) and HTTP Basic with the key base64-encoded (the integration manual); `x-api-key` is
  * always sent.
  */
-const authSpellings = ['base64', 'raw'] as const;
-type AuthSpelling = (typeof authSpellings)[number];
+type AuthSpelling = 'base64' | 'raw';
 
 /**
  * PaymentOptions server-to-server API. A 401 is an answer that nothing was processed, so the call
