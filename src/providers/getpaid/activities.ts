@@ -2,7 +2,7 @@ import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { notProcessed, readFailure, readProvider, sendFailure, stillPending } from '../failures';
+import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { ProviderCallError } from '../http';
 
 import { GetpaidClient } from './client';
@@ -36,6 +36,9 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
     async getpaidSubmitRefund({ request, submission }: SubmitInput<'getpaid'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const reference = getpaidReference(workflowId, submission);
+      // A second attempt follows one that may have reached GetPaid: it never sends.
+      if (attempt > 1)
+        throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
       try {
         await client.ensureToken();
       } catch (err) {

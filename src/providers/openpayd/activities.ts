@@ -2,7 +2,7 @@ import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
-import { readFailure, readProvider, sendFailure, stillPending } from '../failures';
+import { outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { OpenpaydClient } from './client';
@@ -31,6 +31,10 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
     async openpaydSubmitRefund({ request }: SubmitInput<'openpayd'>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const referenceNo = openpaydReferenceNo(request, workflowId);
+      // A second attempt follows one that may have reached OpenPayd (its worker died, or a workflow
+      // recorded before the decision core retried it): it never sends, it is an unknown outcome.
+      if (attempt > 1)
+        throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
       let answer: OpenpaydAnswer;
       try {
         answer = await client.refund({

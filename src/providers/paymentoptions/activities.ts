@@ -36,7 +36,11 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
      * it; the workflow does, and only after the provider said it did not process it.
      */
     async paymentoptionsSubmitRefund({ request, submission }: SubmitInput<'paymentoptions'>): Promise<SubmitOutcome> {
-      const { workflowId } = refundActivityInfo();
+      const { workflowId, attempt } = refundActivityInfo();
+      // A second attempt follows one that may have reached PaymentOptions: it never sends.
+      if (attempt > 1) {
+        throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
+      }
       const amount =
         deps.settings.amountUnit === 'minor' ? request.amount.amountMinor : toMajorUnitString(request.amount);
       // `notes` carries our key so that PaymentOptions' records can be matched to the refund by hand.
