@@ -12,7 +12,7 @@
  * It then compares the orchestrator with the provider side, payment by payment, and writes the
  * figures to bench/results/soak-<date>.json and .md. Exit code 1 if any refund was lost, refunded
  * twice, or has a false outcome: a final status or amount the provider's ledger contradicts (a
- * FAILED refund with money at the provider counts unless it asks a person about it).
+ * FAILED refund with money at the provider counts unless its money is still watched).
  *
  * Options (env): SOAK_REFUNDS (1000), SOAK_FAULT_RATE (0.1), SOAK_STRICT_DOCS (1; 0 for the
  * lenient sandbox), SANDBOX_SEED (strict mode's choices).
@@ -25,6 +25,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { RefundsClient } from '../src/client';
+import { refundWatchWorkflowId } from '../src/refunds/ids';
 import { startDevServer } from '../src/dev/dev-server';
 import type { DevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
@@ -250,6 +251,16 @@ async function main(): Promise<void> {
     if (pending.size > 0) await sleep(2_000);
   }
 
+  /** An operator's FAILED on a refund the provider may hold leaves its money watched (refund-watch-<id>). */
+  const watched = async (refundId: string): Promise<boolean> =>
+    client.workflow
+      .getHandle(refundWatchWorkflowId(refundId))
+      .describe()
+      .then(
+        () => true,
+        () => false
+      );
+
   // The provider side against the orchestrator, payment by payment.
   const outcomes: Record<string, number> = {};
   const failureTypes: Record<string, number> = {};
@@ -259,6 +270,7 @@ async function main(): Promise<void> {
   let mismatches = 0;
   let falseOutcomes = 0;
   let endedAskingAPerson = 0;
+  let failedAndWatched = 0;
   let ledgerTotal = 0;
   let orchestratorTotal = 0;
   const problems: string[] = [];
@@ -286,11 +298,13 @@ async function main(): Promise<void> {
       problems.push(`${request.refundId}: ${booked.length} refunds at ${request.provider}`);
     }
     if (state?.needsAttention) endedAskingAPerson += 1;
+    if (status === 'FAILED' && (await watched(request.refundId))) failedAndWatched += 1;
     if (ledgerMinor !== ourMinor) {
       mismatches += 1;
-      // FAILED with money at the provider is a false outcome unless the refund asks a person about
-      // it (an operator said FAILED while the provider still had it: its reservation is kept).
-      const flagged = status === 'FAILED' && state?.needsAttention === true;
+      // FAILED with money at the provider is a false outcome unless its money is watched (an
+      // operator said FAILED while the provider might still have it: the reservation is kept, and
+      // the watch asks a person when the provider pays).
+      const flagged = status === 'FAILED' && (await watched(request.refundId));
       if (!flagged) falseOutcomes += 1;
       problems.push(
         `${request.refundId}: ledger ${ledgerMinor}, orchestrator ${ourMinor} (${status}${flagged ? ', asks a person' : ''})`
@@ -320,6 +334,7 @@ async function main(): Promise<void> {
     lostRefunds: lost,
     falseOutcomes,
     endedAskingAPerson,
+    failedAndWatched,
     ledgerVsOrchestratorMismatches: mismatches,
     ledgerTotalMinor: ledgerTotal,
     orchestratorTotalMinor: orchestratorTotal,

@@ -108,8 +108,8 @@ describe('SecPaid refund lifecycle', () => {
     expect(outcome).toMatchObject({ status: 'FAILED', failure: { type: 'ResolvedByOperator' } });
     const state = await fast.get(req.refundId);
     // SecPaid never says "rejected": the reservation stays, and a watch keeps reading (rule 5).
-    expect(state.needsAttention).toBe(true);
-    expect(state.attentionReason).toMatch(/may still hold the refund: its reservation is kept/);
+    expect(state.needsAttention).toBe(false);
+    expect(state.paymentGuard).toMatch(/may still hold the refund: its reservation is kept/);
     expect(state.transitions.at(-1)).toMatchObject({ to: 'FAILED', by: 'ops@merchant' });
     const guard = await stack.client.workflow
       .getHandle(paymentGuardWorkflowId('secpaid', payId))

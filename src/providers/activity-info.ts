@@ -9,6 +9,11 @@ export interface RefundActivityInfo {
   readonly attempt: number;
 }
 
+/** The root of a refund's references: the refund's workflow id, even when another workflow reads it. */
+export function refundKeyRoot(input: { readonly refundWorkflowId?: string | undefined }): string {
+  return input.refundWorkflowId ?? refundActivityInfo().workflowId;
+}
+
 export function refundActivityInfo(): RefundActivityInfo {
   const { workflowExecution, attempt } = Context.current().info;
   if (workflowExecution === undefined) {

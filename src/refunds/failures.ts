@@ -110,4 +110,4 @@ export interface ProviderFailureDetails {
 }
 
 /** Failure types of the orchestrator's own decisions (never a provider's). */
-export const orchestratorFailureTypes = ['ExceedsRefundable', 'ResolvedByOperator', 'DuplicateReference'] as const;
+export const orchestratorFailureTypes = ['ExceedsRefundable', 'ResolvedByOperator', 'ReferenceTaken'] as const;

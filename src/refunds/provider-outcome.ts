@@ -49,6 +49,13 @@ export interface PollInput<P extends ProviderName = ProviderName> {
   readonly reportHealthy?: boolean;
   /** When the refund's first request was sent (ISO-8601): a record older than it is not ours. */
   readonly firstRequestAt?: string;
+  /** `find`: read again at the cadence while nothing is found, instead of saying so (one long activity). */
+  readonly retryNotFound?: boolean;
+  /**
+   * The refund's workflow id, the root of its references, when the read runs in another workflow
+   * (the watch after an operator's FAILED); else the running workflow's own id.
+   */
+  readonly refundWorkflowId?: string;
 }
 
 export type { ProviderFailureDetails } from './failures';

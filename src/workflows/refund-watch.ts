@@ -1,12 +1,16 @@
 import * as wf from '@temporalio/workflow';
 
 import { providerProfiles } from '../providers/profiles';
-export { refundWatchWorkflowId } from '../refunds/ids';
+import { completionCallbackWorkflowId } from '../refunds/completion';
+import type { CompletionEvent } from '../refunds/completion';
 import { NeedsAttentionKey } from '../refunds/search-attributes';
 import type { RefundRequest } from '../refunds/request';
 
+import { completionCallback } from './completion-callback';
 import { paymentGuardCalls } from './refund/gate';
 import { providerCalls } from './refund/provider-calls';
+
+export { refundWatchWorkflowId } from '../refunds/ids';
 
 const DAY = 86_400_000;
 /** How long a refund an operator resolved FAILED is still read, while the provider may hold it. */
@@ -14,27 +18,22 @@ export const OPERATOR_FAILED_WATCH_MS = 90 * DAY;
 
 export interface RefundWatchInput {
   readonly request: RefundRequest;
+  /** The refund's workflow id: the root of the references its requests carried. */
+  readonly refundWorkflowId: string;
   readonly providerRefundId: string | null;
+  readonly submission: number;
+  readonly firstRequestAt: string | null;
   readonly timeScale: number;
 }
 
 /**
- * Reads, slowly, a refund an operator resolved FAILED while the provider may still have it. Its
- * reservation was kept. If the provider says it refunded after all, the amount is committed and
- * `NeedsAttention` is raised here (the refund itself has ended); if the provider says it failed,
- * the reservation is released. Started by the refund, which abandons it.
+ * Reads, slowly, a refund an operator resolved FAILED while the provider may still have it; its
+ * reservation was kept. If the provider refunds after all, the amount is committed, `NeedsAttention`
+ * is raised here (the refund itself has ended) and the backend gets a corrected completion event;
+ * if the provider says it failed, the reservation is released. Started by the refund, which
+ * abandons it. Each read is a retry of one long activity, so 90 days cost a few events.
  */
 export async function refundWatch(input: RefundWatchInput): Promise<'refunded' | 'failed' | 'watch ended'> {
-  const readOnce = () =>
-    calls.read({
-      mode: find ? 'find' : 'watch',
-      slow: true,
-      submission: 1,
-      providerRefundId: input.providerRefundId,
-      errorsRetried: true,
-      remainingMs: Math.max(1, until - Date.now()),
-      firstRequestAt: null,
-    });
   const { request } = input;
   const profile = providerProfiles[request.provider];
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * input.timeScale));
@@ -42,25 +41,61 @@ export async function refundWatch(input: RefundWatchInput): Promise<'refunded' |
   const guard = { provider: request.provider, paymentId: request.paymentId };
   const until = Date.now() + scaled(OPERATOR_FAILED_WATCH_MS);
   const find = input.providerRefundId === null && profile.findEarlier === 'read';
-  let result = await readOnce();
-  // Healthy reads, or nothing found yet: read on, slowly, until the watch ends.
-  while (result.kind !== 'succeeded' && result.kind !== 'final' && result.kind !== 'deadline' && Date.now() < until) {
-    if (find) await wf.sleep(scaled(profile.poll.slowIntervalMs));
-    result = await readOnce();
-  }
-  if (result.kind === 'succeeded') {
-    await paymentGuardCalls.commitPayment(guard, { refundId: request.refundId, amountMinor: result.amountMinor });
-    wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
-    wf.log.warn('a refund resolved FAILED was refunded by the provider after all', {
-      refundId: request.refundId,
-      providerRefundId: result.providerRefundId,
-      amountMinor: result.amountMinor,
+  for (;;) {
+    const result = await calls.read({
+      mode: find ? 'find' : 'watch',
+      slow: true,
+      submission: input.submission,
+      providerRefundId: input.providerRefundId,
+      errorsRetried: true,
+      remainingMs: Math.max(1, until - Date.now()),
+      firstRequestAt: input.firstRequestAt,
+      refundWorkflowId: input.refundWorkflowId,
     });
-    return 'refunded';
+    if (result.kind === 'succeeded') {
+      await refundedAfterAll(input, guard, result.providerRefundId, result.amountMinor);
+      return 'refunded';
+    }
+    if (result.kind === 'final') {
+      await paymentGuardCalls.releasePayment(guard, { refundId: request.refundId });
+      return 'failed';
+    }
+    if (result.kind === 'deadline' || Date.now() >= until) return 'watch ended';
+    // Pending, healthy or failed reads: a pause, then read on.
+    await wf.sleep(scaled(profile.poll.slowIntervalMs));
   }
-  if (result.kind === 'final' && result.answer.kind === 'declined') {
-    await paymentGuardCalls.releasePayment(guard, { refundId: request.refundId });
-    return 'failed';
-  }
-  return 'watch ended';
+}
+
+async function refundedAfterAll(
+  input: RefundWatchInput,
+  guard: { provider: string; paymentId: string },
+  providerRefundId: string,
+  amountMinor: number | null
+): Promise<void> {
+  const { request } = input;
+  await paymentGuardCalls.commitPayment(guard, { refundId: request.refundId, amountMinor });
+  wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: true }]);
+  wf.log.warn('a refund resolved FAILED was refunded by the provider after all', {
+    refundId: request.refundId,
+    providerRefundId,
+    amountMinor,
+  });
+  if (request.callbackUrl === undefined) return;
+  const event: CompletionEvent = {
+    id: `evt_${request.refundId}_succeeded_after_failed`,
+    type: 'refund.succeeded',
+    refundId: request.refundId,
+    status: 'SUCCEEDED',
+    provider: request.provider,
+    paymentId: request.paymentId,
+    amount: amountMinor === null ? request.amount : { amountMinor, currency: request.amount.currency },
+    providerRefundId,
+    failure: null,
+    occurredAt: new Date(Date.now()).toISOString(),
+  };
+  await wf.startChild(completionCallback, {
+    workflowId: `${completionCallbackWorkflowId(request.refundId)}-after-failed`,
+    args: [request.callbackUrl, event, input.timeScale],
+    parentClosePolicy: 'ABANDON',
+  });
 }

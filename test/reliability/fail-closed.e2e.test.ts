@@ -1,3 +1,4 @@
+import { refundWatchWorkflowId } from '../../src/refunds/ids';
 import { guardStateQuery, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
@@ -194,7 +195,7 @@ describe("3. another refund's outcome is never adopted", () => {
     await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'http-error', status: 503, times: 1 });
     await stack.refunds.start(second);
     const outcome = await stack.refunds.waitForOutcome(second.refundId);
-    expect(outcome).toMatchObject({ status: 'FAILED', failure: { type: 'DuplicateReference' } });
+    expect(outcome).toMatchObject({ status: 'FAILED', failure: { type: 'ReferenceTaken' } });
     expect(ledger('openpayd', second.paymentId)).toHaveLength(0);
     await stack.api.call('DELETE', '/_sandbox/faults');
   });
@@ -286,6 +287,9 @@ describe('6. operator and cancel races', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect((await guard.query(guardStateQuery)).committed).toEqual({ [request.refundId]: 1000 });
+    const watch = stack.client.workflow.getHandle(refundWatchWorkflowId(request.refundId));
+    expect(await watch.result()).toBe('refunded');
+    expect((await watch.describe()).searchAttributes).toMatchObject({ NeedsAttention: [true] });
     await recordHistory(stack.client, request.refundId, 'sandpay-operator-failed-while-held');
   });
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
-import { refundActivityInfo } from '../activity-info';
+import { refundActivityInfo, refundKeyRoot } from '../activity-info';
 import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { ProviderCallError } from '../http';
 
@@ -74,8 +74,8 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
      * says when to read). `find`: looks for our `reference` among the payment's refunds.
      */
     async getpaidPollRefund(input: PollInput<'getpaid'>): Promise<PollOutcome> {
-      const { workflowId } = refundActivityInfo();
-      if (input.mode === 'find') return findByReference(client, input, getpaidReference(workflowId, input.submission));
+      if (input.mode === 'find')
+        return findByReference(client, input, getpaidReference(refundKeyRoot(input), input.submission));
       const { providerRefundId, intervalMs, jitter } = input;
       if (providerRefundId === null) throw readFailure(PROVIDER, 'no refund id to read', input);
       const read = await readProvider(PROVIDER, input, () => client.refund(providerRefundId));
@@ -105,8 +105,10 @@ async function findByReference(
   if (!payment.ok)
     throw readFailure(PROVIDER, `GET /payments/${input.request.paymentId}: HTTP ${payment.status}`, input);
   const ours = payment.value.refunds?.find((r) => r.reference === reference);
-  if (!ours) return { kind: 'not-found' };
-  if (ours.status === 'completed') return { kind: 'succeeded', providerRefundId: ours.id, amountMinor: null };
-  if (ours.status === 'initiated') return { kind: 'pending', providerRefundId: ours.id };
-  throw declined(ours.id, null);
+  if (!ours) {
+    if (input.retryNotFound) throw stillPending(PROVIDER, `no refund ${reference} found yet`, input);
+    return { kind: 'not-found' };
+  }
+  // Found: its own record (`GET /refunds/{id}`) says how it ends, not the list's entry.
+  return { kind: 'pending', providerRefundId: ours.id };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
-import { refundActivityInfo } from '../activity-info';
+import { refundActivityInfo, refundKeyRoot } from '../activity-info';
 import { outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
@@ -60,10 +60,10 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
      */
     async openpaydPollRefund(input: PollInput<'openpayd'>): Promise<PollOutcome> {
       const { request, intervalMs, jitter } = input;
-      const { workflowId } = refundActivityInfo();
+      const workflowId = refundKeyRoot(input);
       const referenceNo = openpaydReferenceNo(request, workflowId);
       const answer = await readProvider(PROVIDER, input, () => client.status(referenceNo));
-      const ours = isOurs(answer, request, referenceNo);
+      const ours = isOurs(answer, request, referenceNo, input.firstRequestAt);
       if (ours && input.mode === 'find') {
         deps.logger.info(
           { provider: 'openpayd', workflowId, referenceNo, status: answer.status },
@@ -77,10 +77,12 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
           amountMinor: answer.amount ?? (request.full ? null : request.amount.amountMinor),
         };
       }
-      if (input.mode === 'find')
-        return ours && answer.status === 'PENDING'
-          ? { kind: 'pending', providerRefundId: referenceNo }
-          : { kind: 'not-found' };
+      if (input.mode === 'find') {
+        if (ours && answer.status === 'PENDING') return { kind: 'pending', providerRefundId: referenceNo };
+        if (input.retryNotFound)
+          throw stillPending(PROVIDER, `no refund ${referenceNo} found yet`, { intervalMs, jitter });
+        return { kind: 'not-found' };
+      }
       if (ours && answer.status === 'PENDING') {
         if (input.reportHealthy) return { kind: 'healthy' };
         throw stillPending(PROVIDER, `refund ${referenceNo} is pending: ${answer.message}`, { intervalMs, jitter });

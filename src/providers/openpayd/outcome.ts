@@ -52,17 +52,29 @@ export function refundOutcome(
   }
 }
 
+/** A record this long before our first request could still be ours (clocks differ). */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
 /**
- * Whether a status read's answer is our refund: our `referenceNo`, and for a partial refund our
- * amount and currency. Anything less could be someone else's refund with the same reference.
+ * Whether a status read's answer is our refund, on every field it gives back: our `referenceNo`; a
+ * transaction of its own (not the sale's `transactionId`); a `date` no older than our first request;
+ * an amount (ours, for a partial refund) and our currency. Anything less could be another record
+ * with the same reference (a sale, an older refund): it is not adopted.
  */
-export function isOurs(answer: OpenpaydAnswer, request: RequestOf<'openpayd'>, referenceNo: string): boolean {
+export function isOurs(
+  answer: OpenpaydAnswer,
+  request: RequestOf<'openpayd'>,
+  referenceNo: string,
+  firstRequestAt: string | undefined
+): boolean {
   if (answer.referenceNo !== referenceNo) return false;
-  if (request.full) return answer.amount === undefined || answer.amount > 0;
-  return (
-    answer.amount === request.amount.amountMinor &&
-    (answer.currency === undefined || answer.currency === request.amount.currency)
-  );
+  if (answer.transactionId === undefined || answer.transactionId === request.paymentId) return false;
+  if (answer.currency !== undefined && answer.currency !== request.amount.currency) return false;
+  if (firstRequestAt !== undefined) {
+    if (answer.date === undefined || answer.date * 1000 < Date.parse(firstRequestAt) - CLOCK_SLACK_MS) return false;
+  }
+  if (answer.amount === undefined || answer.amount <= 0) return false;
+  return request.full || answer.amount === request.amount.amountMinor;
 }
 
 function approvedAmount(answer: OpenpaydAnswer, request: RequestOf<'openpayd'>): number | null {

@@ -8,7 +8,7 @@ import { idempotencyKey } from '../idempotency';
 
 import { PaymentoptionsClient } from './client';
 import type { PaymentoptionsReply, PaymentoptionsSettings } from './client';
-import { PROVIDER, classify, declineFailure, httpFailure } from './outcome';
+import { PROVIDER, classify, declineFailure, httpFailure, isRefundDecline } from './outcome';
 
 export interface PaymentoptionsDeps {
   readonly settings: PaymentoptionsSettings;
@@ -69,17 +69,19 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
       }
       const description = answer.payment_details?.responseDescription ?? answer.message;
       switch (classify(code)) {
-        case 'approved':
+        case 'approved': {
           if (!answer.success || !refundId) throw outcomeUnknown(PROVIDER, `code 0 without success or refund id`);
-          return {
-            kind: 'succeeded',
-            providerRefundId: refundId,
-            amountMinor: minorOf(answer.payment_details?.amount, request),
-          };
+          const amountMinor = minorOf(answer.payment_details?.amount, request);
+          // What moved must be known: without a readable amount its own status read tells.
+          if (amountMinor === null) return { kind: 'pending', providerRefundId: refundId };
+          return { kind: 'succeeded', providerRefundId: refundId, amountMinor };
+        }
         case 'unclear':
           if (!refundId) throw outcomeUnknown(PROVIDER, `code ${code} (${description ?? ''}) without a refund id`);
           return { kind: 'pending', providerRefundId: refundId };
         case 'try-again':
+          // With a refund id there is a record to read; only without one is it sent again.
+          if (refundId) return { kind: 'pending', providerRefundId: refundId };
           throw notProcessed(PROVIDER, `code ${code}: ${description ?? 'try again'}`);
         case 'declined':
           throw declineFailure(code, description, { scope: 'request' });
@@ -92,6 +94,10 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
       if (providerRefundId === null) throw readFailure(PROVIDER, 'no refund id to read', input);
       const reply = await readProvider(PROVIDER, input, () => client.status(providerRefundId));
       const code = reply.answer.payment_details?.response_code;
+      const about = reply.answer.transaction_details?.id;
+      if (about !== undefined && about !== providerRefundId) {
+        throw readFailure(PROVIDER, `the status read answered for ${about}, not ${providerRefundId}`, input);
+      }
       if (reply.httpStatus >= 400 || code === undefined) {
         throw readFailure(
           PROVIDER,
@@ -110,6 +116,15 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
           if (input.reportHealthy) return { kind: 'healthy' };
           throw stillPending(PROVIDER, `refund ${providerRefundId}: code ${code}`, { intervalMs, jitter });
         case 'declined':
+          // Only a decline of our refund's own transaction is final; a lookup, format, merchant or
+          // "unknown" code says nothing about it.
+          if (!isRefundDecline(code) || reply.answer.transaction_type !== 'REFUND' || about !== providerRefundId) {
+            throw readFailure(
+              PROVIDER,
+              `status read: code ${code} ${reply.answer.payment_details?.responseDescription ?? ''}`,
+              input
+            );
+          }
           throw declineFailure(code, reply.answer.payment_details?.responseDescription, {
             scope: 'refund',
             providerRefundId,

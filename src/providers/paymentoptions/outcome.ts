@@ -43,6 +43,14 @@ const codeTypes: Readonly<Record<number, FailureType>> = {
   30: 'ProviderRejectedRequest',
 };
 
+/** Codes that are about the request or the lookup, not a decline of the refund: 3 invalid merchant, 12 invalid transaction, 25 unable to locate record, 30 format error, 79 already reversed, 94 duplicate, 1295 unknown. */
+const notAboutTheRefund = new Set([3, 12, 25, 30, 79, 94, 1295]);
+
+/** Whether a decline code read back from our refund's own transaction is its final decline. */
+export function isRefundDecline(code: number): boolean {
+  return classify(code) === 'declined' && !notAboutTheRefund.has(code);
+}
+
 export type ResponseClass = 'approved' | 'unclear' | 'try-again' | 'declined';
 
 export function classify(code: number): ResponseClass {

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { refundActivityInfo } from '../activity-info';
-import { callProvider, readFailure, readProvider, stillPending } from '../failures';
+import { callProvider, outcomeUnknown, readFailure, readProvider, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
 
 import { SandpayClient } from './client';
@@ -50,6 +50,17 @@ export function createSandpayActivities(deps: SandpayDeps) {
         );
       }
       const answer = result.value;
+      // An answer (a replay above all) is ours only for our payment and, for a partial refund, our amount.
+      if (
+        answer.parent_tx_id !== request.paymentId ||
+        (!request.full && answer.amount !== request.amount.amountMinor)
+      ) {
+        throw outcomeUnknown(
+          PROVIDER,
+          `answer for ${answer.parent_tx_id} of ${answer.amount}, not this refund of ${request.paymentId}`,
+          facts
+        );
+      }
       deps.logger.info(
         {
           provider: 'sandpay',

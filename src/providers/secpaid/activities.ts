@@ -69,7 +69,8 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
 }
 
 function isRefundRow(row: SecpaidTransaction): boolean {
-  return (row.transaction_type === 'Refund' || row.is_refund === 'true') && row.amount.trim().startsWith('-');
+  // Only a `Refund` row: `Dispute Refund` rows are refunds too (is_refund), but not ours.
+  return row.transaction_type === 'Refund' && row.amount.trim().startsWith('-');
 }
 
 /** The row's time, or -Infinity when it has none that can be read (then it is never ours). */

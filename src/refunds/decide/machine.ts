@@ -203,7 +203,7 @@ function onRefused(profile: DecisionProfile, state: DecisionState, answer: Answe
         `${describe(answer)}, after an attempt that may have landed`
       );
     case 'not-processed':
-      if (state.mayHoldRefund) return lookForEarlier(profile, s, 'outcome-unknown', describe(answer));
+      if (mayHold) return lookForEarlier(profile, s, 'outcome-unknown', describe(answer));
       return resend(profile, s, answer);
     case 'unknown':
     case 'transient':
@@ -228,7 +228,8 @@ function onRead(profile: DecisionProfile, facts: RefundFacts, state: DecisionSta
       return succeeded(facts, clear(state, 'reads-failing'), result.providerRefundId, result.amountMinor);
     case 'pending':
       return {
-        ...clear(state, 'reads-failing', 'outcome-unknown', 'already-done'),
+        ...clear(state, 'reads-failing', 'outcome-unknown', 'already-done', 'retry-later'),
+        readErrors: 0,
         accepted: true,
         mayHoldRefund: true,
         providerRefundId: result.providerRefundId ?? state.providerRefundId,
@@ -243,16 +244,18 @@ function onRead(profile: DecisionProfile, facts: RefundFacts, state: DecisionSta
       // Anything else is not a final word: read on.
       return readAgain(state, mode);
     case 'not-found':
-      return notFound(profile, state);
+      return notFound(profile, { ...clear(state, 'reads-failing'), readErrors: 0 });
     case 'failing': {
       // Each failed read comes back until the bound (a few events each); past it, Temporal retries
       // them at the cadence and only the first good read comes back ('healthy').
       const readErrors = state.readErrors + 1;
       const s = { ...state, readErrors };
-      if (readErrors < profile.readErrorsBeforeAttention) {
-        return { ...s, next: { do: 'sleep', ms: profile.readIntervalMs, then: readCommand(state, mode) } };
-      }
-      return readAgain(raise(s, 'reads-failing', `${facts.provider}: ${result.message}; reading goes on`), mode);
+      // Never again at once: a failure Temporal does not retry comes back immediately.
+      const asked =
+        readErrors < profile.readErrorsBeforeAttention
+          ? s
+          : raise(s, 'reads-failing', `${facts.provider}: ${result.message}; reading goes on`);
+      return { ...asked, next: { do: 'sleep', ms: profile.readIntervalMs, then: readCommand(state, mode) } };
     }
     case 'healthy':
       return readAgain({ ...clear(state, 'reads-failing'), readErrors: 0 }, mode);
@@ -408,7 +411,9 @@ function retryLater(profile: DecisionProfile, state: DecisionState, answer: Answ
       : { do: 'read', mode: 'recheck', slow: false };
   return {
     ...asked,
-    mayHoldRefund: false,
+    // The old transaction is final by the provider's word, but it is read once more before
+    // anything else: until then an operator's FAILED keeps the reservation (mobile money may still credit).
+    mayHoldRefund: providerRefundId !== null,
     accepted: false,
     providerRefundId,
     ...(providerRefundId === null && { submission: state.submission + 1, resends: 0 }),
@@ -422,6 +427,7 @@ function newSubmission(state: DecisionState): DecisionState {
     ...state,
     submission,
     resends: 0,
+    mayHoldRefund: false,
     accepted: false,
     providerRefundId: null,
     next: { do: 'submit', submission },
@@ -432,11 +438,16 @@ function resend(profile: DecisionProfile, state: DecisionState, answer: Answer):
   const { initialMs, coefficient, maximumMs } = profile.resendBackoff;
   const wait = Math.min(initialMs * coefficient ** state.resends, maximumMs);
   const resends = state.resends + 1;
-  const asked =
-    resends > profile.maxResends
-      ? raise(state, 'provider-refusing', `${describe(answer)} (${resends} times); sending goes on`)
-      : state;
-  return { ...asked, resends, next: { do: 'sleep', ms: wait, then: { do: 'submit', submission: state.submission } } };
+  if (resends <= profile.maxResends) {
+    return { ...state, resends, next: { do: 'sleep', ms: wait, then: { do: 'submit', submission: state.submission } } };
+  }
+  // Past the bound a person is asked, and sending goes on at the slow cadence (a few events each).
+  const asked = raise(state, 'provider-refusing', `${describe(answer)} (${resends} times); sending goes on`);
+  return {
+    ...asked,
+    resends,
+    next: { do: 'sleep', ms: profile.slowReadMs, then: { do: 'submit', submission: state.submission } },
+  };
 }
 
 /** The same submission again, later: safe with the same key; a person is asked meanwhile. */

@@ -61,7 +61,7 @@ export async function passGate(
   const claim = await claimCallerReference(request);
   if (claim !== null) {
     record.noteGuard(`refused: ${claim}`);
-    record.setFailure({ type: 'DuplicateReference', providerCode: undefined, providerMessage: claim });
+    record.setFailure({ type: 'ReferenceTaken', providerCode: undefined, providerMessage: claim });
     return {
       pass: false,
       status: 'FAILED',

@@ -50,9 +50,9 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     record.moveTo(gate.status, gate.cause, gate.by);
     return finish(request, record, policy.timeScale);
   }
-  const ending = await driveProvider(request, profile, record, inbox, scaled);
+  const { ending, watched } = await driveProvider(request, profile, record, inbox, scaled);
   await settle(request, record, ending, inbox.resolution?.by);
-  if (ending.watch) await startWatch(request, record, policy.timeScale);
+  if (ending.watch) await startWatch(request, record, policy.timeScale, watched);
   return finish(request, record, policy.timeScale);
 }
 
@@ -65,7 +65,9 @@ interface Driver {
   readonly inbox: RefundInbox;
   readonly scaled: (ms: number) => number;
   /** When the watch for the provider's outcome began, and when the first request went out. */
-  readonly clock: { watchStartedAt: number | null; firstRequestAt: string | null };
+  readonly clock: { watchStartedAt: number | null; watchSubmission: number; firstRequestAt: string | null };
+  /** A submission is in flight: no resolve is taken until it has come back. */
+  submitting: boolean;
 }
 
 /** Carries out the core's commands until it ends the refund. */
@@ -75,7 +77,7 @@ async function driveProvider(
   record: RefundRecord,
   inbox: RefundInbox,
   scaled: (ms: number) => number
-): Promise<Ending> {
+): Promise<{ ending: Ending; watched: { submission: number; firstRequestAt: string | null } }> {
   const driver: Driver = {
     profile,
     decisions: decisionProfile(profile, scaled),
@@ -83,12 +85,13 @@ async function driveProvider(
     record,
     inbox,
     scaled,
-    clock: { watchStartedAt: null, firstRequestAt: null },
+    clock: { watchStartedAt: null, watchSubmission: 0, firstRequestAt: null },
+    submitting: false,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
   let state = initialState();
   inbox.resolveRefusal = () =>
-    state.next.do === 'submit'
+    driver.submitting || state.next.do === 'submit'
       ? 'a submission is in flight: resolve once it has come back'
       : canResolve(state) || inbox.escalated
         ? null
@@ -100,7 +103,10 @@ async function driveProvider(
     state = decide(driver.decisions, facts, state, event);
     show(driver, before, state);
   }
-  return state.next.end;
+  return {
+    ending: state.next.end,
+    watched: { submission: state.submission, firstRequestAt: driver.clock.firstRequestAt },
+  };
 }
 
 /** One command: its provider call, sleep or hold, interrupted by an operator's resolve. */
@@ -144,7 +150,10 @@ async function submit(driver: Driver, submission: number): Promise<DecisionEvent
   const { record, calls, clock } = driver;
   record.waitFor(`${record.state.provider} to answer the refund request`);
   clock.firstRequestAt ??= new Date(Date.now()).toISOString();
-  const result = await calls.submit(submission);
+  driver.submitting = true;
+  const result = await calls.submit(submission).finally(() => {
+    driver.submitting = false;
+  });
   record.recordAttempt({
     step: 'submit',
     submission,
@@ -161,7 +170,11 @@ async function read(
   command: Extract<Command, { do: 'read' }>
 ): Promise<ReadResult | undefined> {
   const { record, inbox, profile, clock, scaled } = driver;
-  if (command.mode === 'watch') clock.watchStartedAt ??= Date.now();
+  // Each submission's watch has its own deadline.
+  if (command.mode === 'watch' && clock.watchSubmission !== state.submission) {
+    clock.watchStartedAt = Date.now();
+    clock.watchSubmission = state.submission;
+  }
   record.waitFor(waitingText(record.state.provider, profile, command.mode));
   const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - (clock.watchStartedAt ?? Date.now()));
   const eventsBefore = inbox.providerEvents;
@@ -267,16 +280,32 @@ async function settle(
     record.refundedOtherAmount(ending.amountMinor);
   }
   if (ending.watch) {
-    record.raiseAttention(
-      `resolved FAILED while ${request.provider} may still hold the refund: its reservation is kept and ${refundWatchWorkflowId(request.refundId)} keeps reading it`
+    // The operator's word ends the refund; the money is still watched, and a person is asked
+    // again (on the watch) only if the provider refunds after all.
+    record.noteGuard(
+      `resolved FAILED while ${request.provider} may still hold the refund: its reservation is kept, and ${refundWatchWorkflowId(request.refundId)} reads it`
     );
   }
 }
 
-async function startWatch(request: RefundRequest, record: RefundRecord, timeScale: number): Promise<void> {
+async function startWatch(
+  request: RefundRequest,
+  record: RefundRecord,
+  timeScale: number,
+  watched: { submission: number; firstRequestAt: string | null }
+): Promise<void> {
   await wf.startChild(refundWatch, {
     workflowId: refundWatchWorkflowId(request.refundId),
-    args: [{ request, providerRefundId: record.state.providerRefundId, timeScale }],
+    args: [
+      {
+        request,
+        refundWorkflowId: wf.workflowInfo().workflowId,
+        providerRefundId: record.state.providerRefundId,
+        submission: watched.submission,
+        firstRequestAt: watched.firstRequestAt,
+        timeScale,
+      },
+    ],
     parentClosePolicy: 'ABANDON',
   });
 }

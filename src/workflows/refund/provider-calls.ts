@@ -31,6 +31,8 @@ export interface ReadCommand {
   /** The watch's deadline, when it has not passed: milliseconds left. */
   readonly remainingMs: number | null;
   readonly firstRequestAt: string | null;
+  /** The refund's workflow id, when another workflow (the watch) reads for it. */
+  readonly refundWorkflowId?: string;
 }
 
 /** The refund's provider activities, with the options its profile gives them. */
@@ -96,6 +98,9 @@ export function providerCalls(
           readErrors: command.errorsRetried ? 'retry' : 'report',
           reportHealthy: command.errorsRetried,
           ...(command.firstRequestAt !== null && { firstRequestAt: command.firstRequestAt }),
+          // Past the horizon, a look for a lost answer is one long activity, not one per read.
+          ...(command.mode === 'find' && command.slow && { retryNotFound: true }),
+          ...(command.refundWorkflowId !== undefined && { refundWorkflowId: command.refundWorkflowId }),
         });
         return polled;
       } catch (err) {
