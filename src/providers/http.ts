@@ -81,8 +81,10 @@ export function settleWindowMs(timeoutMs: number): number {
 }
 
 /**
- * The running activity's cancellation: it fires when the attempt is cancelled or passes its
- * start-to-close, so an abandoned attempt's request is aborted and never races the next attempt.
+ * The running activity's cancellation (a worker shutting down, or a cancellation the worker has
+ * learnt of), so that an abandoned attempt's request is aborted. The hard bound on every call is its
+ * own timeout: the worker refuses to start unless an attempt's calls fit its start-to-close
+ * (`checkCallTimeouts`), so no attempt the server has given up on still has a request in flight.
  */
 function activitySignal(): AbortSignal | undefined {
   try {

@@ -22,6 +22,9 @@ afterAll(() => stack?.stop());
 const ledger = (provider: string, paymentId: string) => stack.sandbox.ledger.list({ provider, paymentId });
 const reserved = async (provider: string, paymentId: string): Promise<Record<string, number>> =>
   (await stack.client.workflow.getHandle(paymentGuardWorkflowId(provider, paymentId)).query(guardStateQuery)).reserved;
+/** The injected faults of a provider are used up: the odd answer was really given. */
+const faultsMet = (provider: string) =>
+  expect(stack.sandbox.faults.list().filter((f) => f.provider === provider)).toEqual([]);
 const pendingAt = (status: 'PENDING_PROVIDER' | 'PENDING_REVIEW') => (s: RefundState) => s.status === status;
 
 describe('1. an odd status read never ends an accepted refund', () => {
@@ -37,6 +40,7 @@ describe('1. an odd status read never ends an accepted refund', () => {
     });
     expect((await stack.refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
     expect(ledger('sandpay', request.paymentId).map((e) => e.amountMinor)).toEqual([600]);
+    faultsMet('sandpay');
   });
 
   it.each([404, 409, 422])('GetPaid: a %s on GET /refunds/{id} is read again', async (status) => {
@@ -47,6 +51,7 @@ describe('1. an odd status read never ends an accepted refund', () => {
     await new Promise((r) => setTimeout(r, 300));
     await stack.api.call('POST', `/_sandbox/getpaid/refunds/${pending.providerRefundId}/complete`, {});
     expect((await stack.refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+    faultsMet('getpaid');
   });
 
   it.each([
@@ -64,6 +69,7 @@ describe('1. an odd status read never ends an accepted refund', () => {
       responseCode: 0,
     });
     expect((await stack.refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+    faultsMet('paymentoptions');
   });
 
   it('SecPaid: ResponseCode 0 on getPayInTransactions (a token rotated mid-review) asks a person and reading goes on', async () => {
