@@ -299,6 +299,34 @@ describe('6. operator and cancel races', () => {
     await recordHistory(stack.client, request.refundId, 'sandpay-operator-failed-while-held');
   });
 
+  it('a cancel accepted while the reservation is slow is honoured: nothing is sent, the reservation is freed', async () => {
+    const request = await paymentAndRefund(stack.api, 'openpayd', 900, 'cancel-race');
+    // The payment's guard is slow: it runs where no worker serves it, until it is replaced.
+    const slowGuard = await stack.client.workflow.start('paymentGuard', {
+      workflowId: paymentGuardWorkflowId('openpayd', request.paymentId),
+      taskQueue: `${stack.taskQueue}-nowhere`,
+      args: [
+        {
+          provider: 'openpayd',
+          paymentId: request.paymentId,
+          currency: null,
+          paymentAmountMinor: null,
+          reserved: {},
+          committed: {},
+        },
+      ],
+    });
+    await stack.refunds.start(request);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const answer = await stack.refunds.cancel(request.refundId, { reason: 'customer withdrew', by: 'ops' });
+    expect(answer).toMatchObject({ accepted: true });
+    await slowGuard.terminate('the guard comes back');
+    const outcome = await stack.refunds.waitForOutcome(request.refundId);
+    expect(outcome.status).toBe('CANCELLED');
+    expect(ledger('openpayd', request.paymentId)).toHaveLength(0);
+    expect(await reserved('openpayd', request.paymentId)).toEqual({});
+  }, 60_000);
+
   it('resolve is refused while a submission is in flight', async () => {
     const request = await paymentAndRefund(stack.api, 'sandpay', 500, 'in-flight');
     await stack.api.fault({ provider: 'sandpay', endpoint: 'refund', kind: 'slow', delayMs: 1_500, times: 1 });
