@@ -2,6 +2,7 @@ import { refundWatchWorkflowId } from '../../src/refunds/ids';
 import { guardStateQuery, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
 import { recordHistory } from '../support/histories';
 import { paymentAndRefund } from '../support/payments';
 import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
@@ -356,6 +357,37 @@ describe('7. amounts', () => {
     expect(state.needsAttention).toBe(true);
     expect(state.attentionReason).toMatch(/refunded 600, not the 1000 requested/);
     await recordHistory(stack.client, request.refundId, 'sandpay-refunded-what-was-left');
+  });
+
+  it('PaymentOptions on a major-unit account: "50.00" read back is 5,000 minor units, never 50', async () => {
+    const major = await startTestStack({ env: { PAYMENTOPTIONS_AMOUNT_UNIT: 'major' } });
+    try {
+      const paymentId = await major.api.paymentoptionsPayment(10_000, {
+        currency: 'USD',
+        amountUnit: 'major',
+        refundResponseCode: 578,
+      });
+      const refundId = uniqueRefundId('major');
+      await major.refunds.start({
+        provider: 'paymentoptions',
+        refundId,
+        paymentId,
+        amount: { amountMinor: 5_000, currency: 'USD' },
+        merchantId: PAYMENTOPTIONS_SANDBOX_MID,
+      });
+      const pending = await stateWhen(major.refunds, refundId, pendingAt('PENDING_PROVIDER'), 'PENDING');
+      await major.api.call('POST', `/_sandbox/paymentoptions/refunds/${pending.providerRefundId}/settle`, {
+        responseCode: 0,
+      });
+      const outcome = await major.refunds.waitForOutcome(refundId);
+      expect(outcome).toMatchObject({ status: 'SUCCEEDED', refundedAmountMinor: 5_000 });
+      expect((await major.refunds.get(refundId)).needsAttention).toBe(false);
+      expect(major.sandbox.ledger.list({ provider: 'paymentoptions', paymentId }).map((e) => e.amountMinor)).toEqual([
+        5_000,
+      ]);
+    } finally {
+      await major.stop();
+    }
   });
 
   it('SandPay: after a TIMEOUT the old transaction is read again before a new reference is sent', async () => {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { tag } from '../provider';
+import { minorUnitDigits } from '../../refunds/money';
+import { decimalToMinor, minorToDecimal, tag } from '../provider';
 import type { SandboxContext, SandboxProvider } from '../provider';
 
 /**
@@ -47,6 +48,8 @@ interface Payment {
   readonly refundResponseCode: number;
   /** For an unclear answer: whether the refund really happened behind it. */
   readonly unclearCommits: boolean;
+  /** How this merchant account counts `amount`: minor units, or a major-unit decimal ("50.00"). */
+  readonly amountUnit?: 'minor' | 'major';
 }
 
 interface Refund {
@@ -60,6 +63,14 @@ interface Refund {
   readonly merchantTxnRef: string;
 }
 
+const digitsOf = (currency: string): number => minorUnitDigits(currency) ?? 2;
+
+/** A refund's `amount` as the account counts it → minor units, or undefined when it is not one. */
+function toMinor(sent: string, payment: Payment): number | undefined {
+  if (payment.amountUnit === 'major') return decimalToMinor(sent, digitsOf(payment.currency));
+  return /^\d+$/.test(sent) ? Number(sent) : undefined;
+}
+
 interface State {
   payments: Record<string, Payment>;
   refunds: Record<string, Refund>;
@@ -69,7 +80,16 @@ interface State {
 const refundBody = z
   .object({
     transactionId: z.string().uuid(),
-    amount: z.union([z.number().int().positive(), z.string().regex(/^\d{1,10}$/)]).transform(Number),
+    // "Int/String", ≤ 10 characters: minor units, or a major-unit decimal on a major-unit account.
+    amount: z
+      .union([
+        z.number().positive(),
+        z
+          .string()
+          .regex(/^\d{1,10}(\.\d{1,3})?$/)
+          .max(10),
+      ])
+      .transform(String),
     merchant_id: z.string().min(1).max(10),
     notes: z.string().max(128).optional(),
   })
@@ -81,6 +101,7 @@ const createPaymentBody = z
     currency: z.string().length(3).default('JPY'),
     refundResponseCode: z.number().int().default(0),
     unclearCommits: z.boolean().default(true),
+    amountUnit: z.enum(['minor', 'major']).default('minor'),
   })
   .strict();
 
@@ -167,7 +188,10 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
         merchant_txn_ref: refund.merchantTxnRef,
       },
       payment_details: {
-        amount: refund.amount,
+        amount:
+          state.payments[refund.paymentId]?.amountUnit === 'major'
+            ? minorToDecimal(refund.amount, digitsOf(refund.currency))
+            : refund.amount,
         response_code: refund.responseCode,
         responseDescription: responseTexts[refund.responseCode] ?? 'Unknown',
         auth_code: approved ? '264302' : '',
@@ -209,8 +233,9 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
           message: `Bad Request: ${issue?.path.join('.') ?? 'body'} ${issue?.message ?? ''}`.trim(),
         });
       }
-      const { transactionId, amount, merchant_id: mid, notes } = parsed.data;
+      const { transactionId, amount: sentAmount, merchant_id: mid, notes } = parsed.data;
       const payment = state.payments[transactionId];
+      const amount = payment ? toMinor(sentAmount, payment) : undefined;
       const declineWith = (httpStatus: number, code: number) =>
         strict
           ? reply
@@ -223,6 +248,7 @@ export function createPaymentoptionsSandbox(ctx: SandboxContext, apiKey = PAYMEN
               payment_details: { response_code: code, responseDescription: responseTexts[code] ?? 'Error' },
             });
       if (!payment) return declineWith(404, 25);
+      if (amount === undefined) return declineWith(412, 13);
       if (mid !== PAYMENTOPTIONS_SANDBOX_MID) return declineWith(412, 3);
       if (amount > payment.amount - payment.refunded) return declineWith(412, 13);
 
