@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 
 import {
@@ -40,20 +41,45 @@ export function createPaymentGuardActivities(deps: { readonly client: Client }) 
     });
   };
 
+  /**
+   * Never an empty guard over a closed one: a guard that was terminated (or failed) would forget
+   * every refund of the payment, so the call fails until an operator restores it, and the refund
+   * asks for one. (A guard that is gone after the namespace's retention cannot be seen: README.)
+   */
+  const refuseClosedGuard = async (target: PaymentGuardTarget): Promise<void> => {
+    const id = paymentGuardWorkflowId(target.provider, target.paymentId);
+    const status = await deps.client.workflow
+      .getHandle(id)
+      .describe()
+      .then(
+        (d) => d.status.name,
+        () => undefined
+      );
+    if (status !== undefined && status !== 'RUNNING' && status !== 'CONTINUED_AS_NEW') {
+      throw ApplicationFailure.nonRetryable(
+        `the payment guard ${id} is ${status}: restore it before refunding`,
+        'PaymentGuardClosed'
+      );
+    }
+  };
+
   return {
     async reservePayment(target: PaymentGuardTarget, input: ReserveInput): Promise<ReserveResult> {
+      await refuseClosedGuard(target);
       return deps.client.workflow.executeUpdateWithStart(reserveUpdate, {
         args: [input],
         startWorkflowOperation: guardStart(target),
       });
     },
     async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await refuseClosedGuard(target);
       await deps.client.workflow.executeUpdateWithStart(commitUpdate, {
         args: [input],
         startWorkflowOperation: guardStart(target),
       });
     },
     async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await refuseClosedGuard(target);
       await deps.client.workflow.executeUpdateWithStart(releaseUpdate, {
         args: [input],
         startWorkflowOperation: guardStart(target),

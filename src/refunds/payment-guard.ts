@@ -21,6 +21,12 @@ export interface ReserveInput {
    * holding or having held an amount of the payment refuses this one.
    */
   readonly exclusive?: boolean;
+  /**
+   * The refund workflow run that reserves. A refund the guard already knows, reserved by another
+   * run (a reset, a re-run of the same refundId), is refused: only its first run may reach the
+   * provider. Absent for refunds recorded before the guard kept runs.
+   */
+  readonly runId?: string;
 }
 
 export type ReserveResult =
@@ -29,7 +35,13 @@ export type ReserveResult =
       /** What was still refundable before this reservation; null when the original amount is unknown. */
       readonly refundableBeforeMinor: number | null;
     }
-  | { readonly accepted: false; readonly reason: string; readonly refundableBeforeMinor: number | null };
+  | {
+      readonly accepted: false;
+      readonly reason: string;
+      readonly refundableBeforeMinor: number | null;
+      /** `rerun`: another run of this refund reserved first; it may have reached the provider. */
+      readonly refusal?: 'rerun';
+    };
 
 export interface SettleInput {
   readonly refundId: string;
@@ -49,6 +61,8 @@ export interface PaymentGuardState {
   readonly reserved: Readonly<Record<string, number>>;
   /** Refunds that succeeded with another amount than they reserved (or before the patch), with what they refunded. */
   readonly committed: Readonly<Record<string, number>>;
+  /** The run that reserved, per refund (absent in guards recorded before runs were kept). */
+  readonly runs?: Readonly<Record<string, string>>;
 }
 
 export const reserveUpdate = wf.defineUpdate<ReserveResult, [ReserveInput]>('reserve');

@@ -15,8 +15,18 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   wf.setHandler(guardStateQuery, () => state);
 
   wf.setHandler(reserveUpdate, (input: ReserveInput): ReserveResult => {
-    // A retried reservation of the same refund gets the same answer; it never reserves twice.
+    // A retried reservation of the same refund gets the same answer; it never reserves twice. Another
+    // run of a refund it knows (a reset, a re-run) is refused: the first run may have reached the provider.
     if (input.refundId in state.reserved || input.refundId in state.committed) {
+      const first = state.runs?.[input.refundId];
+      if (input.runId !== undefined && first !== undefined && first !== input.runId) {
+        return {
+          accepted: false,
+          refusal: 'rerun',
+          reason: `refund ${input.refundId} was reserved by its run ${first}; this run (${input.runId}) may not reach the provider again`,
+          refundableBeforeMinor: refundable(state),
+        };
+      }
       return { accepted: true, refundableBeforeMinor: refundable(state) };
     }
     if (state.currency !== null && state.currency !== input.currency) {
@@ -44,7 +54,11 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
         refundableBeforeMinor: before,
       };
     }
-    state = { ...state, reserved: { ...state.reserved, [input.refundId]: input.amountMinor } };
+    state = {
+      ...state,
+      reserved: { ...state.reserved, [input.refundId]: input.amountMinor },
+      ...(input.runId !== undefined && { runs: { ...state.runs, [input.refundId]: input.runId } }),
+    };
     return { accepted: true, refundableBeforeMinor: before };
   });
 

@@ -12,11 +12,49 @@ import type { RefundInbox } from './inbox';
 
 const SYSTEM = 'system';
 
+type GuardCalls = ReturnType<typeof createPaymentGuardActivities>;
+
 /** The per-payment guard's updates, sent by local activities (one marker event each). */
-export const paymentGuardCalls = wf.proxyLocalActivities<ReturnType<typeof createPaymentGuardActivities>>({
+export const paymentGuardCalls = wf.proxyLocalActivities<GuardCalls>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * A guard call that gives up after a minute (at least 5 s at any time scale), then says so: the
+ * refund shows it waits for the payment's guard, asks a person, and tries again, less and less
+ * often (up to hourly), so an unserved guard costs a few events an hour, never a history limit.
+ */
+export async function atGuard<K extends keyof GuardCalls>(
+  record: RefundRecord,
+  scaled: (ms: number) => number,
+  call: K,
+  ...args: Parameters<GuardCalls[K]>
+): Promise<Awaited<ReturnType<GuardCalls[K]>>> {
+  const calls = wf.proxyLocalActivities<GuardCalls>({
+    startToCloseTimeout: '10 seconds',
+    scheduleToCloseTimeout: Math.max(5_000, scaled(MINUTE)),
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  for (let wait = MINUTE, asked = false; ; wait = Math.min(2 * wait, HOUR)) {
+    try {
+      const fn = calls[call] as (...a: Parameters<GuardCalls[K]>) => Promise<Awaited<ReturnType<GuardCalls[K]>>>;
+      const answer = await fn(...args);
+      if (asked) record.clearAttention();
+      return answer;
+    } catch (err) {
+      // A local activity's failure (its schedule-to-close, or the guard refusing to be recreated).
+      if (!(err instanceof wf.TemporalFailure)) throw err;
+      asked = true;
+      record.waitFor("the payment's guard, which does not answer");
+      record.raiseAttention(`the payment guard does not answer (${err.cause?.message ?? err.message}); trying again`);
+      await wf.sleep(scaled(wait));
+    }
+  }
+}
 
 const refundPolicyCalls = wf.proxyLocalActivities<ReturnType<typeof createRefundPolicyActivities>>({
   startToCloseTimeout: '5 seconds',
@@ -25,6 +63,8 @@ const refundPolicyCalls = wf.proxyLocalActivities<ReturnType<typeof createRefund
 
 export type GateOutcome =
   | { readonly pass: true }
+  /** Another run of this refund reserved first: nothing is sent, a person decides. */
+  | { readonly pass: 'hold'; readonly reason: string }
   | { readonly pass: false; readonly status: 'CANCELLED' | 'FAILED'; readonly cause: string; readonly by: string };
 
 /** The worker's policy for this refund (thresholds, time scale), recorded in history once. */
@@ -70,13 +110,19 @@ export async function passGate(
     };
   }
   const guard = { provider: request.provider, paymentId: request.paymentId };
-  const reservation = await paymentGuardCalls.reservePayment(guard, {
+  const reservation = await atGuard(record, scaled, 'reservePayment', guard, {
     refundId: request.refundId,
     amountMinor: request.amount.amountMinor,
     currency: request.amount.currency,
     paymentAmountMinor: request.paymentAmount?.amountMinor ?? null,
     ...(profile.oneRefundPerPayment && { exclusive: true }),
+    runId: wf.workflowInfo().runId,
   });
+  if (!reservation.accepted && reservation.refusal === 'rerun') {
+    record.noteGuard(`refused: ${reservation.reason}`);
+    inbox.beforeProvider = false;
+    return { pass: 'hold', reason: reservation.reason };
+  }
   if (!reservation.accepted) {
     record.noteGuard(`refused: ${reservation.reason}`);
     record.setFailure({ type: 'ExceedsRefundable', providerCode: undefined, providerMessage: reservation.reason });
@@ -93,7 +139,7 @@ export async function passGate(
       : `reserved ${request.amount.amountMinor} of the ${reservation.refundableBeforeMinor} still refundable`
   );
   if (inbox.cancellation) {
-    await paymentGuardCalls.releasePayment(guard, { refundId: request.refundId });
+    await atGuard(record, scaled, 'releasePayment', guard, { refundId: request.refundId });
     return cancelled(inbox);
   }
   inbox.beforeProvider = false;

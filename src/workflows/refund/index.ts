@@ -25,7 +25,7 @@ import { RefundRecord } from '../refund-record';
 import { refundWatchWorkflowId } from '../../refunds/ids';
 import { refundWatch } from '../refund-watch';
 
-import { paymentGuardCalls, passGate, refundPolicy } from './gate';
+import { atGuard, passGate, refundPolicy } from './gate';
 import { RefundInbox } from './inbox';
 import { providerCalls } from './provider-calls';
 import type { ProviderCalls } from './provider-calls';
@@ -46,12 +46,13 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * policy.timeScale));
 
   const gate = await passGate(request, profile, policy, record, inbox, scaled);
-  if (!gate.pass) {
+  if (gate.pass === false) {
     record.moveTo(gate.status, gate.cause, gate.by);
     return finish(request, record, policy.timeScale);
   }
-  const { ending, watched } = await driveProvider(request, profile, record, inbox, scaled);
-  await settle(request, record, ending, inbox.resolution?.by);
+  const held = gate.pass === 'hold' ? gate.reason : null;
+  const { ending, watched } = await driveProvider(request, profile, record, inbox, scaled, held);
+  await settle(request, record, ending, inbox.resolution?.by, scaled);
   if (ending.watch) await startWatch(request, record, policy.timeScale, watched);
   return finish(request, record, policy.timeScale);
 }
@@ -76,7 +77,9 @@ async function driveProvider(
   profile: ProviderProfile,
   record: RefundRecord,
   inbox: RefundInbox,
-  scaled: (ms: number) => number
+  scaled: (ms: number) => number,
+  /** Why nothing may be sent (another run of this refund reserved first): a person decides. */
+  held: string | null
 ): Promise<{ ending: Ending; watched: { submission: number; firstRequestAt: string | null } }> {
   const driver: Driver = {
     profile,
@@ -89,7 +92,11 @@ async function driveProvider(
     submitting: false,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
-  let state = initialState();
+  let state: DecisionState =
+    held === null
+      ? initialState()
+      : { ...initialState(), mayHoldRefund: true, attention: { 'outcome-unknown': held }, next: { do: 'hold' } };
+  if (held !== null) show(driver, initialState(), state);
   inbox.resolveRefusal = () =>
     driver.submitting || state.next.do === 'submit'
       ? 'a submission is in flight: resolve once it has come back'
@@ -262,12 +269,13 @@ async function settle(
   request: RefundRequest,
   record: RefundRecord,
   ending: Ending,
-  resolvedBy: string | undefined
+  resolvedBy: string | undefined,
+  scaled: (ms: number) => number
 ): Promise<void> {
   const guard = { provider: request.provider, paymentId: request.paymentId };
   const settleInput = { refundId: request.refundId, amountMinor: ending.amountMinor };
-  if (ending.guard === 'release') await paymentGuardCalls.releasePayment(guard, settleInput);
-  if (ending.guard === 'commit') await paymentGuardCalls.commitPayment(guard, settleInput);
+  if (ending.guard === 'release') await atGuard(record, scaled, 'releasePayment', guard, settleInput);
+  if (ending.guard === 'commit') await atGuard(record, scaled, 'commitPayment', guard, settleInput);
   if (ending.failure) record.setFailure(ending.failure);
   record.setProviderRefund(
     ending.providerRefundId,

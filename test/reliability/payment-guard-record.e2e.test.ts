@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+
+import { temporal } from '@temporalio/proto';
+
+import { paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
+import type { TestStack } from '../support/stack';
+
+/**
+ * The payment guard as the durable record of a payment's refunds: a reset or re-run of a refund it
+ * knows never reaches the provider again, and a guard that was terminated never comes back empty.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+const ledger = (provider: string, paymentId: string) => stack.sandbox.ledger.list({ provider, paymentId });
+
+it('a reset of a SUCCEEDED refund to its first workflow task refunds nothing again: a person is asked', async () => {
+  await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
+  try {
+    const paymentId = await stack.api.openpaydPayment(3_000);
+    const refundId = uniqueRefundId('reset');
+    await stack.refunds.start({
+      provider: 'openpayd',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 1_000, currency: 'EUR' },
+    });
+    expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+
+    const handle = stack.client.workflow.getHandle(`refund-${refundId}`);
+    const history = await handle.fetchHistory();
+    const firstTask = history.events?.find(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    );
+    const { runId } = await handle.describe();
+    await stack.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: `refund-${refundId}`, runId },
+      workflowTaskFinishEventId: firstTask?.eventId,
+      reason: 'a routine repair',
+      requestId: randomUUID(),
+    });
+    const rerun = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'the re-run asks a person');
+    expect(rerun.paymentGuard).toMatch(/may not reach the provider again/);
+    expect(rerun.attempts).toHaveLength(0);
+    expect(ledger('openpayd', paymentId).map((e) => e.amountMinor)).toEqual([1_000]);
+    await stack.refunds.resolve(refundId, { outcome: 'SUCCEEDED', reason: 'the first run refunded it', by: 'ops' });
+    expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+    expect(ledger('openpayd', paymentId)).toHaveLength(1);
+  } finally {
+    await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: false });
+  }
+});
+
+it('a terminated guard never comes back empty: the next refund of the payment waits for it and asks a person', async () => {
+  const paymentId = await stack.api.sandpayCollection(1_000);
+  const first = uniqueRefundId('guard');
+  const amount = { amountMinor: 1_000, currency: 'XOF' };
+  await stack.refunds.start({ provider: 'sandpay', refundId: first, paymentId, amount, paymentAmount: amount });
+  expect((await stack.refunds.waitForOutcome(first)).status).toBe('SUCCEEDED');
+  await stack.client.workflow.getHandle(paymentGuardWorkflowId('sandpay', paymentId)).terminate('by mistake');
+
+  const second = uniqueRefundId('guard');
+  await stack.refunds.start({ provider: 'sandpay', refundId: second, paymentId, amount, paymentAmount: amount });
+  const waiting = await stateWhen(stack.refunds, second, (s) => s.needsAttention, 'attention', 30_000);
+  expect(waiting).toMatchObject({ status: 'RECEIVED', waitingFor: "the payment's guard, which does not answer" });
+  expect(waiting.attentionReason).toMatch(/payment guard does not answer/);
+  // Nothing reached SandPay: the full amount was already refunded, and the guard that knew it is gone.
+  expect(ledger('sandpay', paymentId)).toHaveLength(1);
+});
