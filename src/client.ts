@@ -25,6 +25,8 @@ import {
   RefundProviderKey,
   RefundStatusKey,
 } from './refunds/search-attributes';
+import { guardStateQuery, operatorReleaseUpdate, paymentGuardWorkflowId } from './refunds/payment-guard';
+import type { OperatorRelease, PaymentGuardState } from './refunds/payment-guard';
 import type { RefundState } from './refunds/state';
 import type { RefundStatus } from './refunds/status';
 import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund/types';
@@ -238,6 +240,40 @@ export class RefundsClient {
   async resolve(refundId: string, action: ResolveAction, by: ActOptions = {}): Promise<ActionResult> {
     const args: [ResolveAction] = [withActor(resolveActionSchema.parse(action), by)];
     return this.act(refundId, (handle) => handle.executeUpdate(resolveUpdate, { args }));
+  }
+
+  /** What a payment's guard holds: reservations, committed amounts, releases (operator tools). */
+  async payment(provider: string, paymentId: string): Promise<PaymentGuardState> {
+    return this.client.workflow.getHandle(paymentGuardWorkflowId(provider, paymentId)).query(guardStateQuery);
+  }
+
+  /**
+   * Releases a reservation whose refund can no longer release it (the refund was terminated): its
+   * reason and who asked are recorded at the guard. Refused while the refund still runs (resolve it
+   * instead) and, by the guard's validator, when there is no such reservation.
+   */
+  async releaseReservation(
+    provider: string,
+    paymentId: string,
+    refundId: string,
+    action: OperatorAction,
+    by: ActOptions = {}
+  ): Promise<OperatorRelease> {
+    const { reason, by: name } = operatorActionSchema.parse(action);
+    const refundRun = await this.handle(refundId)
+      .describe()
+      .then(
+        (d) => d.status.name,
+        () => undefined
+      );
+    if (refundRun === 'RUNNING') {
+      throw new Error(`refund ${refundId} is still running: resolve it; its reservation is its own to settle`);
+    }
+    return this.client.workflow
+      .getHandle(paymentGuardWorkflowId(provider, paymentId))
+      .executeUpdate(operatorReleaseUpdate, {
+        args: [{ refundId, reason, by: name, ...(by.actor !== undefined && { actor: by.actor }) }],
+      });
   }
 
   /**

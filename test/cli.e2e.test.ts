@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { startTestStack, temporalAddress, uniqueRefundId } from './support/stack';
+import { startTestStack, stateWhen, temporalAddress, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
 const run = promisify(execFile);
@@ -84,5 +84,63 @@ describe('refunds CLI against the real stack', () => {
     const usage = await refunds('approve', 'some-id');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/needs --reason and --by/);
+  });
+
+  it("shows a payment's guard, and releases a reservation a terminated refund leaked, recording who and why", async () => {
+    const paymentId = await stack.api.sandpayCollection(800, { refundOutcome: 'PENDING' });
+    const refundId = uniqueRefundId('leak');
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 800, currency: 'XOF' },
+    });
+    await stateWhen(stack.refunds, refundId, (s) => s.status === 'PENDING_PROVIDER', 'PENDING_PROVIDER');
+    // While the refund runs, its reservation is its own.
+    const early = await refunds('payment', 'sandpay', paymentId, '--release', refundId, '--reason', 'x', '--by', 'ops');
+    expect(early.code).not.toBe(0);
+    expect(early.stderr).toMatch(/still running/);
+
+    await stack.client.workflow.getHandle(`refund-${refundId}`).terminate('stuck, by mistake');
+    const shown = await refunds('payment', 'sandpay', paymentId);
+    expect(shown.stdout).toMatch(new RegExp(`reserved +800 +${refundId}`));
+    const released = await refunds(
+      'payment',
+      'sandpay',
+      paymentId,
+      '--release',
+      refundId,
+      '--reason',
+      'refund terminated; SandPay shows nothing',
+      '--by',
+      'alice',
+      '--json'
+    );
+    expect(released.code).toBe(0);
+    expect(JSON.parse(released.stdout)).toMatchObject({
+      refundId,
+      amountMinor: 800,
+      by: 'alice',
+      actor: expect.stringMatching(/^cli:/),
+    });
+    const after = JSON.parse((await refunds('payment', 'sandpay', paymentId, '--json')).stdout) as {
+      reserved: object;
+      released: object;
+    };
+    expect(after).toMatchObject({ reserved: {}, released: { [refundId]: 800 } });
+    // A second release is refused by the guard's validator, before its history.
+    const again = await refunds(
+      'payment',
+      'sandpay',
+      paymentId,
+      '--release',
+      refundId,
+      '--reason',
+      'again',
+      '--by',
+      'alice'
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/no reservation/);
   });
 });

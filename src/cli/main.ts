@@ -21,6 +21,9 @@ const usage = `refunds: start, find and act on refunds
   refunds watch <refundId>                 follow a refund until it ends
   refunds approve|cancel|escalate <refundId> --reason R --by B
   refunds resolve <refundId> --outcome SUCCEEDED|FAILED --reason R --by B
+  refunds payment <provider> <paymentId>   what the payment's guard holds
+  refunds payment <provider> <paymentId> --release <refundId> --reason R --by B
+                                           release a reservation its terminated refund left
 
   --json     print JSON instead of tables
   Temporal: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE (refunds)`;
@@ -38,6 +41,7 @@ const options = {
   by: { type: 'string' },
   outcome: { type: 'string' },
   interval: { type: 'string' },
+  release: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -164,6 +168,28 @@ async function run(argv: string[]): Promise<number> {
         }
         return answer(await refunds.resolve(needId(), { ...action(), outcome: values.outcome }, operator));
       }
+      case 'payment': {
+        const [provider, paymentId] = positionals.slice(1);
+        if (!provider || !paymentId) throw new UsageError('refunds payment needs <provider> <paymentId>');
+        if (values.release) {
+          const released = await refunds.releaseReservation(provider, paymentId, values.release, action(), operator);
+          print(json, released, () => `released ${released.amountMinor} held by ${released.refundId}`);
+          return 0;
+        }
+        const guard = await refunds.payment(provider, paymentId);
+        print(json, guard, () =>
+          [
+            `payment ${provider} ${paymentId}: ${guard.paymentAmountMinor ?? '?'} ${guard.currency ?? ''} (minor units)`,
+            ...Object.entries(guard.reserved).map(([id, amount]) => `  reserved   ${amount}  ${id}`),
+            ...Object.entries(guard.committed).map(([id, amount]) => `  committed  ${amount}  ${id}`),
+            ...Object.entries(guard.released ?? {}).map(([id, amount]) => `  released   ${amount}  ${id}`),
+            ...(guard.operatorReleases ?? []).map(
+              (r) => `  released by ${r.by} at ${r.at}: ${r.refundId} (${r.reason})`
+            ),
+          ].join('\n')
+        );
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command ${command}`);
     }
@@ -178,6 +204,8 @@ run(process.argv.slice(2))
     if (err instanceof UsageError) console.error(`${err.message}\n\n${usage}`);
     else if (err instanceof InvalidRefundRequestError || err instanceof ConfigError) console.error(err.message);
     else if (err instanceof Error && err.name === 'WorkflowNotFoundError') console.error('no such refund');
+    // An update a validator refused says why in its cause.
+    else if (err instanceof Error && err.cause instanceof Error) console.error(`${err.message}: ${err.cause.message}`);
     else console.error(err instanceof Error ? err.message : err);
     process.exit(2);
   });

@@ -63,12 +63,35 @@ export interface PaymentGuardState {
   readonly committed: Readonly<Record<string, number>>;
   /** The run that reserved, per refund (absent in guards recorded before runs were kept). */
   readonly runs?: Readonly<Record<string, string>>;
+  /** Refunds whose reservation was released, with the amount (a tombstone: released, not forgotten). */
+  readonly released?: Readonly<Record<string, number>>;
+  /** Reservations an operator released by hand (a refund that was terminated while holding one). */
+  readonly operatorReleases?: readonly OperatorRelease[];
+}
+
+/** An operator's release of a leaked reservation: who, why, and what it held. */
+export interface OperatorRelease {
+  readonly refundId: string;
+  readonly amountMinor: number;
+  readonly reason: string;
+  readonly by: string;
+  readonly actor?: string | undefined;
+  readonly at: string;
+}
+
+export interface OperatorReleaseInput {
+  readonly refundId: string;
+  readonly reason: string;
+  readonly by: string;
+  readonly actor?: string;
 }
 
 export const reserveUpdate = wf.defineUpdate<ReserveResult, [ReserveInput]>('reserve');
 export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
 export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
 export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');
+/** Releases a reservation its refund can no longer release (it was terminated); refused before history otherwise. */
+export const operatorReleaseUpdate = wf.defineUpdate<OperatorRelease, [OperatorReleaseInput]>('operatorRelease');
 
 /**
  * Guards run on a task queue of their own, `<refunds queue>-guard`, served by a worker of their

@@ -1,7 +1,22 @@
 import * as wf from '@temporalio/workflow';
 
-import { commitUpdate, guardStateQuery, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
-import type { PaymentGuardState, ReserveInput, ReserveResult } from '../refunds/payment-guard';
+import {
+  commitUpdate,
+  guardStateQuery,
+  operatorReleaseUpdate,
+  releaseUpdate,
+  reserveUpdate,
+} from '../refunds/payment-guard';
+import type {
+  OperatorRelease,
+  OperatorReleaseInput,
+  PaymentGuardState,
+  ReserveInput,
+  ReserveResult,
+} from '../refunds/payment-guard';
+
+/** Operator releases kept in the guard's state: enough for any payment, bounded against misuse. */
+const MAX_OPERATOR_RELEASES = 20;
 
 const sum = (amounts: Readonly<Record<string, number>>): number => Object.values(amounts).reduce((a, b) => a + b, 0);
 
@@ -63,9 +78,37 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   });
 
   wf.setHandler(releaseUpdate, ({ refundId }) => {
-    const { [refundId]: _released, ...reserved } = state.reserved;
-    state = { ...state, reserved };
+    const { [refundId]: released, ...reserved } = state.reserved;
+    state = {
+      ...state,
+      reserved,
+      ...(released !== undefined && { released: { ...state.released, [refundId]: released } }),
+    };
   });
+
+  wf.setHandler(
+    operatorReleaseUpdate,
+    (input: OperatorReleaseInput): OperatorRelease => {
+      const { [input.refundId]: amountMinor = 0, ...reserved } = state.reserved;
+      const release: OperatorRelease = { ...input, amountMinor, at: new Date(Date.now()).toISOString() };
+      state = {
+        ...state,
+        reserved,
+        released: { ...state.released, [input.refundId]: amountMinor },
+        operatorReleases: [...(state.operatorReleases ?? []), release].slice(-MAX_OPERATOR_RELEASES),
+      };
+      return release;
+    },
+    {
+      // Refused before it reaches history: only a reservation that exists, with a reason and a name.
+      validator: (input: OperatorReleaseInput) => {
+        if (!(input?.refundId in state.reserved))
+          throw new Error(`no reservation of ${String(input?.refundId)} to release`);
+        if (typeof input.reason !== 'string' || input.reason.trim() === '') throw new Error('a reason is required');
+        if (typeof input.by !== 'string' || input.by.trim() === '') throw new Error('by is required');
+      },
+    }
+  );
 
   wf.setHandler(commitUpdate, ({ refundId, amountMinor }) => {
     if (refundId in state.committed) return;
