@@ -49,9 +49,11 @@ export function providerCalls(
   const submitCall = wf.proxyActivities<Record<string, SubmitCall>>({
     ...taskQueue,
     startToCloseTimeout: startToCloseMs,
-    // Room for two whole attempts beyond the retry window: a dead worker's attempt ends at its
-    // start-to-close, and a Retry-After must fit.
-    scheduleToCloseTimeout: scaled(scheduleToCloseMs) + 2 * startToCloseMs,
+    // Retried with the same key: their window has room for two whole attempts beyond it (a dead
+    // worker's attempt ends at its start-to-close, and a Retry-After must fit). A single attempt
+    // (no idempotency key) has no schedule-to-close: time in the queue while no worker runs (an
+    // outage) is not an unknown outcome, as nothing was sent.
+    ...(profile.resend === 'same-key' && { scheduleToCloseTimeout: scaled(scheduleToCloseMs) + 2 * startToCloseMs }),
     retry:
       profile.resend === 'same-key'
         ? {
