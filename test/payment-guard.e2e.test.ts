@@ -1,6 +1,7 @@
 import { guardStateQuery, paymentGuardWorkflowId } from '../src/refunds/payment-guard';
 import type { RefundRequestInput } from '../src/refunds/request';
 
+import { recordWorkflowHistory } from './support/histories';
 import { startTestStack, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -21,6 +22,8 @@ const partial = (paymentId: string, amountMinor: number, paymentAmountMinor?: nu
 describe('per-payment guard', () => {
   it('lets concurrent partial refunds through only up to the payment amount, before any provider call', async () => {
     const tx = await stack.api.sandpayCollection(1000);
+    const record = () =>
+      recordWorkflowHistory(stack.client, paymentGuardWorkflowId('sandpay', tx), 'guard-concurrent-partials');
     const requests = [600, 600, 300].map((amount) => partial(tx, amount, 1000));
     await Promise.all(requests.map((r) => stack.refunds.start(r)));
     const outcomes = await Promise.all(requests.map((r) => stack.refunds.waitForOutcome(r.refundId)));
@@ -38,6 +41,7 @@ describe('per-payment guard', () => {
     expect(guard).toMatchObject({ paymentAmountMinor: 1000, committed: {} });
     const held = requests.filter((_, i) => outcomes[i]!.status === 'SUCCEEDED');
     expect(guard.reserved).toEqual(Object.fromEntries(held.map((r) => [r.refundId, r.amount.amountMinor])));
+    await record();
     // The refusal names who held the payment then, so an operator can look at them: the 600 that got
     // through always, the 300 when it came first.
     const [the600, the300] = [held.find((r) => r.amount.amountMinor === 600)!, requests[2]!];
@@ -72,6 +76,11 @@ describe('per-payment guard', () => {
     await stack.refunds.start(again);
     // Not refused by the guard: SandPay itself decides (and blocks the account again).
     expect((await stack.refunds.waitForOutcome(again.refundId)).failure?.type).toBe('RefundDeclined');
+    await recordWorkflowHistory(
+      stack.client,
+      paymentGuardWorkflowId('sandpay', blocked),
+      'guard-reserve-release-reserve'
+    );
   });
 
   it('refuses at the boundary a refund larger than the stated payment amount', async () => {

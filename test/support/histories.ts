@@ -12,7 +12,12 @@ export const historiesDir = path.join(__dirname, '..', 'histories');
  * workflow code, so a change that would break a running refund fails `npm test`.
  */
 export async function recordHistory(client: Client, refundId: string, name: string): Promise<void> {
+  await recordWorkflowHistory(client, `refund-${refundId}`, name);
+}
+
+/** The same for any workflow, e.g. a payment's guard (saved as `guard-<name>.json`, never finished). */
+export async function recordWorkflowHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(`refund-${refundId}`).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(path.join(historiesDir, `${name}.json`), `${historyToJSON(history)}\n`);
 }
