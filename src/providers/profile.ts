@@ -71,7 +71,13 @@ export interface ProviderProfile {
    * Failure types after which a new attempt (with a new idempotency key) may succeed later, e.g.
    * SandPay `INSUFFICIENT_FUNDS` once the merchant float is topped up.
    */
-  readonly retryLater?: { readonly types: readonly string[]; readonly delayMs: number };
+  readonly retryLater?: {
+    readonly types: readonly string[];
+    readonly delayMs: number;
+    /** After this many new attempts, they come every `slowDelayMs`: a long wait stays small in history. */
+    readonly quickAttempts: number;
+    readonly slowDelayMs: number;
+  };
 }
 
 const SECOND = 1_000;

@@ -142,6 +142,24 @@ describe('decide: a submission that was not accepted', () => {
   });
 });
 
+describe('decide: a long retry-later wait stays small', () => {
+  it('sends a new submission every 15 min eight times, then every 6 h', () => {
+    const waits: number[] = [];
+    let s = initialState();
+    for (let i = 0; i < 10; i += 1) {
+      s = decide(
+        profiles.sameKey,
+        facts,
+        { ...s, next: { do: 'submit', submission: s.submission } },
+        refused(answer('retry-later', { scope: 'refund' }))
+      );
+      if (s.next.do === 'sleep') waits.push(s.next.ms);
+    }
+    const MINUTE = 60_000;
+    expect(waits).toEqual([...Array<number>(8).fill(15 * MINUTE), 360 * MINUTE, 360 * MINUTE]);
+  });
+});
+
 describe('decide: reads', () => {
   const watching: DecisionState = {
     ...initialState(),

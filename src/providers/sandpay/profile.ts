@@ -21,5 +21,11 @@ export const sandpayProfile: ProviderProfile = {
   callsPerAttempt: 1,
   eventDriven: false,
   // Final for that transaction, but a new refund (new reference) can succeed later.
-  retryLater: { types: ['InsufficientMerchantFunds', 'ProviderTemporarilyDeclined'], delayMs: 15 * MINUTE },
+  // Every 15 min for two hours, then every 6 h: 90 days of a float left empty stay a few thousand events.
+  retryLater: {
+    types: ['InsufficientMerchantFunds', 'ProviderTemporarilyDeclined'],
+    delayMs: 15 * MINUTE,
+    quickAttempts: 8,
+    slowDelayMs: 6 * HOUR,
+  },
 };

@@ -35,8 +35,11 @@ export interface DecisionProfile {
   /** Resends after "not processed" before a person is asked (sending goes on, slower). */
   readonly maxResends: number;
   readonly resendBackoff: { readonly initialMs: number; readonly coefficient: number; readonly maximumMs: number };
-  /** After a `retry-later` answer, the wait before a new submission; null: never retry later. */
-  readonly retryLaterMs: number | null;
+  /**
+   * After a `retry-later` answer, the wait before a new submission: `quickMs` for the first
+   * `quickAttempts`, then `slowMs`. Null: the provider has no retry-later.
+   */
+  readonly retryLater: { readonly quickMs: number; readonly quickAttempts: number; readonly slowMs: number } | null;
 }
 
 /** A provider's non-success answer as the workflow received it. */
@@ -110,6 +113,8 @@ export interface DecisionState {
   readonly confirmStep: number;
   /** Failed reads since the last good one; past the profile's bound they are retried by Temporal. */
   readonly readErrors: number;
+  /** `retry-later` answers so far: past the profile's quick attempts, new ones come slowly. */
+  readonly retryLaters: number;
   readonly deadlinePassed: boolean;
   readonly attention: Readonly<Partial<Record<AttentionCause, string>>>;
 }
@@ -134,6 +139,7 @@ export function initialState(): DecisionState {
     accepted: false,
     confirmStep: 0,
     readErrors: 0,
+    retryLaters: 0,
     deadlinePassed: false,
     attention: {},
   };
@@ -402,7 +408,9 @@ function notFound(profile: DecisionProfile, state: DecisionState): DecisionState
  * more (mobile money may still credit a TIMEOUT), and only then a new submission is sent.
  */
 function retryLater(profile: DecisionProfile, state: DecisionState, answer: Answer): DecisionState {
-  if (profile.retryLaterMs === null) return failed(state, answer.failure);
+  if (profile.retryLater === null) return failed(state, answer.failure);
+  const retryLaters = state.retryLaters + 1;
+  const wait = retryLaters > profile.retryLater.quickAttempts ? profile.retryLater.slowMs : profile.retryLater.quickMs;
   const asked = raise(state, 'retry-later', `${describe(answer)}; a new attempt follows automatically`);
   const providerRefundId = answer.providerRefundId ?? state.providerRefundId;
   const then: Command =
@@ -417,7 +425,8 @@ function retryLater(profile: DecisionProfile, state: DecisionState, answer: Answ
     accepted: false,
     providerRefundId,
     ...(providerRefundId === null && { submission: state.submission + 1, resends: 0 }),
-    next: { do: 'sleep', ms: profile.retryLaterMs, then },
+    retryLaters,
+    next: { do: 'sleep', ms: wait, then },
   };
 }
 

@@ -23,6 +23,12 @@ export function decisionProfile(profile: ProviderProfile, scaled: (ms: number) =
       coefficient: profile.submit.retry.backoffCoefficient,
       maximumMs: scaled(profile.submit.retry.maximumIntervalMs),
     },
-    retryLaterMs: profile.retryLater ? scaled(profile.retryLater.delayMs) : null,
+    retryLater: profile.retryLater
+      ? {
+          quickMs: scaled(profile.retryLater.delayMs),
+          quickAttempts: profile.retryLater.quickAttempts,
+          slowMs: scaled(profile.retryLater.slowDelayMs),
+        }
+      : null,
   };
 }
