@@ -298,13 +298,14 @@ async function main(): Promise<void> {
       problems.push(`${request.refundId}: ${booked.length} refunds at ${request.provider}`);
     }
     if (state?.needsAttention) endedAskingAPerson += 1;
-    if (status === 'FAILED' && (await watched(request.refundId))) failedAndWatched += 1;
+    const isWatched = status === 'FAILED' && (await watched(request.refundId));
+    if (isWatched) failedAndWatched += 1;
     if (ledgerMinor !== ourMinor) {
       mismatches += 1;
       // FAILED with money at the provider is a false outcome unless its money is watched (an
       // operator said FAILED while the provider might still have it: the reservation is kept, and
       // the watch asks a person when the provider pays).
-      const flagged = status === 'FAILED' && (await watched(request.refundId));
+      const flagged = isWatched;
       if (!flagged) falseOutcomes += 1;
       problems.push(
         `${request.refundId}: ledger ${ledgerMinor}, orchestrator ${ourMinor} (${status}${flagged ? ', asks a person' : ''})`

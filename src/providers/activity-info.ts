@@ -9,6 +9,14 @@ export interface RefundActivityInfo {
   readonly attempt: number;
 }
 
+/** A provider's record this long before our first request could still be ours (clocks differ). */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+/** The earliest time (epoch ms) a record of this refund can carry; null when the first request's time is not known. */
+export function notBefore(firstRequestAt: string | undefined): number | null {
+  return firstRequestAt === undefined ? null : Date.parse(firstRequestAt) - CLOCK_SLACK_MS;
+}
+
 /** The root of a refund's references: the refund's workflow id, even when another workflow reads it. */
 export function refundKeyRoot(input: { readonly refundWorkflowId?: string | undefined }): string {
   return input.refundWorkflowId ?? refundActivityInfo().workflowId;

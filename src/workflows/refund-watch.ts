@@ -1,8 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import { providerProfiles } from '../providers/profiles';
-import { completionCallbackWorkflowId } from '../refunds/completion';
-import type { CompletionEvent } from '../refunds/completion';
+import { completionCallbackWorkflowId, completionEvent } from '../refunds/completion';
 import { NeedsAttentionKey } from '../refunds/search-attributes';
 import type { RefundRequest } from '../refunds/request';
 
@@ -81,18 +80,12 @@ async function refundedAfterAll(
     amountMinor,
   });
   if (request.callbackUrl === undefined) return;
-  const event: CompletionEvent = {
-    id: `evt_${request.refundId}_succeeded_after_failed`,
-    type: 'refund.succeeded',
-    refundId: request.refundId,
-    status: 'SUCCEEDED',
-    provider: request.provider,
-    paymentId: request.paymentId,
-    amount: amountMinor === null ? request.amount : { amountMinor, currency: request.amount.currency },
-    providerRefundId,
-    failure: null,
-    occurredAt: new Date(Date.now()).toISOString(),
-  };
+  const event = completionEvent(
+    request,
+    { status: 'SUCCEEDED', providerRefundId, refundedAmountMinor: amountMinor, failure: null },
+    new Date(Date.now()).toISOString(),
+    `evt_${request.refundId}_succeeded_after_failed`
+  );
   await wf.startChild(completionCallback, {
     workflowId: `${completionCallbackWorkflowId(request.refundId)}-after-failed`,
     args: [request.callbackUrl, event, input.timeScale],

@@ -3,6 +3,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import type { FailureType } from '../../refunds/failures';
 import type { SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RequestOf } from '../../refunds/request';
+import { notBefore } from '../activity-info';
 import { outcomeUnknown, permanentFailure } from '../failures';
 
 import type { OpenpaydAnswer } from './schemas';
@@ -52,9 +53,6 @@ export function refundOutcome(
   }
 }
 
-/** A record this long before our first request could still be ours (clocks differ). */
-const CLOCK_SLACK_MS = 5 * 60_000;
-
 /**
  * Whether a status read's answer is our refund, on every field it gives back: our `referenceNo`; a
  * transaction of its own (not the sale's `transactionId`); a `date` no older than our first request;
@@ -70,9 +68,8 @@ export function isOurs(
   if (answer.referenceNo !== referenceNo) return false;
   if (answer.transactionId === undefined || answer.transactionId === request.paymentId) return false;
   if (answer.currency !== undefined && answer.currency !== request.amount.currency) return false;
-  if (firstRequestAt !== undefined) {
-    if (answer.date === undefined || answer.date * 1000 < Date.parse(firstRequestAt) - CLOCK_SLACK_MS) return false;
-  }
+  const earliest = notBefore(firstRequestAt);
+  if (earliest !== null && (answer.date === undefined || answer.date * 1000 < earliest)) return false;
   if (answer.amount === undefined || answer.amount <= 0) return false;
   return request.full || answer.amount === request.amount.amountMinor;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger';
 import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
-import { refundActivityInfo } from '../activity-info';
+import { notBefore, refundActivityInfo } from '../activity-info';
 import { callProvider, readFailure, readProvider, stillPending } from '../failures';
 
 import { SecpaidClient } from './client';
@@ -14,9 +14,6 @@ export interface SecpaidDeps {
   readonly settings: SecpaidSettings;
   readonly logger: Logger;
 }
-
-/** A refund row this long before our first request could still be ours (clocks differ). */
-const CLOCK_SLACK_MS = 5 * 60_000;
 
 /** SecPaid's activities; they run on their own task queue, rate-limited across all workers. */
 export function createSecpaidActivities(deps: SecpaidDeps) {
@@ -47,9 +44,9 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
       const { envelope, rows } = await readProvider(PROVIDER, input, () => client.payInTransactions(request.paymentId));
       if (envelope.ResponseCode !== 1)
         throw readFailure(PROVIDER, `getPayInTransactions: ${envelope.ResponseMsg}`, input);
-      const notBefore = input.firstRequestAt === undefined ? null : Date.parse(input.firstRequestAt) - CLOCK_SLACK_MS;
+      const earliest = notBefore(input.firstRequestAt);
       const refundRows = rows.filter(
-        (r) => r.pay_id === request.paymentId && isRefundRow(r) && (notBefore === null || rowTime(r) >= notBefore)
+        (r) => r.pay_id === request.paymentId && isRefundRow(r) && (earliest === null || rowTime(r) >= earliest)
       );
       const ours = refundRows.find((r) => minorFromNegative(r.amount) === request.amount.amountMinor);
       if (ours)

@@ -247,28 +247,11 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
       const tx = state.txs[id];
       if (!tx) return fail(reply, 404, 'not_found', `Payment ${id} not found`);
       const commission = Math.round(tx.amount * 0.01);
-      if (strict) {
-        return {
-          id: tx.id,
-          type: tx.type,
-          ...(strict.statusInRead && { status: tx.status }),
-          parentTxId: tx.parentTxId,
-          orderRef: null,
-          amount: tx.amount,
-          commission,
-          netAmount: tx.amount - commission,
-          currency: tx.currency,
-          country: 'CI',
-          msisdn: tx.msisdn,
-          reference: tx.reference,
-          createdAt: tx.createdAt,
-          raw: { _simulated: true },
-        };
-      }
+      // Strict mode leaves out what the docs do not show: `description`, `completedAt`, and maybe `status`.
       return {
         id: tx.id,
         type: tx.type,
-        status: tx.status,
+        ...((!strict || strict.statusInRead) && { status: tx.status }),
         parentTxId: tx.parentTxId,
         orderRef: null,
         amount: tx.amount,
@@ -278,9 +261,9 @@ export function createSandpaySandbox(ctx: SandboxContext, apiKey = SANDPAY_SANDB
         country: 'CI',
         msisdn: tx.msisdn,
         reference: tx.reference,
-        description: tx.description,
+        ...(!strict && { description: tx.description }),
         createdAt: tx.createdAt,
-        completedAt: tx.completedAt,
+        ...(!strict && { completedAt: tx.completedAt }),
         raw: { _simulated: true },
       };
     });

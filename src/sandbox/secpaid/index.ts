@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { decimalToMinor, instanceNumber, minorToDecimal, tag } from '../provider';
 import type { SandboxContext, SandboxProvider } from '../provider';
+import { formatBerlinTime } from '../../providers/secpaid/time';
 
 /**
  * SecPaid `/api/v2`: `token` header; every answer is the `ResponseCode`/`ResponseMsg`/`Result`/
@@ -54,18 +55,8 @@ const SUCCESS_MESSAGES = [
   'Refund request submitted successfully',
 ] as const;
 
-/** SecPaid's server time, "YYYY-MM-DD HH:mm:ss" in its zone (its envelopes say CEST / CET). */
-const berlinClock = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Europe/Berlin',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-const timestamp = (d: Date) => berlinClock.format(d);
+/** SecPaid's server time, in its zone (its envelopes say CEST / CET). */
+const timestamp = (d: Date) => formatBerlinTime(d.getTime());
 const txId = (d: Date, n: number) =>
   `${d.toISOString().slice(0, 10).replace(/-/g, '')}-pi-${String(n).padStart(10, '0')}`;
 

@@ -2,8 +2,7 @@ import * as wf from '@temporalio/workflow';
 
 import type { ProviderProfile } from '../../providers/profile';
 import { providerProfiles } from '../../providers/profiles';
-import { completionCallbackWorkflowId } from '../../refunds/completion';
-import type { CompletionEvent } from '../../refunds/completion';
+import { completionCallbackWorkflowId, completionEvent } from '../../refunds/completion';
 import { canResolve, decide, initialState, readErrorsRetried } from '../../refunds/decide/machine';
 import { decisionProfile } from '../../refunds/decide/profile';
 import type {
@@ -325,22 +324,8 @@ async function finish(request: RefundRequest, record: RefundRecord, timeScale: n
     throw new Error(`refund ended in a non-final status ${status}`);
   }
   if (request.callbackUrl !== undefined) {
-    const event: CompletionEvent = {
-      id: `evt_${request.refundId}_${status.toLowerCase()}`,
-      type: `refund.${status.toLowerCase() as 'succeeded' | 'failed' | 'cancelled'}`,
-      refundId: request.refundId,
-      status,
-      provider: request.provider,
-      paymentId: request.paymentId,
-      // What moved: the provider's amount where it said one.
-      amount:
-        refundedAmountMinor == null
-          ? request.amount
-          : { amountMinor: refundedAmountMinor, currency: request.amount.currency },
-      providerRefundId,
-      failure,
-      occurredAt: new Date(Date.now()).toISOString(),
-    };
+    const ended = { status, providerRefundId, failure, refundedAmountMinor };
+    const event = completionEvent(request, ended, new Date(Date.now()).toISOString());
     await wf.startChild(completionCallback, {
       workflowId: completionCallbackWorkflowId(request.refundId),
       args: [request.callbackUrl, event, timeScale],
