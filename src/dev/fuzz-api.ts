@@ -561,13 +561,11 @@ function schemathesisArgs(stack: Stack, spec: RunSpec, dir: string): string[] {
     '--output-sanitize',
     spec.unauthenticated ? 'false' : 'true',
     '--report',
-    'json,ndjson,junit',
+    'json,ndjson',
     '--report-json-path',
     path.join(dir, 'report.json'),
     '--report-ndjson-path',
     path.join(dir, 'events.ndjson'),
-    '--report-junit-path',
-    path.join(dir, 'junit.xml'),
     ...(spec.authorization === undefined ? [] : ['-H', `Authorization: ${spec.authorization}`]),
   ];
 }
