@@ -26,6 +26,7 @@ import {
   RefundStatusKey,
 } from './refunds/search-attributes';
 import { guardStateQuery, operatorReleaseUpdate, paymentGuardWorkflowId } from './refunds/payment-guard';
+import { updatePaymentGuard } from './temporal/payment-guard-client';
 import type { OperatorRelease, PaymentGuardState } from './refunds/payment-guard';
 import type { RefundState } from './refunds/state';
 import type { RefundStatus } from './refunds/status';
@@ -269,11 +270,14 @@ export class RefundsClient {
     if (refundRun === 'RUNNING') {
       throw new Error(`refund ${refundId} is still running: resolve it; its reservation is its own to settle`);
     }
-    return this.client.workflow
-      .getHandle(paymentGuardWorkflowId(provider, paymentId))
-      .executeUpdate(operatorReleaseUpdate, {
-        args: [{ refundId, reason, by: name, ...(by.actor !== undefined && { actor: by.actor }) }],
-      });
+    // A guard that closed after its quiet window is resumed from its ledger to take the release.
+    return updatePaymentGuard(
+      this.client,
+      { provider, paymentId },
+      { refundsTaskQueue: this.taskQueue },
+      operatorReleaseUpdate,
+      [{ refundId, reason, by: name, ...(by.actor !== undefined && { actor: by.actor }) }]
+    );
   }
 
   /**

@@ -125,6 +125,12 @@ const envSchema = z.object({
     .regex(/^([A-Z]{3}:\d+)(,[A-Z]{3}:\d+)*$/, 'expected CUR:minorUnits pairs, e.g. EUR:100000,USD:100000')
     .optional(),
   APPROVAL_DEADLINE_MS: z.coerce.number().int().positive().optional(),
+  /**
+   * A payment's guard completes after this long without a refund of the payment calling it; the
+   * next call starts it again from its ledger. The number of open guards is the payments refunded
+   * within this window. At least a second (tests); a minute or more in production.
+   */
+  PAYMENT_GUARD_QUIET_WINDOW_MS: z.coerce.number().int().min(1000).default(3_600_000),
 
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 
@@ -197,6 +203,10 @@ export interface Config {
   /** LISTEN_HOST: where the API, sandbox and metrics endpoint listen. */
   readonly listenHost: string;
   readonly callbacks: CallbackConfig;
+  readonly paymentGuard: {
+    /** PAYMENT_GUARD_QUIET_WINDOW_MS. */
+    readonly quietWindowMs: number;
+  };
   readonly approvals: {
     readonly thresholds: Readonly<Record<string, number>>;
     readonly deadlineMs: number | undefined;
@@ -400,6 +410,7 @@ export function loadConfig(
       allowLoopback: env.CALLBACK_ALLOW_LOOPBACK,
     },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
+    paymentGuard: { quietWindowMs: env.PAYMENT_GUARD_QUIET_WINDOW_MS },
     providers,
   });
 }

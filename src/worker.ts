@@ -76,6 +76,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     client: options.client,
     callbacks: options.callbacks,
     policy: options.policy,
+    ...(options.paymentGuard && { paymentGuard: options.paymentGuard }),
   };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   // Bundled once for both workflow workers when no prebuilt bundle is given.
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
       providers: config.providers,
       callbacks: config.callbacks,
       policy: refundPolicySettings(config),
+      paymentGuard: config.paymentGuard,
       logger,
       tuning: config.worker,
     });

@@ -23,6 +23,8 @@ export interface ActivityDeps {
   readonly callbacks: Config['callbacks'];
   /** Approval thresholds and the time-scale rule, from the worker's configuration. */
   readonly policy: RefundPolicySettings;
+  /** The payment guards' settings (PAYMENT_GUARD_QUIET_WINDOW_MS); an hour when absent. */
+  readonly paymentGuard?: Config['paymentGuard'];
 }
 
 /** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
@@ -39,7 +41,10 @@ export type ProviderActivities = {
 export function createActivities(deps: ActivityDeps) {
   const { providers, logger } = deps;
   return {
-    ...createPaymentGuardActivities({ client: deps.client }),
+    ...createPaymentGuardActivities({
+      client: deps.client,
+      quietWindowMs: deps.paymentGuard?.quietWindowMs ?? 3_600_000,
+    }),
     ...createRefundPolicyActivities(deps.policy),
     ...createCallbackActivities({ ...deps.callbacks, logger }),
     ...createSandpayActivities({ settings: providers.sandpay, logger }),

@@ -67,6 +67,13 @@ export interface PaymentGuardState {
   readonly released?: Readonly<Record<string, number>>;
   /** Reservations an operator released by hand (a refund that was terminated while holding one). */
   readonly operatorReleases?: readonly OperatorRelease[];
+  /**
+   * How long the guard stays open without an update before it completes with this state as its
+   * result (PAYMENT_GUARD_QUIET_WINDOW_MS); set by each start, so a resumed guard takes today's.
+   */
+  readonly quietWindowMs?: number;
+  /** The earlier runs this ledger was carried through (completed after a quiet window), newest last, at most 10. */
+  readonly resumedFrom?: readonly string[];
 }
 
 /** An operator's release of a leaked reservation: who, why, and what it held. */
@@ -103,4 +110,15 @@ export const PAYMENT_GUARD_TASK_QUEUE_SUFFIX = 'guard';
 
 export function paymentGuardWorkflowId(provider: string, paymentId: string): string {
   return `payment-${provider}-${paymentId}`;
+}
+
+/** The one-shot workflow that starts a closed guard's next run from its ledger: one per closed run. */
+export function paymentGuardResumeWorkflowId(guardId: string, closedRunId: string): string {
+  return `${guardId}-resume-${closedRunId}`;
+}
+
+/** What a guard's resume starts its next run with. */
+export interface PaymentGuardResumeInput {
+  readonly guardId: string;
+  readonly ledger: PaymentGuardState;
 }

@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 
 import {
@@ -10,10 +11,14 @@ import {
 import type {
   OperatorRelease,
   OperatorReleaseInput,
+  PaymentGuardResumeInput,
   PaymentGuardState,
   ReserveInput,
   ReserveResult,
 } from '../refunds/payment-guard';
+
+/** How long a guard stays open without an update when its start did not say (PAYMENT_GUARD_QUIET_WINDOW_MS). */
+const DEFAULT_QUIET_WINDOW_MS = 60 * 60_000;
 
 /** Operator releases kept in the guard's state: enough for any payment, bounded against misuse. */
 const MAX_OPERATOR_RELEASES = 20;
@@ -21,15 +26,18 @@ const MAX_OPERATOR_RELEASES = 20;
 const sum = (amounts: Readonly<Record<string, number>>): number => Object.values(amounts).reduce((a, b) => a + b, 0);
 
 /**
- * One payment's refund ledger, as an entity workflow that never ends (it continues as new when its
- * history grows). Update handlers run one at a time in the order they arrive, so two concurrent
+ * One payment's refund ledger, as an entity workflow that continues as new when its history grows
+ * and completes, with the ledger as its result, after a quiet window without updates. Update handlers run one at a time in the order they arrive, so two concurrent
  * reservations can never both see the same refundable amount.
  */
-export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
+export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentGuardState> {
   let state = initial;
+  /** Updates taken by this run: the quiet window starts again at each. */
+  let updates = 0;
   wf.setHandler(guardStateQuery, () => state);
 
   wf.setHandler(reserveUpdate, (input: ReserveInput): ReserveResult => {
+    updates += 1;
     // A retried reservation of the same refund gets the same answer; it never reserves twice. Another
     // run of a refund it knows (a reset, a re-run) is refused: the first run may have reached the provider.
     if (input.refundId in state.reserved || input.refundId in state.committed) {
@@ -78,6 +86,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   });
 
   wf.setHandler(releaseUpdate, ({ refundId }) => {
+    updates += 1;
     const { [refundId]: released, ...reserved } = state.reserved;
     state = {
       ...state,
@@ -89,6 +98,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   wf.setHandler(
     operatorReleaseUpdate,
     (input: OperatorReleaseInput): OperatorRelease => {
+      updates += 1;
       const { [input.refundId]: amountMinor = 0, ...reserved } = state.reserved;
       const release: OperatorRelease = { ...input, amountMinor, at: new Date(Date.now()).toISOString() };
       state = {
@@ -111,6 +121,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
   );
 
   wf.setHandler(commitUpdate, ({ refundId, amountMinor }) => {
+    updates += 1;
     if (refundId in state.committed) return;
     const { [refundId]: reservedAmount, ...reserved } = state.reserved;
     const amount = amountMinor ?? reservedAmount;
@@ -121,9 +132,22 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<void> {
     };
   });
 
-  await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);
-  await wf.condition(wf.allHandlersFinished);
-  await wf.continueAsNew<typeof paymentGuard>(state);
+  if (!wf.patched('guard-closes-when-quiet')) {
+    await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);
+    await wf.condition(wf.allHandlersFinished);
+    return wf.continueAsNew<typeof paymentGuard>(state);
+  }
+  // Open only while the payment's refunds talk to it: after a quiet window with no update it
+  // completes with its ledger as its result, and the next guard call starts its next run from that
+  // result (activities/payment-guard.ts), so closing forgets nothing.
+  const quietMs = state.quietWindowMs ?? DEFAULT_QUIET_WINDOW_MS;
+  for (;;) {
+    const seen = updates;
+    const active = await wf.condition(() => updates !== seen || wf.workflowInfo().continueAsNewSuggested, quietMs);
+    await wf.condition(wf.allHandlersFinished);
+    if (!active && updates === seen) return state;
+    if (wf.workflowInfo().continueAsNewSuggested) return wf.continueAsNew<typeof paymentGuard>(state);
+  }
 }
 
 /** Who holds the payment's refunded or reserved amount, for the refusal an operator reads. */
@@ -137,4 +161,23 @@ function refundable(state: PaymentGuardState): number | null {
   return state.paymentAmountMinor === null
     ? null
     : state.paymentAmountMinor - sum(state.committed) - sum(state.reserved);
+}
+
+/**
+ * Starts a closed guard's next run from its ledger, once: its id names the closed run
+ * (`paymentGuardResumeWorkflowId`), so a second resume of the same run cannot start, and the start
+ * of the child is one durable command, so a resume that started always completes its job.
+ */
+export async function paymentGuardResume(input: PaymentGuardResumeInput): Promise<void> {
+  try {
+    await wf.startChild(paymentGuard, {
+      workflowId: input.guardId,
+      args: [input.ledger],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      parentClosePolicy: 'ABANDON',
+    });
+  } catch (err) {
+    // Running already: its run holds at least this ledger (only a resume starts after a closed run).
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

@@ -103,6 +103,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     providers: config.providers,
     callbacks: config.callbacks,
     policy: refundPolicySettings(config),
+    paymentGuard: config.paymentGuard,
     logger,
   });
   const running = workers?.run();
