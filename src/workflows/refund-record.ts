@@ -8,6 +8,8 @@ import type { RefundStatus } from '../refunds/status';
 
 /** Operator actions kept in the state: enough for any real refund, bounded against a flood. */
 const MAX_ACTIONS = 50;
+/** Provider attempts kept in the state (the newest); a 90-day retry-later loop makes hundreds. */
+const MAX_ATTEMPTS = 100;
 
 const now = (): string => new Date(Date.now()).toISOString();
 
@@ -21,8 +23,15 @@ export class RefundRecord {
 
   constructor(
     private readonly request: RefundRequest,
-    initiatedBy: string | null = null
+    initiatedBy: string | null = null,
+    /** The record an earlier run of this refund carried over (continue-as-new). */
+    continued?: RefundState
   ) {
+    if (continued) {
+      this.current = continued;
+      this.showDetails();
+      return;
+    }
     this.current = {
       refundId: request.refundId,
       provider: request.provider,
@@ -118,7 +127,8 @@ export class RefundRecord {
   }
 
   recordAttempt(attempt: Omit<ProviderAttempt, 'at'>): void {
-    this.current = { ...this.current, attempts: [...this.current.attempts, { ...attempt, at: now() }] };
+    const attempts = [...this.current.attempts, { ...attempt, at: now() }];
+    this.current = { ...this.current, attempts: attempts.slice(-MAX_ATTEMPTS) };
   }
 
   recordAction(action: Omit<OperatorActionRecord, 'at'>): void {

@@ -65,6 +65,8 @@ export type GateOutcome =
   | { readonly pass: true }
   /** Another run of this refund reserved first: nothing is sent, a person decides. */
   | { readonly pass: 'hold'; readonly reason: string }
+  /** The history grew long while waiting for approval: the refund continues as new, still waiting. */
+  | { readonly pass: 'continue'; readonly deadlineAt: number }
   | { readonly pass: false; readonly status: 'CANCELLED' | 'FAILED'; readonly cause: string; readonly by: string };
 
 /** The worker's policy for this refund (thresholds, time scale), recorded in history once. */
@@ -83,17 +85,24 @@ export async function passGate(
   policy: RefundPolicy,
   record: RefundRecord,
   inbox: RefundInbox,
-  scaled: (ms: number) => number
+  scaled: (ms: number) => number,
+  continuationDue: () => boolean,
+  /** Where an earlier run's approval deadline falls (continue-as-new); absent, it starts now. */
+  approvalDeadlineAt?: number
 ): Promise<GateOutcome> {
   const need = approvalDecision(request, profile.fullRefundMoves, policy.approvalThresholdMinor);
   if (need.needed && !inbox.cancellation) {
     record.moveTo('AWAITING_APPROVAL', need.reason, SYSTEM);
     record.waitFor('an approve or cancel signal');
     const decided = () => inbox.approval !== undefined || inbox.cancellation !== undefined;
-    if (!(await wf.condition(decided, scaled(policy.approvalDeadlineMs)))) {
+    const woken = () => decided() || continuationDue();
+    const deadlineAt = approvalDeadlineAt ?? Date.now() + scaled(policy.approvalDeadlineMs);
+    const remaining = deadlineAt - Date.now();
+    if (remaining <= 0 || !(await wf.condition(woken, remaining))) {
       record.raiseAttention('approval deadline passed: approve or cancel the refund');
-      await wf.condition(decided);
+      await wf.condition(woken);
     }
+    if (!decided()) return { pass: 'continue', deadlineAt };
     record.clearAttention();
   }
   if (inbox.cancellation) return cancelled(inbox);

@@ -15,6 +15,8 @@ import {
 import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
 import type { RefundRecord } from '../refund-record';
 
+import type { ContinuedRefund } from './types';
+
 type ActionName = 'approve' | 'cancel' | 'escalate' | 'resolve';
 
 /** Provider event ids remembered to drop duplicates; past it, events still trigger reads. */
@@ -36,13 +38,23 @@ export class RefundInbox {
     `nothing to resolve yet: the refund is ${this.record.status}; approve or cancel it`;
   /** Set by the gate: whether the refund has not been committed to the provider yet. */
   beforeProvider = true;
-  private readonly seenEvents = new Set<string>();
+  private readonly seenEvents: Set<string> = new Set<string>();
 
   constructor(
     private readonly record: RefundRecord,
     private readonly initiatedBy: string | undefined,
-    private readonly eventDriven: boolean
+    private readonly eventDriven: boolean,
+    /** What an earlier run of this refund took (continue-as-new). */
+    continued?: ContinuedRefund['inbox']
   ) {
+    if (continued) {
+      this.approval = continued.approval;
+      this.cancellation = continued.cancellation;
+      this.resolution = continued.resolution;
+      this.escalated = continued.escalated;
+      this.providerEvents = continued.providerEvents;
+      this.seenEvents = new Set(continued.seenEvents);
+    }
     wf.setHandler(stateQuery, () => record.state);
     wf.setHandler(approveSignal, (a) => void this.approve(a));
     wf.setHandler(cancelSignal, (a) => void this.cancel(a));
@@ -59,6 +71,18 @@ export class RefundInbox {
       if (this.seenEvents.size < MAX_PROVIDER_EVENTS) this.seenEvents.add(event.eventId);
       this.providerEvents += 1;
     });
+  }
+
+  /** What the next run must know (continue-as-new): only between commands, with no resolve pending. */
+  carried(): ContinuedRefund['inbox'] {
+    return {
+      approval: this.approval,
+      cancellation: this.cancellation,
+      resolution: this.resolution,
+      escalated: this.escalated,
+      providerEvents: this.providerEvents,
+      seenEvents: [...this.seenEvents],
+    };
   }
 
   private approve(action: OperatorAction): ActionResult {

@@ -24,11 +24,12 @@ import { RefundRecord } from '../refund-record';
 import { refundWatchWorkflowId } from '../../refunds/ids';
 import { refundWatch } from '../refund-watch';
 
+import { continuationDue, continueRefund } from './continuation';
 import { atGuard, passGate, refundPolicy } from './gate';
 import { RefundInbox } from './inbox';
 import { providerCalls } from './provider-calls';
 import type { ProviderCalls } from './provider-calls';
-import type { RefundOutcome, RefundWorkflowOptions } from './types';
+import type { ContinuedRefund, ProviderClock, RefundOutcome, RefundWorkflowOptions } from './types';
 
 export type { RefundOutcome, RefundWorkflowOptions } from './types';
 
@@ -38,19 +39,33 @@ const MINUTE = 60_000;
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
   if (!wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
   const profile = providerProfiles[request.provider];
-  const record = new RefundRecord(request, options.initiatedBy ?? null);
-  const inbox = new RefundInbox(record, options.initiatedBy, profile.eventDriven);
-  const policy = await refundPolicy(request, options.timeScale ?? 1);
-  if (policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
+  const { continued } = options;
+  const record = new RefundRecord(request, options.initiatedBy ?? null, continued?.record);
+  const inbox = new RefundInbox(record, options.initiatedBy, profile.eventDriven, continued?.inbox);
+  const policy = continued?.policy ?? (await refundPolicy(request, options.timeScale ?? 1));
+  if (continued === undefined && policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * policy.timeScale));
+  const due = continuationDue();
+  const handOver = (phase: ContinuedRefund['phase']) =>
+    continueRefund(request, options, record, inbox, { policy, phase });
 
-  const gate = await passGate(request, profile, policy, record, inbox, scaled);
-  if (gate.pass === false) {
-    record.moveTo(gate.status, gate.cause, gate.by);
-    return finish(request, record, policy.timeScale);
+  let held: string | null = null;
+  const resumed = continued?.phase.at === 'provider' ? continued.phase : undefined;
+  if (resumed === undefined) {
+    const approvalDeadlineAt = continued?.phase.at === 'approval' ? continued.phase.deadlineAt : undefined;
+    const gate = await passGate(request, profile, policy, record, inbox, scaled, due, approvalDeadlineAt);
+    if (gate.pass === 'continue') return handOver({ at: 'approval', deadlineAt: gate.deadlineAt });
+    if (gate.pass === false) {
+      record.moveTo(gate.status, gate.cause, gate.by);
+      return finish(request, record, policy.timeScale);
+    }
+    held = gate.pass === 'hold' ? gate.reason : null;
+  } else {
+    inbox.beforeProvider = false;
   }
-  const held = gate.pass === 'hold' ? gate.reason : null;
-  const { ending, watched } = await driveProvider(request, profile, record, inbox, scaled, held);
+  const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed);
+  if ('continueFrom' in driven) return handOver({ at: 'provider', ...driven.continueFrom });
+  const { ending, watched } = driven;
   await settle(request, record, ending, inbox.resolution?.by, scaled);
   if (ending.watch) await startWatch(request, record, policy.timeScale, watched);
   return finish(request, record, policy.timeScale);
@@ -64,13 +79,25 @@ interface Driver {
   readonly record: RefundRecord;
   readonly inbox: RefundInbox;
   readonly scaled: (ms: number) => number;
-  /** When the watch for the provider's outcome began, and when the first request went out. */
-  readonly clock: { watchStartedAt: number | null; watchSubmission: number; firstRequestAt: string | null };
+  /** Whether the run should hand over to a new one now (continue-as-new). */
+  readonly due: () => boolean;
+  /**
+   * When the watch for the provider's outcome began, when the first request went out, and when the
+   * current sleep ends (so that a sleep cut short by continue-as-new ends on time in the next run).
+   */
+  readonly clock: ProviderClock;
   /** A submission is in flight: no resolve is taken until it has come back. */
   submitting: boolean;
 }
 
-/** Carries out the core's commands until it ends the refund. */
+type ProviderPhase = Extract<ContinuedRefund['phase'], { at: 'provider' }>;
+
+/** The core's ending, or where to continue in the next run. */
+type Driven =
+  | { readonly ending: Ending; readonly watched: { submission: number; firstRequestAt: string | null } }
+  | { readonly continueFrom: Omit<ProviderPhase, 'at'> };
+
+/** Carries out the core's commands until it ends the refund, or the run should hand over. */
 async function driveProvider(
   request: RefundRequest,
   profile: ProviderProfile,
@@ -78,8 +105,10 @@ async function driveProvider(
   inbox: RefundInbox,
   scaled: (ms: number) => number,
   /** Why nothing may be sent (another run of this refund reserved first): a person decides. */
-  held: string | null
-): Promise<{ ending: Ending; watched: { submission: number; firstRequestAt: string | null } }> {
+  held: string | null,
+  due: () => boolean,
+  resumed: ProviderPhase | undefined
+): Promise<Driven> {
   const driver: Driver = {
     profile,
     decisions: decisionProfile(profile, scaled),
@@ -87,14 +116,16 @@ async function driveProvider(
     record,
     inbox,
     scaled,
-    clock: { watchStartedAt: null, watchSubmission: 0, firstRequestAt: null },
+    due,
+    clock: { watchStartedAt: null, watchSubmission: 0, firstRequestAt: null, sleepUntil: null, ...resumed?.clock },
     submitting: false,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
   let state: DecisionState =
-    held === null
+    resumed?.decision ??
+    (held === null
       ? initialState()
-      : { ...initialState(), mayHoldRefund: true, attention: { 'outcome-unknown': held }, next: { do: 'hold' } };
+      : { ...initialState(), mayHoldRefund: true, attention: { 'outcome-unknown': held }, next: { do: 'hold' } });
   if (held !== null) show(driver, initialState(), state);
   inbox.resolveRefusal = () =>
     driver.submitting || state.next.do === 'submit'
@@ -104,7 +135,11 @@ async function driveProvider(
         : 'nothing to resolve: the refund does not need attention';
 
   while (state.next.do !== 'end') {
+    // Between commands, with nothing in flight: the history has grown long, the next run goes on.
+    if (inbox.resolution === undefined && due())
+      return { continueFrom: { decision: state, clock: { ...driver.clock } } };
     const event = await perform(driver, state, state.next);
+    if (event === null) continue;
     const before = state;
     state = decide(driver.decisions, facts, state, event);
     show(driver, before, state);
@@ -115,9 +150,12 @@ async function driveProvider(
   };
 }
 
-/** One command: its provider call, sleep or hold, interrupted by an operator's resolve. */
-async function perform(driver: Driver, state: DecisionState, command: Command): Promise<DecisionEvent> {
-  const { inbox, record } = driver;
+/**
+ * One command: its provider call, sleep or hold, interrupted by an operator's resolve. Null when
+ * it was cut short for continue-as-new: the next run performs it (a sleep, only what is left).
+ */
+async function perform(driver: Driver, state: DecisionState, command: Command): Promise<DecisionEvent | null> {
+  const { inbox, record, due, clock } = driver;
   const resolved = (): DecisionEvent => ({
     type: 'resolved',
     outcome: inbox.resolution!.outcome,
@@ -130,18 +168,23 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
       // A provider event cuts short the wait before a read: it says to look now.
       const events = inbox.providerEvents;
       const woken = () =>
-        inbox.resolution !== undefined || (command.then.do === 'read' && inbox.providerEvents > events);
-      await wf.condition(woken, command.ms);
+        inbox.resolution !== undefined || (command.then.do === 'read' && inbox.providerEvents > events) || due();
+      clock.sleepUntil ??= Date.now() + command.ms;
+      const remaining = clock.sleepUntil - Date.now();
+      if (remaining > 0) await wf.condition(woken, remaining);
       if (inbox.resolution) return resolved();
+      if (due() && Date.now() < clock.sleepUntil) return null;
+      clock.sleepUntil = null;
       return perform(driver, state, command.then);
     }
     case 'hold':
       record.waitFor('an operator to find out what happened and send resolve');
-      await wf.condition(() => inbox.resolution !== undefined);
-      return resolved();
+      await wf.condition(() => inbox.resolution !== undefined || due());
+      return inbox.resolution ? resolved() : null;
     case 'read': {
       for (;;) {
         if (inbox.resolution) return resolved();
+        if (due()) return null;
         const result = await read(driver, state, command);
         if (result !== undefined) return { type: 'read', result };
         // A provider event: read again now.
@@ -196,7 +239,9 @@ async function read(
         remainingMs: command.mode === 'watch' && !state.deadlinePassed ? remaining : null,
         firstRequestAt: clock.firstRequestAt,
       }),
-      wf.condition(() => inbox.resolution !== undefined || inbox.providerEvents > eventsBefore).then(() => undefined),
+      wf
+        .condition(() => inbox.resolution !== undefined || inbox.providerEvents > eventsBefore || driver.due())
+        .then(() => undefined),
     ])
   );
   scope.cancel();

@@ -1,4 +1,7 @@
-import type { RefundFailure } from '../../refunds/state';
+import type { DecisionState } from '../../refunds/decide/machine';
+import type { RefundPolicy } from '../../refunds/policy';
+import type { OperatorAction, ResolveAction } from '../../refunds/messages';
+import type { RefundFailure, RefundState } from '../../refunds/state';
 
 /** Per-start settings the client passes. */
 export interface RefundWorkflowOptions {
@@ -17,6 +20,40 @@ export interface RefundWorkflowOptions {
   readonly timeScale?: number;
   /** The authenticated identity that started the refund (API token name): it may not approve it. */
   readonly initiatedBy?: string;
+  /** Set only by the refund itself when it continues as new: where the earlier run left off. */
+  readonly continued?: ContinuedRefund;
+}
+
+/**
+ * What a refund carries into its next run when its history has grown (continue-as-new): its
+ * record, what its inbox took, its policy, and where it was. Only between commands, never with a
+ * provider call in flight.
+ */
+export interface ContinuedRefund {
+  /** Runs before this one (1 for the first continuation). */
+  readonly runs: number;
+  readonly record: RefundState;
+  readonly policy: RefundPolicy;
+  readonly inbox: {
+    readonly approval: OperatorAction | undefined;
+    readonly cancellation: OperatorAction | undefined;
+    /** A resolve taken in the moment of handing over: the next run acts on it first. */
+    readonly resolution: ResolveAction | undefined;
+    readonly escalated: boolean;
+    readonly providerEvents: number;
+    readonly seenEvents: readonly string[];
+  };
+  readonly phase:
+    | {
+        readonly at: 'approval';
+        /** When the approval deadline falls (workflow time, ms since the epoch). */
+        readonly deadlineAt: number;
+      }
+    | {
+        readonly at: 'provider';
+        readonly decision: DecisionState;
+        readonly clock: Readonly<ProviderClock>;
+      };
 }
 
 /** The final word of a refund workflow: its result, as well as its last `state`. */
@@ -26,4 +63,15 @@ export interface RefundOutcome {
   /** What the provider says it refunded, when it says (minor units of the refund's currency). */
   readonly refundedAmountMinor?: number | null;
   readonly failure: RefundFailure | null;
+}
+
+/** The provider phase's times (workflow time, ms since the epoch), carried into a next run. */
+export interface ProviderClock {
+  /** When the watch for the provider's outcome began, for the submission `watchSubmission`. */
+  watchStartedAt: number | null;
+  watchSubmission: number;
+  /** When the first request went out (ISO 8601): records older than it are not this refund's. */
+  firstRequestAt: string | null;
+  /** When the sleep in progress ends, or null. */
+  sleepUntil: number | null;
 }

@@ -1,0 +1,81 @@
+import type { Client } from '@temporalio/client';
+
+import { PaymentIdKey, RefundStatusKey } from '../../src/refunds/search-attributes';
+import { MAX_RUN_EVENTS } from '../../src/workflows/refund/continuation';
+import { paymentAndRefund } from '../support/payments';
+import { eventually, startTestStack, stateWhen } from '../support/stack';
+import type { TestStack } from '../support/stack';
+
+/**
+ * A refund's history stays bounded however much is sent to it: past MAX_RUN_EVENTS it continues as
+ * new, between commands, carrying its record, what it was told and where it was.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+async function workflowTaskPending(refundId: string): Promise<boolean> {
+  const described = await stack.client.workflowService.describeWorkflowExecution({
+    namespace: 'default',
+    execution: { workflowId: `refund-${refundId}` },
+  });
+  return described.pendingWorkflowTask !== null && described.pendingWorkflowTask !== undefined;
+}
+
+/** Every run of a workflow, newest first, with its event count, following continue-as-new back to the first. */
+export async function runsOf(client: Client, workflowId: string): Promise<{ runId: string; events: number }[]> {
+  const runs: { runId: string; events: number }[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push({ runId, events: history.events?.length ?? 0 });
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    runId = started?.continuedExecutionRunId || undefined;
+  }
+  return runs;
+}
+
+it('10,000 provider events to one GetPaid refund: every run stays under 10,000 events, and the refund ends right', async () => {
+  const request = await paymentAndRefund(stack.api, 'getpaid', 700, 'flood');
+  await stack.refunds.start(request);
+  const pending = await stateWhen(
+    stack.refunds,
+    request.refundId,
+    (s) => s.status === 'PENDING_PROVIDER',
+    'GetPaid holds it'
+  );
+
+  // Each a distinct event id (duplicates are dropped without a read), 50 at once, each 50 taken by
+  // the workflow before the next: a flood faster than its workflow tasks would meet Temporal's
+  // limit of buffered events, which fails the task in flight (the API sends a refund at most one
+  // event signal per 2 s for that reason).
+  const total = 10_000;
+  for (let sent = 0; sent < total; sent += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        stack.refunds.deliverProviderEvent(request.refundId, { eventId: `evt_${sent + i}`, type: 'refund.updated' })
+      )
+    );
+    await eventually(async () => ((await workflowTaskPending(request.refundId)) ? undefined : true), 'events taken');
+  }
+  await stack.api.call('POST', `/_sandbox/getpaid/refunds/${pending.providerRefundId}/complete`);
+  const outcome = await stack.refunds.waitForOutcome(request.refundId);
+  expect(outcome).toMatchObject({ status: 'SUCCEEDED', providerRefundId: pending.providerRefundId });
+  expect(stack.sandbox.ledger.list({ provider: 'getpaid', paymentId: request.paymentId })).toHaveLength(1);
+
+  const runs = await runsOf(stack.client, `refund-${request.refundId}`);
+  expect(runs.length).toBeGreaterThan(1);
+  for (const run of runs) expect(run.events).toBeLessThan(10_000);
+  // Continued when the history was long, not event by event: when the server suggested it (at
+  // about 4,000 events by default) or at MAX_RUN_EVENTS, whichever came first.
+  for (const run of runs.slice(1)) expect(run.events).toBeGreaterThanOrEqual(Math.min(4_000, MAX_RUN_EVENTS));
+  // The record came through every run: one PENDING_PROVIDER, then SUCCEEDED.
+  const state = await stack.refunds.get(request.refundId);
+  expect(state.transitions.map((t) => t.to)).toEqual(['RECEIVED', 'SUBMITTING', 'PENDING_PROVIDER', 'SUCCEEDED']);
+  // Operators still find it: the search attributes came with it.
+  const described = await stack.client.workflow.getHandle(`refund-${request.refundId}`).describe();
+  expect(described.typedSearchAttributes.get(PaymentIdKey)).toBe(request.paymentId);
+  expect(described.typedSearchAttributes.get(RefundStatusKey)).toBe('SUCCEEDED');
+}, 300_000);
