@@ -1,7 +1,6 @@
-import type { Client } from '@temporalio/client';
-
 import { PaymentIdKey, RefundStatusKey } from '../../src/refunds/search-attributes';
 import { MAX_RUN_EVENTS } from '../../src/workflows/refund/continuation';
+import { runsOf } from '../support/histories';
 import { paymentAndRefund } from '../support/payments';
 import { eventually, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -22,19 +21,6 @@ async function workflowTaskPending(refundId: string): Promise<boolean> {
     execution: { workflowId: `refund-${refundId}` },
   });
   return described.pendingWorkflowTask !== null && described.pendingWorkflowTask !== undefined;
-}
-
-/** Every run of a workflow, newest first, with its event count, following continue-as-new back to the first. */
-export async function runsOf(client: Client, workflowId: string): Promise<{ runId: string; events: number }[]> {
-  const runs: { runId: string; events: number }[] = [];
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-  while (runId) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push({ runId, events: history.events?.length ?? 0 });
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    runId = started?.continuedExecutionRunId || undefined;
-  }
-  return runs;
 }
 
 it('10,000 provider events to one GetPaid refund: every run stays under 10,000 events, and the refund ends right', async () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const historiesDir = path.join(__dirname, '..', 'histories');
@@ -20,4 +21,18 @@ export async function recordWorkflowHistory(client: Client, workflowId: string, 
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(path.join(historiesDir, `${name}.json`), `${historyToJSON(history)}\n`);
+}
+
+/** Every run of a workflow, newest first, with its event count, following continue-as-new back to the first. */
+export async function runsOf(client: Client, workflowId: string): Promise<{ runId: string; events: number }[]> {
+  const runs: { runId: string; events: number }[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId !== undefined) {
+    const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.push({ runId, events: history.events?.length ?? 0 });
+    const previous: string | null | undefined =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    runId = previous === null || previous === undefined || previous === '' ? undefined : previous;
+  }
+  return runs;
 }
