@@ -1,3 +1,5 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+
 import { refundWatchWorkflowId } from '../../src/refunds/ids';
 import { guardStateQuery, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
 import type { RefundState } from '../../src/refunds/state';
@@ -321,11 +323,27 @@ describe('6. operator and cancel races', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const answer = await stack.refunds.cancel(request.refundId, { reason: 'customer withdrew', by: 'ops' });
     expect(answer).toMatchObject({ accepted: true });
-    await slowGuard.terminate('the guard comes back');
-    const outcome = await stack.refunds.waitForOutcome(request.refundId);
-    expect(outcome.status).toBe('CANCELLED');
-    expect(ledger('openpayd', request.paymentId)).toHaveLength(0);
-    expect(await reserved('openpayd', request.paymentId)).toEqual({});
+    // The guard's worker comes back.
+    const connection = await NativeConnection.connect({ address: stack.config.temporal.address });
+    const guardWorker = await Worker.create({
+      connection,
+      taskQueue: `${stack.taskQueue}-nowhere`,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+    });
+    const running = guardWorker.run();
+    try {
+      const outcome = await stack.refunds.waitForOutcome(request.refundId);
+      expect(outcome.status).toBe('CANCELLED');
+      expect(ledger('openpayd', request.paymentId)).toHaveLength(0);
+      expect(await slowGuard.query(guardStateQuery)).toMatchObject({
+        reserved: {},
+        released: { [request.refundId]: 900 },
+      });
+    } finally {
+      guardWorker.shutdown();
+      await running;
+      await connection.close();
+    }
   }, 60_000);
 
   it('resolve is refused while a submission is in flight', async () => {

@@ -72,3 +72,29 @@ it('a terminated guard never comes back empty: the next refund of the payment wa
   // Nothing reached SandPay: the full amount was already refunded, and the guard that knew it is gone.
   expect(ledger('sandpay', paymentId)).toHaveLength(1);
 });
+
+it('a guard terminated while a reservation waits on it is not replaced by an empty one', async () => {
+  const paymentId = await stack.api.sandpayCollection(1_000);
+  const guardId = paymentGuardWorkflowId('sandpay', paymentId);
+  // A guard no worker serves: the reservation waits on it.
+  const stuck = await stack.client.workflow.start('paymentGuard', {
+    workflowId: guardId,
+    taskQueue: `${stack.taskQueue}-nowhere`,
+    args: [{ provider: 'sandpay', paymentId, currency: null, paymentAmountMinor: null, reserved: {}, committed: {} }],
+  });
+  const refundId = uniqueRefundId('guard');
+  const amount = { amountMinor: 1_000, currency: 'XOF' };
+  await stack.refunds.start({ provider: 'sandpay', refundId, paymentId, amount, paymentAmount: amount });
+  await new Promise((r) => setTimeout(r, 1_000));
+  await stuck.terminate('by mistake');
+
+  const waiting = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'attention', 30_000);
+  expect(waiting).toMatchObject({ status: 'RECEIVED', waitingFor: "the payment's guard, which does not answer" });
+  // Before, the SDK's update-with-start retried after the termination and started an empty guard.
+  const latest = await stack.client.workflow.getHandle(guardId).describe();
+  expect({ runId: latest.runId, status: latest.status.name }).toEqual({
+    runId: stuck.firstExecutionRunId,
+    status: 'TERMINATED',
+  });
+  expect(ledger('sandpay', paymentId)).toHaveLength(0);
+});
