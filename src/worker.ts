@@ -119,9 +119,8 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
       await Promise.all([main.run(), secpaid.run(), guard.run()]);
     },
     shutdown: () => {
-      main.shutdown();
-      secpaid.shutdown();
-      guard.shutdown();
+      // A worker already stopping (a second signal, or one stopped on its own) is left to finish.
+      for (const worker of [main, secpaid, guard]) if (worker.getState() === 'RUNNING') worker.shutdown();
     },
   };
 }

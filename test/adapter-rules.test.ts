@@ -1,4 +1,6 @@
 import { loadConfig } from '../src/config';
+import { retryAttemptsWithin, synchronousSubmit } from '../src/providers/profile';
+import { secpaidProfile } from '../src/providers/secpaid/profile';
 import { berlinTimeToEpochMs } from '../src/providers/secpaid/time';
 import { fromMajorUnitString } from '../src/refunds/money';
 import { checkCallTimeouts } from '../src/worker';
@@ -25,5 +27,14 @@ describe('what adapters rely on, exactly', () => {
     expect(() => checkCallTimeouts(config.providers)).not.toThrow();
     const slow = loadConfig({ NODE_ENV: 'test', PROVIDER_TIMEOUT_MS: '20000' });
     expect(() => checkCallTimeouts(slow.providers)).toThrow(/do not fit an attempt's start-to-close/);
+  });
+
+  it('bounds a resendable submission by attempts within its window of retry waits, not by a schedule-to-close', () => {
+    // 1 + 2 + 4 + 8 + 16 + 32 s, then a minute each: 65 attempts in an hour of waits.
+    expect(retryAttemptsWithin(synchronousSubmit)).toBe(65);
+    // SecPaid: 2 s doubling to 5 min, a day of waits.
+    expect(retryAttemptsWithin(secpaidProfile.submit)).toBe(295);
+    const short = { ...synchronousSubmit, scheduleToCloseMs: 10_000 };
+    expect(retryAttemptsWithin(short)).toBe(4); // waits of 1, 2 and 4 s fit in 10 s; 8 more do not
   });
 });

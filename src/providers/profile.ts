@@ -16,7 +16,11 @@ export interface ProviderProfile {
   readonly taskQueueSuffix?: string;
   readonly submit: {
     readonly startToCloseMs: number;
-    /** How long to keep retrying transient failures before a person must look. */
+    /**
+     * How long to keep retrying transient failures of a resendable submission before the refund
+     * decides on its own (and may ask a person): measured in retry waits (retryAttemptsWithin),
+     * never in time the task sat in a queue while no worker ran.
+     */
     readonly scheduleToCloseMs: number;
     readonly retry: Required<Pick<RetryPolicy, 'backoffCoefficient'>> & {
       readonly initialIntervalMs: number;
@@ -86,6 +90,23 @@ const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /** Submit timings for providers that answer within seconds. */
+/**
+ * How many attempts the submit's retry policy makes within `scheduleToCloseMs` of waits between
+ * them: the bound on retries is a number of attempts, not a schedule-to-close, so an outage that
+ * keeps the task in the queue (no worker, or SecPaid's rate limit) spends none of it.
+ */
+export function retryAttemptsWithin(submit: ProviderProfile['submit']): number {
+  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = submit.retry;
+  let attempts = 1;
+  let waited = 0;
+  for (let wait = initialIntervalMs; waited + Math.min(wait, maximumIntervalMs) <= submit.scheduleToCloseMs;) {
+    waited += Math.min(wait, maximumIntervalMs);
+    attempts += 1;
+    wait *= backoffCoefficient;
+  }
+  return attempts;
+}
+
 export const synchronousSubmit: ProviderProfile['submit'] = {
   startToCloseMs: 30 * SECOND,
   scheduleToCloseMs: HOUR,

@@ -1,17 +1,7 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-
-import { RefundsClient } from '../../src/client';
-import { loadConfig } from '../../src/config';
-import { ensureTimeSkippingServer } from '../../src/dev/test-server';
 import type { Logger } from '../../src/logger';
-import { buildSandbox } from '../../src/sandbox/server';
-import type { Sandbox } from '../../src/sandbox/server';
-import { installTemporalRuntime } from '../../src/temporal/runtime';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { refundPolicySettings } from '../../src/activities/refund-policy';
-import { createRefundWorkers } from '../../src/worker';
 
 import { uniqueRefundId } from './stack';
+import { startTimeSkipStack } from './timeskip-stack';
 
 /**
  * SecPaid's review with production defaults (4-hour reads, 14-day SLA) on Temporal's time-skipping
@@ -36,43 +26,8 @@ export interface ReviewFigures {
 }
 
 export async function startReviewStack(logger: Logger, workflowBundle: string): Promise<ReviewStack> {
-  installTemporalRuntime(logger);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
-  });
-  let sandbox: Sandbox | undefined;
-  try {
-    await registerSearchAttributes(env.client.connection.operatorService, 'default');
-    sandbox = await buildSandbox();
-    await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
-    // Skipped time packs days of reads into real seconds; SecPaid's per-minute limit is real time.
-    // (The limit and the task queue's rate limit are tested against the dev server.)
-    await sandbox.app.inject({
-      method: 'PUT',
-      url: '/_sandbox/secpaid/settings',
-      payload: { rateLimitPerMinute: 1_000_000 },
-    });
-  } catch (err) {
-    await sandbox?.app.close();
-    await env.teardown();
-    throw err;
-  }
-  const box = sandbox;
-  const taskQueue = 'refunds-timeskip';
-  const config = loadConfig({ NODE_ENV: 'test', SECPAID_BASE_URL: `${box.url()}/secpaid` });
-  const workers = await createRefundWorkers({
-    connection: env.nativeConnection,
-    client: env.client,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: { codePath: workflowBundle },
-    providers: config.providers,
-    callbacks: config.callbacks,
-    policy: refundPolicySettings(config),
-    logger,
-  });
-  const running = workers.run();
-  const refunds = new RefundsClient(env.client, { taskQueue });
+  const stack = await startTimeSkipStack(logger, workflowBundle);
+  const { env, refunds, sandbox: box } = stack;
 
   const link = async (): Promise<string> => {
     const res = await box.app.inject({
@@ -115,11 +70,6 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
         attentionRaised: state.attempts.some((a) => a.outcome === 'deadline'),
       };
     },
-    async close() {
-      workers.shutdown();
-      await running;
-      await box.app.close();
-      await env.teardown();
-    },
+    close: () => stack.close(),
   };
 }

@@ -37,6 +37,8 @@ export interface TestStack {
   readonly sandboxUrl: string;
   readonly taskQueue: string;
   readonly config: Config;
+  /** The in-process workers (none with `worker: false`). */
+  readonly workers: RefundWorkers | undefined;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     sandboxUrl,
     taskQueue,
     config,
+    workers,
     async stop() {
       workers?.shutdown();
       await running;

@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 
+import { retryAttemptsWithin } from '../../providers/profile';
 import type { ProviderProfile } from '../../providers/profile';
 import type { Answer, ReadMode, ReadResult, SubmitResult } from '../../refunds/decide/machine';
 import { kindOf } from '../../refunds/failures';
@@ -45,21 +46,20 @@ export function providerCalls(
   const taskQueue = profile.taskQueueSuffix && {
     taskQueue: `${wf.workflowInfo().taskQueue}-${profile.taskQueueSuffix}`,
   };
-  const { startToCloseMs, scheduleToCloseMs, retry } = profile.submit;
+  const { startToCloseMs, retry } = profile.submit;
   const submitCall = wf.proxyActivities<Record<string, SubmitCall>>({
     ...taskQueue,
     startToCloseTimeout: startToCloseMs,
-    // Retried with the same key: their window has room for two whole attempts beyond it (a dead
-    // worker's attempt ends at its start-to-close, and a Retry-After must fit). A single attempt
-    // (no idempotency key) has no schedule-to-close: time in the queue while no worker runs (an
-    // outage) is not an unknown outcome, as nothing was sent.
-    ...(profile.resend === 'same-key' && { scheduleToCloseTimeout: scaled(scheduleToCloseMs) + 2 * startToCloseMs }),
+    // No schedule-to-close: time in the queue while no worker runs (an outage) or behind SecPaid's
+    // rate limit is not an unknown outcome, as nothing was sent. Retries with the same key are
+    // bounded by a number of attempts; a submission without a key is made once.
     retry:
       profile.resend === 'same-key'
         ? {
             initialInterval: scaled(retry.initialIntervalMs),
             backoffCoefficient: retry.backoffCoefficient,
             maximumInterval: scaled(retry.maximumIntervalMs),
+            maximumAttempts: retryAttemptsWithin(profile.submit),
           }
         : { maximumAttempts: 1 },
     summary: `${provider}: submit refund of ${request.amount.amountMinor} ${request.amount.currency} (payment ${request.paymentId})`,

@@ -1,0 +1,59 @@
+import { Worker } from '@temporalio/worker';
+
+import { createSecpaidQueueActivities } from '../../src/activities';
+import { refundPolicySettings } from '../../src/activities/refund-policy';
+import { SECPAID_TASK_QUEUE_SUFFIX } from '../../src/providers/secpaid/profile';
+import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
+import type { TestStack } from '../support/stack';
+
+/**
+ * A worker outage is not an unknown outcome: nothing was sent while no worker ran, so the
+ * submission waits in its queue and is sent when a worker is back. Before, the submit's
+ * schedule-to-close (SecPaid: a day, here scaled to 8.6 s, plus two start-to-closes) ran out in the
+ * queue, and the refund took the unknown-outcome path: PENDING_REVIEW though SecPaid never had it.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack?.stop());
+
+it("an outage of SecPaid's worker longer than the old submit window: the submission is sent once it is back", async () => {
+  const workers = stack.workers!;
+  workers.secpaid.shutdown();
+  await eventually(async () => (workers.secpaid.getState() === 'STOPPED' ? true : undefined), 'the worker stops');
+
+  const payId = await stack.api.secpaidLink(2_500);
+  const refundId = uniqueRefundId('outage');
+  const amount = { amountMinor: 2_500, currency: 'EUR' };
+  await stack.refunds.start({ provider: 'secpaid', refundId, paymentId: payId, amount, full: true });
+  await stateWhen(stack.refunds, refundId, (s) => s.status === 'SUBMITTING', 'the submission is queued');
+  // Longer than the old window: 8.6 s (a day at this time scale) + 2 × 30 s.
+  await new Promise((r) => setTimeout(r, 72_000));
+  expect(await stack.refunds.get(refundId)).toMatchObject({ status: 'SUBMITTING', needsAttention: false });
+  expect(stack.sandbox.requestCount('secpaid', 'refund')).toBe(0);
+
+  const secpaid = await Worker.create({
+    connection: workers.main.options.connection!,
+    namespace: stack.config.temporal.namespace,
+    taskQueue: `${stack.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
+    activities: createSecpaidQueueActivities({
+      providers: stack.config.providers,
+      logger: quietLogger(),
+      client: stack.client,
+      callbacks: stack.config.callbacks,
+      policy: refundPolicySettings(stack.config),
+    }),
+  });
+  const running = secpaid.run();
+  try {
+    await stateWhen(stack.refunds, refundId, (s) => s.status === 'PENDING_REVIEW', 'SecPaid has it', 30_000);
+    expect(stack.sandbox.requestCount('secpaid', 'refund')).toBe(1);
+    await stack.api.call('POST', `/_sandbox/secpaid/refunds/${payId}/approve`);
+    expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+    expect(stack.sandbox.ledger.list({ provider: 'secpaid', paymentId: payId })).toHaveLength(1);
+  } finally {
+    secpaid.shutdown();
+    await running;
+  }
+}, 150_000);

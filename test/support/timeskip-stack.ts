@@ -1,0 +1,92 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+import { refundPolicySettings } from '../../src/activities/refund-policy';
+import { RefundsClient } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import type { Config } from '../../src/config';
+import { ensureTimeSkippingServer } from '../../src/dev/test-server';
+import type { Logger } from '../../src/logger';
+import { sandboxProviderUrls } from '../../src/sandbox/provider-urls';
+import { buildSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
+import { installTemporalRuntime } from '../../src/temporal/runtime';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
+import { createRefundWorkers } from '../../src/worker';
+import type { RefundWorkers } from '../../src/worker';
+
+/**
+ * Temporal's time-skipping test server, the provider sandbox and a refund worker with production
+ * defaults (time scale 1): days of a refund's life pass in seconds, and every provider call is a
+ * real HTTP request to the sandbox.
+ */
+export interface TimeSkipStack {
+  readonly env: TestWorkflowEnvironment;
+  readonly sandbox: Sandbox;
+  readonly refunds: RefundsClient;
+  readonly workers: RefundWorkers;
+  /** What the workers were built from, for a test that starts one of its own. */
+  readonly deps: { readonly config: Config; readonly taskQueue: string; readonly logger: Logger };
+  /** A sandbox control call (`/_sandbox/...`), in process. */
+  control(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startTimeSkipStack(logger: Logger, workflowBundle: string): Promise<TimeSkipStack> {
+  installTemporalRuntime(logger);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
+  });
+  let sandbox: Sandbox | undefined;
+  try {
+    await registerSearchAttributes(env.client.connection.operatorService, 'default');
+    sandbox = await buildSandbox();
+    await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
+    // Skipped time packs days of calls into real seconds; SecPaid's and SandPay's per-minute limits
+    // are real time. (The limits and the task queue's rate limit are tested against the dev server.)
+    for (const provider of ['secpaid', 'sandpay']) {
+      await sandbox.app.inject({
+        method: 'PUT',
+        url: `/_sandbox/${provider}/settings`,
+        payload: { rateLimitPerMinute: 1_000_000 },
+      });
+    }
+  } catch (err) {
+    await sandbox?.app.close();
+    await env.teardown();
+    throw err;
+  }
+  const box = sandbox;
+  const taskQueue = 'refunds-timeskip';
+  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderUrls(box.url()) });
+  const workers = await createRefundWorkers({
+    connection: env.nativeConnection,
+    client: env.client,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { codePath: workflowBundle },
+    providers: config.providers,
+    callbacks: config.callbacks,
+    policy: refundPolicySettings(config),
+    paymentGuard: config.paymentGuard,
+    logger,
+  });
+  const running = workers.run();
+  return {
+    env,
+    sandbox: box,
+    refunds: new RefundsClient(env.client, { taskQueue }),
+    workers,
+    deps: { config, taskQueue, logger },
+    async control(method, url, payload) {
+      const res = await box.app.inject({ method, url, ...(payload !== undefined && { payload }) });
+      if (res.statusCode >= 300) throw new Error(`${method} ${url} → ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+    async close() {
+      workers.shutdown();
+      await running;
+      await box.app.close();
+      await env.teardown();
+    },
+  };
+}
