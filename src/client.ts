@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
@@ -28,6 +34,7 @@ import {
 import { guardStateQuery, operatorReleaseUpdate, paymentGuardWorkflowId } from './refunds/payment-guard';
 import { updatePaymentGuard } from './temporal/payment-guard-client';
 import type { OperatorRelease, PaymentGuardState } from './refunds/payment-guard';
+import type { OrchestratorErrorType } from './refunds/failures';
 import type { RefundState } from './refunds/state';
 import type { RefundStatus } from './refunds/status';
 import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund/types';
@@ -291,6 +298,14 @@ export class RefundsClient {
     try {
       return await run(this.handle(refundId));
     } catch (err) {
+      // Refused by the update's validator: the refund's reason, and nothing in its history.
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === ('ActionRefused' satisfies OrchestratorErrorType)
+      ) {
+        return { accepted: false, note: err.cause.message, status: (await this.status(refundId)) as RefundStatus };
+      }
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const status = await this.status(refundId);
       return { accepted: false, note: `the refund has already ended: ${status}`, status: status as RefundStatus };

@@ -152,11 +152,9 @@ describe('HTTP API', () => {
     );
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ accepted: true, note: 'approved' });
+    // The refused approve was turned away by the update's validator (the API logs it); the accepted one is recorded.
     const actions = (await refunds.get(body.refundId)).actions.filter((a) => a.signal === 'approve');
-    expect(actions.map((a) => [a.actor, a.accepted])).toEqual([
-      ['test-all', false],
-      ['test-ops', true],
-    ]);
+    expect(actions.map((a) => [a.actor, a.accepted])).toEqual([['test-ops', true]]);
     expect((await refunds.get(body.refundId)).initiatedBy).toBe('test-all');
     expect((await refunds.waitForOutcome(body.refundId)).status).toBe('SUCCEEDED');
     const cancelLate = await post(`/v1/refunds/${body.refundId}/cancel`, { reason: 'too late', by: 'ops' });

@@ -135,16 +135,25 @@ describe('approval gate and operator signals', () => {
       (s) => s.status === 'PENDING_PROVIDER',
       'PENDING_PROVIDER'
     );
-    await stack.refunds.cancel(refundId, ops('customer changed their mind'));
-    await stack.refunds.approve(refundId, ops('nothing to approve'));
-    await stack.refunds.resolve(refundId, { ...ops('not needed'), outcome: 'FAILED' });
-    const after = await stateWhen(stack.refunds, refundId, (s) => s.actions.length === 3, 'three recorded actions');
-    expect(after.status).toBe('PENDING_PROVIDER');
-    expect(after.actions.map((a) => [a.signal, a.accepted])).toEqual([
-      ['cancel', false],
-      ['approve', false],
-      ['resolve', false],
+    const handle = stack.client.workflow.getHandle(`refund-${refundId}`);
+    const eventsBefore = (await handle.describe()).historyLength;
+    // As updates (the client's way): refused by their validators, with the reason, before history.
+    const answers = [
+      await stack.refunds.cancel(refundId, ops('customer changed their mind')),
+      await stack.refunds.approve(refundId, ops('nothing to approve')),
+      await stack.refunds.resolve(refundId, { ...ops('not needed'), outcome: 'FAILED' }),
+    ];
+    expect(answers).toEqual([
+      { accepted: false, note: expect.stringMatching(/cannot recall/), status: 'PENDING_PROVIDER' },
+      { accepted: false, note: 'nothing to approve: the refund is PENDING_PROVIDER', status: 'PENDING_PROVIDER' },
+      { accepted: false, note: expect.stringMatching(/nothing to resolve/), status: 'PENDING_PROVIDER' },
     ]);
+    expect((await handle.describe()).historyLength).toBe(eventsBefore);
+    // As signals (the UI's and `temporal workflow signal`'s way): in history anyway, so recorded.
+    await handle.signal('cancel', ops('customer changed their mind'));
+    const after = await stateWhen(stack.refunds, refundId, (s) => s.actions.length === 1, 'the recorded signal');
+    expect(after.status).toBe('PENDING_PROVIDER');
+    expect(after.actions.map((a) => [a.signal, a.accepted])).toEqual([['cancel', false]]);
     expect(after.actions[0]?.note).toMatch(/cannot recall/);
     await stack.api.call('POST', `/_sandbox/sandpay/refunds/${pending.providerRefundId ?? ''}/resolve`, {
       status: 'SUCCESS',

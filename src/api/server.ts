@@ -265,8 +265,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
             ? // The route's body schema for `resolve` is resolveActionSchema: validated already.
               await deps.refunds.resolve(req.params.refundId, req.body as ResolveAction, { actor })
             : await deps.refunds[action](req.params.refundId, req.body, { actor });
-        if (!result.accepted)
+        if (!result.accepted) {
+          // A refused update leaves nothing in the refund's history: this line is its record.
+          req.log.info(
+            { refundId: req.params.refundId, action, actor, by: req.body.by, note: result.note },
+            'operator action refused'
+          );
           return sendProblem(reply, { title: `${action} refused`, status: 409, detail: result.note });
+        }
         return result;
       }
     );

@@ -111,3 +111,17 @@ export interface ProviderFailureDetails {
 
 /** Failure types of the orchestrator's own decisions (never a provider's). */
 export const orchestratorFailureTypes = ['ExceedsRefundable', 'ResolvedByOperator', 'ReferenceTaken'] as const;
+
+/**
+ * Failures the orchestrator raises itself, outside a provider's answers and a refund's outcome:
+ * each `ApplicationFailure.type` with what it means to whoever reads it.
+ */
+export const orchestratorErrorTypes = {
+  ActionRefused: 'an operator action (update) refused by its validator, before it reached history',
+  PaymentGuardClosed: "the payment's guard was terminated or failed: an operator restores it before refunding",
+  NoWorkflowContext: 'a provider activity run outside a refund workflow (it has no idempotency key)',
+  CallbackDestinationRefused: 'a callbackUrl whose host resolves to a refused address',
+  CallbackUnreachable: 'a completion callback that did not get through (retried)',
+} as const;
+
+export type OrchestratorErrorType = keyof typeof orchestratorErrorTypes;

@@ -1,4 +1,5 @@
 import * as wf from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 
 import {
   approveSignal,
@@ -13,6 +14,7 @@ import {
   stateQuery,
 } from '../../refunds/messages';
 import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
+import type { OrchestratorErrorType } from '../../refunds/failures';
 import type { RefundRecord } from '../refund-record';
 
 import type { ContinuedRefund } from './types';
@@ -60,10 +62,14 @@ export class RefundInbox {
     wf.setHandler(cancelSignal, (a) => void this.cancel(a));
     wf.setHandler(escalateSignal, (a) => void this.escalate(a));
     wf.setHandler(resolveSignal, (a) => void this.resolve(a));
-    wf.setHandler(approveUpdate, (a) => this.approve(a));
-    wf.setHandler(cancelUpdate, (a) => this.cancel(a));
-    wf.setHandler(escalateUpdate, (a) => this.escalate(a));
-    wf.setHandler(resolveUpdate, (a) => this.resolve(a));
+    // An update the refund would refuse is rejected by its validator: the caller gets the reason,
+    // and nothing reaches history. (A refused signal is in history anyway, so it is recorded.)
+    wf.setHandler(approveUpdate, (a) => this.approve(a), { validator: (a) => refuseBefore(this.approveRefusal(a)) });
+    wf.setHandler(cancelUpdate, (a) => this.cancel(a), { validator: (a) => refuseBefore(this.cancelRefusal(a)) });
+    wf.setHandler(escalateUpdate, (a) => this.escalate(a), {
+      validator: (a) => refuseBefore(this.escalateRefusal(a)),
+    });
+    wf.setHandler(resolveUpdate, (a) => this.resolve(a), { validator: (a) => refuseBefore(this.resolveRefusalOf(a)) });
     wf.setHandler(providerEventSignal, (event) => {
       // A hint only: it makes the refund read the provider now.
       if (typeof event?.eventId !== 'string' || !this.eventDriven || record.isFinal) return;
@@ -87,53 +93,66 @@ export class RefundInbox {
 
   private approve(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return this.refuseMalformed('approve', action);
+    const refusal = this.approveRefusal(action);
+    if (refusal === null) this.approval = action;
+    return this.act('approve', action, refusal === null, refusal ?? 'approved');
+  }
+
+  private approveRefusal(action: OperatorAction): string | null {
+    if (!isOperatorAction(action)) return MALFORMED;
     // Four eyes: whoever started the refund cannot also let it through.
     if (action.actor !== undefined && action.actor === this.initiatedBy) {
-      return this.act('approve', action, false, `four eyes: ${action.actor} started this refund and cannot approve it`);
+      return `four eyes: ${action.actor} started this refund and cannot approve it`;
     }
     const open = this.record.status === 'AWAITING_APPROVAL' && !this.approval && !this.cancellation;
-    if (open) this.approval = action;
-    return this.act(
-      'approve',
-      action,
-      open,
-      open ? 'approved' : `nothing to approve: the refund is ${this.record.status}`
-    );
+    return open ? null : `nothing to approve: the refund is ${this.record.status}`;
   }
 
   private cancel(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return this.refuseMalformed('cancel', action);
-    const open = this.beforeProvider && !this.record.isFinal && !this.approval && !this.cancellation;
-    if (open) this.cancellation = action;
-    const note = open
-      ? 'cancelled before reaching the provider'
-      : this.record.isFinal
-        ? `cannot cancel: the refund is already ${this.record.status}`
-        : this.approval
-          ? 'cannot cancel: the refund was approved and goes on'
-          : `cannot cancel: the refund has been sent to ${this.record.state.provider}, which cannot recall it; it goes on`;
-    return this.act('cancel', action, open, note);
+    const refusal = this.cancelRefusal(action);
+    if (refusal === null) this.cancellation = action;
+    return this.act('cancel', action, refusal === null, refusal ?? 'cancelled before reaching the provider');
+  }
+
+  private cancelRefusal(action: OperatorAction): string | null {
+    if (!isOperatorAction(action)) return MALFORMED;
+    if (this.beforeProvider && !this.record.isFinal && !this.approval && !this.cancellation) return null;
+    return this.record.isFinal
+      ? `cannot cancel: the refund is already ${this.record.status}`
+      : this.approval
+        ? 'cannot cancel: the refund was approved and goes on'
+        : `cannot cancel: the refund has been sent to ${this.record.state.provider}, which cannot recall it; it goes on`;
   }
 
   private escalate(action: OperatorAction): ActionResult {
     if (!isOperatorAction(action)) return this.refuseMalformed('escalate', action);
-    if (this.record.isFinal) return this.act('escalate', action, false, `the refund is already ${this.record.status}`);
+    const refusal = this.escalateRefusal(action);
+    if (refusal !== null) return this.act('escalate', action, false, refusal);
     this.escalated = true;
     this.record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
     return this.act('escalate', action, true, 'NeedsAttention raised');
   }
 
+  private escalateRefusal(action: OperatorAction): string | null {
+    if (!isOperatorAction(action)) return MALFORMED;
+    return this.record.isFinal ? `the refund is already ${this.record.status}` : null;
+  }
+
   private resolve(action: ResolveAction): ActionResult {
-    if (!isOperatorAction(action) || (action.outcome !== 'SUCCEEDED' && action.outcome !== 'FAILED')) {
-      return this.refuseMalformed('resolve', action);
-    }
-    const refusal = this.record.isFinal
+    if (!isResolveAction(action)) return this.refuseMalformed('resolve', action);
+    const refusal = this.resolveRefusalOf(action);
+    if (refusal === null) this.resolution = action;
+    return this.act('resolve', action, refusal === null, refusal ?? `resolved ${action.outcome}`);
+  }
+
+  private resolveRefusalOf(action: ResolveAction): string | null {
+    if (!isResolveAction(action)) return MALFORMED;
+    return this.record.isFinal
       ? `the refund is already ${this.record.status}`
       : this.resolution
         ? 'already resolved'
         : this.resolveRefusal();
-    if (refusal === null) this.resolution = action;
-    return this.act('resolve', action, refusal === null, refusal ?? `resolved ${action.outcome}`);
   }
 
   private act(signal: ActionName, action: OperatorAction, accepted: boolean, note: string): ActionResult {
@@ -143,10 +162,27 @@ export class RefundInbox {
 
   private refuseMalformed(signal: ActionName, payload: unknown): ActionResult {
     wf.log.warn('operator action with a malformed payload ignored', { signal, payload });
-    const note = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
-    this.record.recordAction({ signal, by: 'unknown', reason: '', accepted: false, note });
-    return { accepted: false, note, status: this.record.status };
+    this.record.recordAction({ signal, by: 'unknown', reason: '', accepted: false, note: MALFORMED });
+    return { accepted: false, note: MALFORMED, status: this.record.status };
   }
+}
+
+const MALFORMED = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
+
+/** A validator's answer: nothing, or the refusal as the update's failure. */
+function refuseBefore(refusal: string | null): void {
+  if (refusal !== null) {
+    throw ApplicationFailure.create({
+      message: refusal,
+      type: 'ActionRefused' satisfies OrchestratorErrorType,
+      nonRetryable: true,
+    });
+  }
+}
+
+function isResolveAction(value: unknown): value is ResolveAction {
+  const outcome = (value as Partial<ResolveAction> | null | undefined)?.outcome;
+  return isOperatorAction(value) && (outcome === 'SUCCEEDED' || outcome === 'FAILED');
 }
 
 function isOperatorAction(value: unknown): value is OperatorAction {
