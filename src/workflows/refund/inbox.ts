@@ -64,12 +64,18 @@ export class RefundInbox {
     wf.setHandler(resolveSignal, (a) => void this.resolve(a));
     // An update the refund would refuse is rejected by its validator: the caller gets the reason,
     // and nothing reaches history. (A refused signal is in history anyway, so it is recorded.)
-    wf.setHandler(approveUpdate, (a) => this.approve(a), { validator: (a) => refuseBefore(this.approveRefusal(a)) });
-    wf.setHandler(cancelUpdate, (a) => this.cancel(a), { validator: (a) => refuseBefore(this.cancelRefusal(a)) });
-    wf.setHandler(escalateUpdate, (a) => this.escalate(a), {
-      validator: (a) => refuseBefore(this.escalateRefusal(a)),
+    wf.setHandler(approveUpdate, (a) => this.approve(a), {
+      validator: (a: OperatorAction) => refuseBefore(this.approveRefusal(a)),
     });
-    wf.setHandler(resolveUpdate, (a) => this.resolve(a), { validator: (a) => refuseBefore(this.resolveRefusalOf(a)) });
+    wf.setHandler(cancelUpdate, (a) => this.cancel(a), {
+      validator: (a: OperatorAction) => refuseBefore(this.cancelRefusal(a)),
+    });
+    wf.setHandler(escalateUpdate, (a) => this.escalate(a), {
+      validator: (a: OperatorAction) => refuseBefore(this.escalateRefusal(a)),
+    });
+    wf.setHandler(resolveUpdate, (a) => this.resolve(a), {
+      validator: (a: ResolveAction) => refuseBefore(this.resolveRefusalOf(a)),
+    });
     wf.setHandler(providerEventSignal, (event) => {
       // A hint only: it makes the refund read the provider now.
       if (typeof event?.eventId !== 'string' || !this.eventDriven || record.isFinal) return;
