@@ -19,6 +19,7 @@
  * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level and round: 20× the
  * base, and at least 3× the concurrency), BENCH_ROUNDS (3),
  * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5),
+ * BENCH_GUARD_QUIET_WINDOW_MS (the waiting workers' guard quiet window, 120000),
  * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset).
  */
 import { randomUUID } from 'node:crypto';
@@ -521,6 +522,15 @@ function markdown(r: Report): string {
       ])
     );
     out.push(row(['projected time until every one has been read once', `${w.projectedHoursUntilAllReadOnce} h`]));
+    const open = (o: WaitingFigures['openWorkflows']['atEnd']) =>
+      `refund ${o.refund}, paymentGuard ${o.paymentGuard}, paymentGuardResume ${o.paymentGuardResume}`;
+    out.push(row(['running workflows once all had started', open(w.openWorkflows.afterStart)]));
+    out.push(
+      row([
+        `running workflows at the end (guards' quiet window ${w.guardQuietWindowMs / 1000} s)`,
+        open(w.openWorkflows.atEnd),
+      ])
+    );
     out.push('');
   }
   return out.join('\n');

@@ -40,6 +40,10 @@ export interface WaitingFigures {
   readonly workerRssMb: readonly { readonly end: number; readonly peak: number }[];
   readonly stickyCache: readonly Record<string, number>[];
   readonly projectedHoursUntilAllReadOnce: number;
+  /** Running workflows of this phase by type: once every refund has started, and at the end (past the guards' quiet window). */
+  readonly openWorkflows: { readonly afterStart: OpenWorkflows; readonly atEnd: OpenWorkflows };
+  /** The waiting workers' PAYMENT_GUARD_QUIET_WINDOW_MS. */
+  readonly guardQuietWindowMs: number;
   readonly samples: readonly {
     readonly minute: number;
     readonly calls: number;
@@ -58,6 +62,12 @@ export interface WaitingContext {
   readonly logDir: string;
   readonly log: (msg: string) => void;
 }
+
+/** Running workflows by type. */
+export type OpenWorkflows = Readonly<Record<'refund' | 'paymentGuard' | 'paymentGuardResume', number>>;
+
+/** The guards' quiet window in this phase: shorter than the observation, so that they close within it. */
+const GUARD_QUIET_WINDOW_MS = Number(process.env.BENCH_GUARD_QUIET_WINDOW_MS ?? 120_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,7 +125,13 @@ export async function measureWaiting(
           sandboxUrl: ctx.sandboxUrl,
           workflowBundle: ctx.workflowBundle,
           // Production's level and SecPaid limit; a metrics endpoint to read the sticky cache from.
-          env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '0.9', METRICS_PORT: String(port), ...tuning },
+          env: {
+            LOG_LEVEL: 'info',
+            SECPAID_MAX_REQUESTS_PER_SECOND: '0.9',
+            METRICS_PORT: String(port),
+            PAYMENT_GUARD_QUIET_WINDOW_MS: String(GUARD_QUIET_WINDOW_MS),
+            ...tuning,
+          },
         })
       );
     }
@@ -143,6 +159,23 @@ export async function measureWaiting(
     const startSeconds = (Date.now() - t0) / 1000;
     ctx.log(`waiting: ${total} started in ${startSeconds.toFixed(0)} s; observing ${observeMinutes} min`);
 
+    const open = async (): Promise<OpenWorkflows> => {
+      const running = async (type: string, queue: string) =>
+        (
+          await ctx.client.workflow.count(
+            `WorkflowType = '${type}' AND TaskQueue = '${queue}' AND ExecutionStatus = 'Running'`
+          )
+        ).count;
+      return {
+        refund: await running('refund', taskQueue),
+        paymentGuard: await running('paymentGuard', `${taskQueue}-guard`),
+        paymentGuardResume: await running('paymentGuardResume', `${taskQueue}-guard`),
+      };
+    };
+    // Visibility shows the last starts a moment later.
+    await sleep(2_000);
+    const openAfterStart = await open();
+    ctx.log(`waiting: running after the starts: ${JSON.stringify(openAfterStart)}`);
     const pending = async (): Promise<number> =>
       (await ctx.client.workflow.count(`TaskQueue = '${taskQueue}' AND RefundStatus = 'PENDING_REVIEW'`)).count;
     const samples: WaitingFigures['samples'][number][] = [];
@@ -187,6 +220,8 @@ export async function measureWaiting(
       }),
       stickyCache: await Promise.all(metricsPorts.map((port) => stickyCache(port))),
       projectedHoursUntilAllReadOnce: Number(((elapsedMinutes + left / perMinute) / 60).toFixed(1)),
+      openWorkflows: { afterStart: openAfterStart, atEnd: await open() },
+      guardQuietWindowMs: GUARD_QUIET_WINDOW_MS,
       samples,
     };
   } finally {
