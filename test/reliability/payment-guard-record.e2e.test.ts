@@ -98,3 +98,28 @@ it('a guard terminated while a reservation waits on it is not replaced by an emp
   });
   expect(ledger('sandpay', paymentId)).toHaveLength(0);
 });
+
+it('with no worker serving its guard, a refund says what it waits for, asks a person, and its history stays small', async () => {
+  const paymentId = await stack.api.sandpayCollection(800);
+  const guardId = paymentGuardWorkflowId('sandpay', paymentId);
+  const unserved = await stack.client.workflow.start('paymentGuard', {
+    workflowId: guardId,
+    taskQueue: `${stack.taskQueue}-unserved`,
+    args: [{ provider: 'sandpay', paymentId, currency: null, paymentAmountMinor: null, reserved: {}, committed: {} }],
+  });
+  const refundId = uniqueRefundId('guard');
+  await stack.refunds.start({
+    provider: 'sandpay',
+    refundId,
+    paymentId,
+    amount: { amountMinor: 800, currency: 'XOF' },
+  });
+  const waiting = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'attention', 30_000);
+  expect(waiting).toMatchObject({ status: 'RECEIVED', waitingFor: "the payment's guard, which does not answer" });
+  await new Promise((r) => setTimeout(r, 15_000));
+  // Before, the local activity renewed its workflow task for ever: ~3 events every 8 s, no attention.
+  const { historyLength } = await stack.client.workflow.getHandle(`refund-${refundId}`).describe();
+  expect(historyLength).toBeLessThan(60);
+  expect(ledger('sandpay', paymentId)).toHaveLength(0);
+  await unserved.terminate('test over');
+}, 60_000);
