@@ -277,7 +277,16 @@ export class RefundsClient {
     if (refundRun === 'RUNNING') {
       throw new Error(`refund ${refundId} is still running: resolve it; its reservation is its own to settle`);
     }
-    // A guard that closed after its quiet window is resumed from its ledger to take the release.
+    // Never a new guard for a payment that has none: only an existing one (resumed from its ledger
+    // if it closed after its quiet window) can hold a reservation to release.
+    const guardId = paymentGuardWorkflowId(provider, paymentId);
+    await this.client.workflow
+      .getHandle(guardId)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) throw new Error(`no payment guard ${guardId}: nothing to release`);
+        throw err;
+      });
     return updatePaymentGuard(
       this.client,
       { provider, paymentId },

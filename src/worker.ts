@@ -3,6 +3,7 @@ import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, createSecpaidQueueActivities } from './activities';
 import type { ActivityDeps } from './activities';
+import { createGuardWorkerActivities } from './activities/payment-guard';
 import { refundPolicySettings } from './activities/refund-policy';
 import { loadConfig } from './config';
 import type { WorkerTuning } from './config';
@@ -99,6 +100,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: `${taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
     workflowBundle,
+    activities: createGuardWorkerActivities({ client: options.client }),
     ...tuning,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });

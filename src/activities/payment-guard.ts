@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 
-import { commitUpdate, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
-import type { ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
+import { commitUpdate, handoverUpdate, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
+import { refundWatchWorkflowId, refundWorkflowId } from '../refunds/ids';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
 import type { PaymentGuardTarget } from '../temporal/payment-guard-client';
 
@@ -27,11 +29,42 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
     async reservePayment(target: PaymentGuardTarget, input: ReserveInput): Promise<ReserveResult> {
       return updatePaymentGuard(deps.client, target, placement(), reserveUpdate, [input]);
     },
+    async handOverPayment(target: PaymentGuardTarget, input: HandoverInput): Promise<HandoverResult> {
+      return updatePaymentGuard(deps.client, target, placement(), handoverUpdate, [input]);
+    },
     async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
       await updatePaymentGuard(deps.client, target, placement(), commitUpdate, [input]);
     },
     async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
       await updatePaymentGuard(deps.client, target, placement(), releaseUpdate, [input]);
+    },
+  };
+}
+
+/**
+ * The guard's own (local) activity: whether any refund holding one of its reservations still runs
+ * (the refund, or its watch after an operator's FAILED). A guard stays open while one does, so a
+ * payment with a refund in flight never depends on a closed run outliving the namespace's retention.
+ */
+export function createGuardWorkerActivities(deps: { readonly client: Client }) {
+  return {
+    async paymentRefundsRunning(refundIds: readonly string[]): Promise<boolean> {
+      for (const refundId of refundIds) {
+        for (const workflowId of [refundWorkflowId(refundId), refundWatchWorkflowId(refundId)]) {
+          const status = await deps.client.workflow
+            .getHandle(workflowId)
+            .describe()
+            .then(
+              (d) => d.status.name,
+              (err: unknown) => {
+                if (err instanceof WorkflowNotFoundError) return undefined;
+                throw err;
+              }
+            );
+          if (status === 'RUNNING') return true;
+        }
+      }
+      return false;
     },
   };
 }

@@ -93,7 +93,21 @@ export interface OperatorReleaseInput {
   readonly actor?: string;
 }
 
+/**
+ * A refund's next run (continue-as-new) takes over from the run the guard knows. Refused when
+ * that is not the run it continues: a reset of a continued run may not reach the provider again.
+ */
+export interface HandoverInput {
+  readonly refundId: string;
+  /** The run this one continues (`continuedFromExecutionRunId`). */
+  readonly fromRunId: string;
+  readonly runId: string;
+}
+
+export type HandoverResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+
 export const reserveUpdate = wf.defineUpdate<ReserveResult, [ReserveInput]>('reserve');
+export const handoverUpdate = wf.defineUpdate<HandoverResult, [HandoverInput]>('handover');
 export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
 export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
 export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');

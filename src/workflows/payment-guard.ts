@@ -1,14 +1,19 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 
+import type { createGuardWorkerActivities } from '../activities/payment-guard';
+
 import {
   commitUpdate,
   guardStateQuery,
+  handoverUpdate,
   operatorReleaseUpdate,
   releaseUpdate,
   reserveUpdate,
 } from '../refunds/payment-guard';
 import type {
+  HandoverInput,
+  HandoverResult,
   OperatorRelease,
   OperatorReleaseInput,
   PaymentGuardResumeInput,
@@ -19,6 +24,11 @@ import type {
 
 /** How long a guard stays open without an update when its start did not say (PAYMENT_GUARD_QUIET_WINDOW_MS). */
 const DEFAULT_QUIET_WINDOW_MS = 60 * 60_000;
+
+const guardCalls = wf.proxyLocalActivities<ReturnType<typeof createGuardWorkerActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 /** Operator releases kept in the guard's state: enough for any payment, bounded against misuse. */
 const MAX_OPERATOR_RELEASES = 20;
@@ -85,6 +95,20 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
     return { accepted: true, refundableBeforeMinor: before };
   });
 
+  wf.setHandler(handoverUpdate, (input: HandoverInput): HandoverResult => {
+    updates += 1;
+    const current = state.runs?.[input.refundId];
+    if (current === input.runId) return { accepted: true };
+    if (current !== undefined && current !== input.fromRunId) {
+      return {
+        accepted: false,
+        reason: `refund ${input.refundId} is run by ${current}; this run (${input.runId}) continues ${input.fromRunId} and may not reach the provider again`,
+      };
+    }
+    state = { ...state, runs: { ...state.runs, [input.refundId]: input.runId } };
+    return { accepted: true };
+  });
+
   wf.setHandler(releaseUpdate, ({ refundId }) => {
     updates += 1;
     const { [refundId]: released, ...reserved } = state.reserved;
@@ -140,13 +164,20 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
   // Open only while the payment's refunds talk to it: after a quiet window with no update it
   // completes with its ledger as its result, and the next guard call starts its next run from that
   // result (activities/payment-guard.ts), so closing forgets nothing.
+  // It stays open while a refund holding one of its reservations still runs.
   const quietMs = state.quietWindowMs ?? DEFAULT_QUIET_WINDOW_MS;
   for (;;) {
     const seen = updates;
     const active = await wf.condition(() => updates !== seen || wf.workflowInfo().continueAsNewSuggested, quietMs);
+    if (wf.workflowInfo().continueAsNewSuggested) {
+      await wf.condition(wf.allHandlersFinished);
+      return wf.continueAsNew<typeof paymentGuard>(state);
+    }
+    if (active) continue;
+    const holders = Object.keys(state.reserved);
+    if (holders.length > 0 && (await guardCalls.paymentRefundsRunning(holders))) continue;
     await wf.condition(wf.allHandlersFinished);
-    if (!active && updates === seen) return state;
-    if (wf.workflowInfo().continueAsNewSuggested) return wf.continueAsNew<typeof paymentGuard>(state);
+    if (updates === seen) return state;
   }
 }
 

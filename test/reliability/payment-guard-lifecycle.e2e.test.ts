@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 
 import { temporal } from '@temporalio/proto';
 
-import { guardStateQuery, paymentGuardResumeWorkflowId, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import {
+  guardStateQuery,
+  handoverUpdate,
+  paymentGuardResumeWorkflowId,
+  paymentGuardWorkflowId,
+} from '../../src/refunds/payment-guard';
 import type { PaymentGuardState } from '../../src/refunds/payment-guard';
 import { recordWorkflowHistory } from '../support/histories';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
@@ -134,4 +139,50 @@ it("an operator releases a terminated refund's reservation after the guard close
   expect(state.reserved).toEqual({});
   expect(state.released).toEqual({ [refundId]: 5_000 });
   expect(state.operatorReleases?.[0]).toMatchObject({ refundId, reason: expect.stringMatching(/withdrawn/) });
+});
+
+it('stays open past its quiet window while a refund holding a reservation still runs, and closes once it has ended', async () => {
+  const payId = await stack.api.secpaidLink(3_000);
+  const refundId = uniqueRefundId('open');
+  const amount = { amountMinor: 3_000, currency: 'EUR' };
+  await stack.refunds.start({ provider: 'secpaid', refundId, paymentId: payId, amount, paymentAmount: amount });
+  await stateWhen(stack.refunds, refundId, (s) => s.status === 'PENDING_REVIEW', 'SecPaid reviews it');
+  const handle = stack.client.workflow.getHandle(paymentGuardWorkflowId('secpaid', payId));
+  // Three quiet windows: the refund is still waiting, so its guard stays open.
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  await stack.api.call('POST', `/_sandbox/secpaid/refunds/${payId}/approve`);
+  expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
+  expect((await guardClosed('secpaid', payId)).reserved).toEqual({ [refundId]: 3_000 });
+});
+
+it('hands a refund over to its next run only from the run it knows: a reset of a continued run is refused', async () => {
+  const paymentId = `handover-${randomUUID()}`;
+  const guard = await stack.client.workflow.start('paymentGuard', {
+    workflowId: paymentGuardWorkflowId('sandpay', paymentId),
+    taskQueue: `${stack.taskQueue}-guard`,
+    args: [
+      {
+        provider: 'sandpay',
+        paymentId,
+        currency: 'XOF',
+        paymentAmountMinor: 1_000,
+        reserved: { r1: 1_000 },
+        committed: {},
+        runs: { r1: 'run-1' },
+      },
+    ],
+  });
+  const handover = (fromRunId: string, runId: string) =>
+    guard.executeUpdate(handoverUpdate, { args: [{ refundId: 'r1', fromRunId, runId }] });
+  expect(await handover('run-1', 'run-2')).toEqual({ accepted: true });
+  expect(await handover('run-1', 'run-2')).toEqual({ accepted: true }); // the same call again
+  // A reset of run 2 starts from run 2's input, which continued run 1: run 2 holds the refund now.
+  expect(await handover('run-1', 'run-2-reset')).toMatchObject({
+    accepted: false,
+    reason: expect.stringMatching(/is run by run-2/),
+  });
+  expect(await handover('run-2', 'run-3')).toEqual({ accepted: true });
+  expect((await guard.query(guardStateQuery)).runs).toEqual({ r1: 'run-3' });
+  await guard.terminate('test over');
 });

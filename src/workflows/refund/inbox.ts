@@ -47,9 +47,16 @@ export class RefundInbox {
     private readonly initiatedBy: string | undefined,
     private readonly eventDriven: boolean,
     /** What an earlier run of this refund took (continue-as-new). */
-    continued?: ContinuedRefund['inbox']
+    continued?: ContinuedRefund['inbox'],
+    /**
+     * Why a resolve would be refused, when known before the handlers are set: a continued run's
+     * first task may carry actions, which are judged as the handlers are set.
+     */
+    resolveRefusal?: (inbox: RefundInbox) => string | null
   ) {
+    if (resolveRefusal) this.resolveRefusal = () => resolveRefusal(this);
     if (continued) {
+      this.beforeProvider = continued.beforeProvider;
       this.approval = continued.approval;
       this.cancellation = continued.cancellation;
       this.resolution = continued.resolution;
@@ -92,6 +99,7 @@ export class RefundInbox {
       cancellation: this.cancellation,
       resolution: this.resolution,
       escalated: this.escalated,
+      beforeProvider: this.beforeProvider,
       providerEvents: this.providerEvents,
       seenEvents: [...this.seenEvents],
     };

@@ -41,7 +41,14 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   const profile = providerProfiles[request.provider];
   const { continued } = options;
   const record = new RefundRecord(request, options.initiatedBy ?? null, continued?.record);
-  const inbox = new RefundInbox(record, options.initiatedBy, profile.eventDriven, continued?.inbox);
+  const resumed = continued?.phase.at === 'provider' ? continued.phase : undefined;
+  const inbox = new RefundInbox(
+    record,
+    options.initiatedBy,
+    profile.eventDriven,
+    continued?.inbox,
+    resumed && ((taken) => resolveRefusalOf(resumed.decision, false, taken.escalated))
+  );
   const policy = continued?.policy ?? (await refundPolicy(request, options.timeScale ?? 1));
   if (continued === undefined && policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * policy.timeScale));
@@ -50,7 +57,6 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     continueRefund(request, options, record, inbox, { policy, phase });
 
   let held: string | null = null;
-  const resumed = continued?.phase.at === 'provider' ? continued.phase : undefined;
   if (resumed === undefined) {
     const approvalDeadlineAt = continued?.phase.at === 'approval' ? continued.phase.deadlineAt : undefined;
     const gate = await passGate(request, profile, policy, record, inbox, scaled, due, approvalDeadlineAt);
@@ -61,7 +67,19 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     }
     held = gate.pass === 'hold' ? gate.reason : null;
   } else {
-    inbox.beforeProvider = false;
+    // Take over from the run the guard knows: a reset of a continued run is held, not sent again.
+    const info = wf.workflowInfo();
+    const handover = await atGuard(
+      record,
+      scaled,
+      'handOverPayment',
+      { provider: request.provider, paymentId: request.paymentId },
+      { refundId: request.refundId, fromRunId: info.continuedFromExecutionRunId ?? '', runId: info.runId }
+    );
+    if (!handover.accepted) {
+      record.noteGuard(`refused: ${handover.reason}`);
+      held = handover.reason;
+    }
   }
   const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed);
   if ('continueFrom' in driven) return handOver({ at: 'provider', ...driven.continueFrom });
@@ -121,18 +139,18 @@ async function driveProvider(
     submitting: false,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
+  const start = resumed?.decision ?? initialState();
   let state: DecisionState =
-    resumed?.decision ??
-    (held === null
-      ? initialState()
-      : { ...initialState(), mayHoldRefund: true, attention: { 'outcome-unknown': held }, next: { do: 'hold' } });
-  if (held !== null) show(driver, initialState(), state);
-  inbox.resolveRefusal = () =>
-    driver.submitting || state.next.do === 'submit'
-      ? 'a submission is in flight: resolve once it has come back'
-      : canResolve(state) || inbox.escalated
-        ? null
-        : 'nothing to resolve: the refund does not need attention';
+    held === null
+      ? start
+      : {
+          ...start,
+          mayHoldRefund: true,
+          attention: { ...start.attention, 'outcome-unknown': held },
+          next: { do: 'hold' },
+        };
+  if (held !== null) show(driver, start, state);
+  inbox.resolveRefusal = () => resolveRefusalOf(state, driver.submitting, inbox.escalated);
 
   while (state.next.do !== 'end') {
     // Between commands, with nothing in flight: the history has grown long, the next run goes on.
@@ -148,6 +166,12 @@ async function driveProvider(
     ending: state.next.end,
     watched: { submission: state.submission, firstRequestAt: driver.clock.firstRequestAt },
   };
+}
+
+/** Why a resolve cannot be taken now, or null when it can. */
+function resolveRefusalOf(state: DecisionState, submitting: boolean, escalated: boolean): string | null {
+  if (submitting || state.next.do === 'submit') return 'a submission is in flight: resolve once it has come back';
+  return canResolve(state) || escalated ? null : 'nothing to resolve: the refund does not need attention';
 }
 
 /**
@@ -173,7 +197,10 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
       const remaining = clock.sleepUntil - Date.now();
       if (remaining > 0) await wf.condition(woken, remaining);
       if (inbox.resolution) return resolved();
-      if (due() && Date.now() < clock.sleepUntil) return null;
+      // Woken by a provider event: nothing is left of the sleep, in this run or the next.
+      if (command.then.do === 'read' && inbox.providerEvents > events) clock.sleepUntil = Date.now();
+      // Handing over: the next run sleeps only what is left (perhaps nothing), then goes on.
+      if (due()) return null;
       clock.sleepUntil = null;
       return perform(driver, state, command.then);
     }

@@ -40,6 +40,8 @@ export interface ContinuedRefund {
     /** A resolve taken in the moment of handing over: the next run acts on it first. */
     readonly resolution: ResolveAction | undefined;
     readonly escalated: boolean;
+    /** Whether the refund had not been committed to the provider yet (a cancel may still be taken). */
+    readonly beforeProvider: boolean;
     readonly providerEvents: number;
     readonly seenEvents: readonly string[];
   };
