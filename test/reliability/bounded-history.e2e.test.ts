@@ -1,6 +1,6 @@
 import { PaymentIdKey, RefundStatusKey } from '../../src/refunds/search-attributes';
 import { MAX_RUN_EVENTS } from '../../src/workflows/refund/continuation';
-import { runsOf } from '../support/histories';
+import { recordHistory, runsOf } from '../support/histories';
 import { paymentAndRefund } from '../support/payments';
 import { eventually, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -11,9 +11,18 @@ import type { TestStack } from '../support/stack';
  */
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // XOF refunds above 1,000 wait for approval (the GetPaid refund below is in EUR).
+  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'XOF:1000' } });
 });
 afterAll(() => stack?.stop());
+
+/** Sends `total` signals in batches of 50, each batch taken by the workflow before the next. */
+async function paced(refundId: string, total: number, send: (i: number) => Promise<void>): Promise<void> {
+  for (let sent = 0; sent < total; sent += 50) {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => send(sent + i)));
+    await eventually(async () => ((await workflowTaskPending(refundId)) ? undefined : true), 'signals taken');
+  }
+}
 
 async function workflowTaskPending(refundId: string): Promise<boolean> {
   const described = await stack.client.workflowService.describeWorkflowExecution({
@@ -64,4 +73,31 @@ it('10,000 provider events to one GetPaid refund: every run stays under 10,000 e
   const described = await stack.client.workflow.getHandle(`refund-${request.refundId}`).describe();
   expect(described.typedSearchAttributes.get(PaymentIdKey)).toBe(request.paymentId);
   expect(described.typedSearchAttributes.get(RefundStatusKey)).toBe('SUCCEEDED');
+}, 300_000);
+
+it('a refund waiting for approval under a flood of signals continues as new, still waiting, and goes on when approved', async () => {
+  const request = await paymentAndRefund(stack.api, 'sandpay', 5_000, 'approval-flood');
+  await stack.refunds.start(request);
+  await stateWhen(stack.refunds, request.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'waiting for approval');
+  const handle = stack.client.workflow.getHandle(`refund-${request.refundId}`);
+  const { runId: firstRun } = await handle.describe();
+  // Escalate signals, each taken (it raises NeedsAttention) and each in history: past the server's
+  // suggestion (about 4,100 events here) the refund continues as new.
+  await paced(request.refundId, 4_100, (i) =>
+    handle.signal('escalate', { reason: `still waiting ${i}`, by: 'monitor' })
+  );
+  await eventually(async () => ((await handle.describe()).runId !== firstRun ? true : undefined), 'a new run');
+  const waiting = await stack.refunds.get(request.refundId);
+  expect(waiting).toMatchObject({ status: 'AWAITING_APPROVAL', needsAttention: true });
+
+  expect(await stack.refunds.approve(request.refundId, { reason: 'checked', by: 'ops' })).toMatchObject({
+    accepted: true,
+  });
+  expect((await stack.refunds.waitForOutcome(request.refundId)).status).toBe('SUCCEEDED');
+  expect(stack.sandbox.ledger.list({ provider: 'sandpay', paymentId: request.paymentId })).toHaveLength(1);
+  const runs = await runsOf(stack.client, `refund-${request.refundId}`);
+  expect(runs.length).toBeGreaterThan(1);
+  for (const run of runs) expect(run.events).toBeLessThan(10_000);
+  // The latest run: it began with the carried state, then passed the gate.
+  await recordHistory(stack.client, request.refundId, 'sandpay-approved-after-continue-as-new');
 }, 300_000);
