@@ -11,10 +11,10 @@ import type { Client } from '@temporalio/client';
 
 import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/refunds/request';
-import type { SandboxApi } from '../test/support/sandbox-api';
+import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
-import { startWorkerProcess } from '../test/support/processes';
-import type { WorkerProcess } from '../test/support/processes';
+import { startWorkerProcess } from '../harness/processes';
+import type { WorkerProcess } from '../harness/processes';
 
 import { rssMb } from './process-stats';
 

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { buildApi } from '../src/api/server';
 import { RefundsClient } from '../src/client';
 
-import { pendingGetpaidRefund as pendingGetpaid } from './support/payments';
+import { pendingGetpaidRefund as pendingGetpaid } from '../harness/payments';
 import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_OPERATOR_TOKEN, TEST_WEBHOOK_SECRET } from './support/secrets';
 import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';

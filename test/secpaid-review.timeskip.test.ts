@@ -1,6 +1,6 @@
 import { quietLogger } from './support/stack';
-import { startReviewStack } from './support/secpaid-review';
-import type { ReviewStack } from './support/secpaid-review';
+import { startReviewStack } from '../harness/secpaid-review';
+import type { ReviewStack } from '../harness/secpaid-review';
 
 /**
  * SecPaid's review with production defaults (4-hour polls, 14-day SLA), on Temporal's time-skipping

@@ -6,10 +6,10 @@ import path from 'node:path';
 
 import { sandboxCredentials } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
-import { paymentAndRefund } from '../support/payments';
-import { freePort } from '../support/ports';
-import { sandboxProviderUrls, startWorkerProcess } from '../support/processes';
-import type { WorkerProcess } from '../support/processes';
+import { paymentAndRefund } from '../../harness/payments';
+import { freePort } from '../../harness/ports';
+import { sandboxProviderUrls, startWorkerProcess } from '../../harness/processes';
+import type { WorkerProcess } from '../../harness/processes';
 import { PRODUCTION_TEST_API_TOKEN, PRODUCTION_TEST_CALLBACK_SECRET } from '../support/secrets';
 import { suiteLogFile } from '../support/suite-log';
 import { startTestStack, temporalAddress } from '../support/stack';
@@ -62,6 +62,7 @@ function productionEnv(): NodeJS.ProcessEnv {
 const startProductionWorker = (name: string): Promise<WorkerProcess> =>
   startWorkerProcess({
     name: `production-${name}`,
+    logFile: suiteLogFile(`production-${name}`),
     temporalAddress: temporalAddress(),
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,

@@ -10,9 +10,10 @@ import tls from 'node:tls';
 import { RefundsClient } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import { connectClient, connectWorker } from '../../src/temporal/connection';
-import { paymentAndRefund } from '../support/payments';
-import { startWorkerProcess } from '../support/processes';
-import type { WorkerProcess } from '../support/processes';
+import { paymentAndRefund } from '../../harness/payments';
+import { startWorkerProcess } from '../../harness/processes';
+import { suiteLogFile } from '../support/suite-log';
+import type { WorkerProcess } from '../../harness/processes';
 import { TEST_TEMPORAL_API_KEY } from '../support/secrets';
 import { startTestStack, temporalAddress } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -114,6 +115,7 @@ const mtlsEnv = (
 async function refundWith(name: string, env: NodeJS.ProcessEnv): Promise<string> {
   const worker: WorkerProcess = await startWorkerProcess({
     name,
+    logFile: suiteLogFile(name),
     temporalAddress: env.TEMPORAL_ADDRESS!, // both settings builders set it
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,

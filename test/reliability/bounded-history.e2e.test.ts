@@ -1,7 +1,7 @@
 import { PaymentIdKey, RefundStatusKey } from '../../src/refunds/search-attributes';
 import { MAX_RUN_EVENTS } from '../../src/workflows/refund/continuation';
 import { recordHistory, runsOf } from '../support/histories';
-import { paymentAndRefund } from '../support/payments';
+import { paymentAndRefund } from '../../harness/payments';
 import { eventually, startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
 

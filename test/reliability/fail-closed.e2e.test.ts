@@ -6,7 +6,7 @@ import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
 import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
 import { recordHistory } from '../support/histories';
-import { paymentAndRefund } from '../support/payments';
+import { paymentAndRefund } from '../../harness/payments';
 import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import { runsOf } from '../support/histories';
 import { quietLogger, uniqueRefundId } from '../support/stack';
-import { startTimeSkipStack } from '../support/timeskip-stack';
-import type { TimeSkipStack } from '../support/timeskip-stack';
+import { startTimeSkipStack } from '../../harness/timeskip-stack';
+import type { TimeSkipStack } from '../../harness/timeskip-stack';
 
 /**
  * A refund's history stays bounded over months, on Temporal's time-skipping test server with

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server';
 import { ENCRYPTED_ENCODING, encryptionCodecFor } from '../../src/temporal/encryption-codec';
 import { readableHistory } from '../setup/secret-scan';
-import { paymentAndRefund } from '../support/payments';
+import { paymentAndRefund } from '../../harness/payments';
 import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
 import { quietLogger, startTestStack } from '../support/stack';
 import type { TestStack } from '../support/stack';

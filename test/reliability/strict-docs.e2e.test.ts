@@ -2,8 +2,8 @@ import { refundWatchWorkflowId } from '../../src/refunds/ids';
 import type { FaultSpec } from '../../src/sandbox/faults';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
-import { paymentAndRefund, providerNames, settleAtProvider } from '../support/payments';
-import type { ProviderName } from '../support/payments';
+import { paymentAndRefund, providerNames, settleAtProvider } from '../../harness/payments';
+import type { ProviderName } from '../../harness/payments';
 import { startTestStack, stateWhen } from '../support/stack';
 import type { TestStack } from '../support/stack';
 

@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { RefundRequestInput } from '../../src/refunds/request';
 import { isFinal } from '../../src/refunds/status';
-import { paymentAndRefund, settleAtProvider } from '../support/payments';
-import type { ProviderName } from '../support/payments';
-import { startWorkerProcess } from '../support/processes';
-import type { WorkerProcess } from '../support/processes';
+import { paymentAndRefund, settleAtProvider } from '../../harness/payments';
+import type { ProviderName } from '../../harness/payments';
+import { startWorkerProcess } from '../../harness/processes';
+import { suiteLogFile } from '../support/suite-log';
+import type { WorkerProcess } from '../../harness/processes';
 import { startTestStack, stateWhen, temporalAddress } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -44,6 +45,7 @@ function onSandboxRequest(path: RegExp, then: (req: IncomingMessage, res: Server
 const startWorker = (name: string): Promise<WorkerProcess> =>
   startWorkerProcess({
     name: `crash-${name}`,
+    logFile: suiteLogFile(`crash-${name}`),
     temporalAddress: temporalAddress(),
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,

@@ -7,8 +7,8 @@ import { GETPAID_SANDBOX_CLIENT } from '../../src/sandbox/getpaid';
 import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
 import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
 import { eventually } from '../support/stack';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 const apiKey = sandboxCredentials.openpaydApiKey;
 

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 import { GETPAID_SANDBOX_CLIENT } from '../../src/sandbox/getpaid';
 import { eventually } from '../support/stack';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 let sb: RunningSandbox;
 let token: string;

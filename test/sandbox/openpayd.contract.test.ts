@@ -1,6 +1,6 @@
 import { sandboxCredentials } from '../../src/config';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

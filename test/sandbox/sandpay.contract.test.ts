@@ -1,6 +1,6 @@
 import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 let sb: RunningSandbox;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { PAYMENTOPTIONS_SANDBOX_KEY, PAYMENTOPTIONS_SANDBOX_MID } from '../../sr
 import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
 import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
 import { buildSandbox } from '../../src/sandbox/server';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 import { choicesFor, strictSandbox } from './strict-seeds';
 import type { Choices } from './strict-seeds';

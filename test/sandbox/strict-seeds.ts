@@ -1,6 +1,6 @@
 import { buildSandbox } from '../../src/sandbox/server';
-import { startSandbox } from '../support/sandbox';
-import type { RunningSandbox } from '../support/sandbox';
+import { startSandbox } from '../../harness/sandbox';
+import type { RunningSandbox } from '../../harness/sandbox';
 
 /** The choices a strict sandbox with this seed draws, per provider (what `GET /_sandbox/meta` reports). */
 export type Choices = Record<string, Record<string, unknown>>;

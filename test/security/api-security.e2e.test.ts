@@ -8,7 +8,7 @@ import { buildApi } from '../../src/api/server';
 import { RefundsClient } from '../../src/client';
 import { completionCallbackWorkflowId } from '../../src/refunds/completion';
 import { encryptionCodecFor } from '../../src/temporal/encryption-codec';
-import { paymentAndRefund, pendingGetpaidRefund } from '../support/payments';
+import { paymentAndRefund, pendingGetpaidRefund } from '../../harness/payments';
 import {
   TEST_API_TOKEN,
   TEST_API_TOKENS,

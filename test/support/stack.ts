@@ -12,7 +12,6 @@ import { createLogger } from '../../src/logger';
 import type { Logger } from '../../src/logger';
 import { buildSandbox } from '../../src/sandbox/server';
 import type { Sandbox, SandboxOptions } from '../../src/sandbox/server';
-import type { RefundState } from '../../src/refunds/state';
 import { clientChannelArgs, clientInterceptors } from '../../src/temporal/connection';
 import { dataConverterFor } from '../../src/temporal/encryption-codec';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
@@ -20,8 +19,8 @@ import { refundPolicySettings } from '../../src/activities/refund-policy';
 import { createRefundWorkers } from '../../src/worker';
 import type { RefundWorkers } from '../../src/worker';
 
-import { workerEnv } from './processes';
-import { SandboxApi } from './sandbox-api';
+import { workerEnv } from '../../harness/processes';
+import { SandboxApi } from '../../harness/sandbox-api';
 import { suiteLogDestination } from './suite-log';
 
 /**
@@ -129,38 +128,4 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
 const noWorkers = (): Promise<RefundWorkers | undefined> => Promise.resolve(undefined);
 
-/** Waits until the refund's `state` satisfies `ready` (status changes are asynchronous). */
-export async function stateWhen(
-  refunds: RefundsClient,
-  refundId: string,
-  ready: (state: RefundState) => boolean,
-  what: string,
-  timeoutMs = 20_000
-): Promise<RefundState> {
-  return eventually(
-    async () => {
-      const state = await refunds.get(refundId);
-      return ready(state) ? state : undefined;
-    },
-    `${refundId}: ${what}`,
-    timeoutMs
-  );
-}
-
-/** Polls `probe` until it returns a value (visibility is eventually consistent); not a timing assertion. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-let counter = 0;
-/** A refundId unique to this run. */
-export function uniqueRefundId(prefix = 'rf'): string {
-  counter += 1;
-  return `${prefix}-${Date.now().toString(36)}-${counter}-${randomUUID().slice(0, 8)}`;
-}
+export { eventually, stateWhen, uniqueRefundId } from '../../harness/waits';

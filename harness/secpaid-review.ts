@@ -1,6 +1,6 @@
-import type { Logger } from '../../src/logger';
+import type { Logger } from '../src/logger';
 
-import { uniqueRefundId } from './stack';
+import { uniqueRefundId } from './waits';
 import { startTimeSkipStack } from './timeskip-stack';
 
 /**

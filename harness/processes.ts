@@ -3,11 +3,9 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 
-import { sandboxProviderUrls } from '../../src/sandbox/provider-urls';
+import { sandboxProviderUrls } from '../src/sandbox/provider-urls';
 
-import { suiteLogFile } from './suite-log';
-
-const root = path.join(__dirname, '..', '..');
+const root = path.join(__dirname, '..');
 
 /**
  * A real worker process (`src/worker.ts`, as `npm run worker` runs it), on the test's task queue
@@ -25,10 +23,10 @@ export interface WorkerProcessOptions {
   readonly taskQueue: string;
   readonly sandboxUrl: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Names the log file this process writes to under the suite's log folder. */
+  /** The process's name (its log lines and errors say it). */
   readonly name: string;
-  /** Another log file than the suite's (the soak keeps its own). */
-  readonly logFile?: string;
+  /** Where its stdout and stderr go (appended). */
+  readonly logFile: string;
   /** Another workflow bundle than the suite's. */
   readonly workflowBundle?: string;
   /** Another worker script than `src/worker.ts` (the benchmark's bare worker, the built `lib/worker.js`). */
@@ -66,7 +64,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     env: { PATH: process.env.PATH, ...workerEnv(opts), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const log = createWriteStream(opts.logFile ?? suiteLogFile(opts.name), { flags: 'a' });
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>

@@ -1,5 +1,5 @@
-import type { FaultSpec } from '../../src/sandbox/faults';
-import type { LedgerEntry } from '../../src/sandbox/ledger';
+import type { FaultSpec } from '../src/sandbox/faults';
+import type { LedgerEntry } from '../src/sandbox/ledger';
 
 /** The sandbox's control API, as tests (and people) use it over HTTP. */
 export class SandboxApi {

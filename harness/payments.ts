@@ -1,11 +1,11 @@
-import type { RefundsClient } from '../../src/client';
-import { getpaidReference } from '../../src/providers/getpaid/reference';
-import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
-import type { RefundRequestInput } from '../../src/refunds/request';
-import type { RefundState } from '../../src/refunds/state';
+import type { RefundsClient } from '../src/client';
+import { getpaidReference } from '../src/providers/getpaid/reference';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
+import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundState } from '../src/refunds/state';
 
 import type { SandboxApi } from './sandbox-api';
-import { stateWhen, uniqueRefundId } from './stack';
+import { stateWhen, uniqueRefundId } from './waits';
 
 export const providerNames = ['secpaid', 'sandpay', 'paymentoptions', 'openpayd', 'getpaid'] as const;
 export type ProviderName = (typeof providerNames)[number];

@@ -1,18 +1,18 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
-import { refundPolicySettings } from '../../src/activities/refund-policy';
-import { RefundsClient } from '../../src/client';
-import { loadConfig } from '../../src/config';
-import type { Config } from '../../src/config';
-import { ensureTimeSkippingServer } from '../../src/dev/test-server';
-import type { Logger } from '../../src/logger';
-import { sandboxProviderUrls } from '../../src/sandbox/provider-urls';
-import { buildSandbox } from '../../src/sandbox/server';
-import type { Sandbox } from '../../src/sandbox/server';
-import { installTemporalRuntime } from '../../src/temporal/runtime';
-import { registerSearchAttributes } from '../../src/temporal/search-attributes';
-import { createRefundWorkers } from '../../src/worker';
-import type { RefundWorkers } from '../../src/worker';
+import { refundPolicySettings } from '../src/activities/refund-policy';
+import { RefundsClient } from '../src/client';
+import { loadConfig } from '../src/config';
+import type { Config } from '../src/config';
+import { ensureTimeSkippingServer } from '../src/dev/test-server';
+import type { Logger } from '../src/logger';
+import { sandboxProviderUrls } from '../src/sandbox/provider-urls';
+import { buildSandbox } from '../src/sandbox/server';
+import type { Sandbox } from '../src/sandbox/server';
+import { installTemporalRuntime } from '../src/temporal/runtime';
+import { registerSearchAttributes } from '../src/temporal/search-attributes';
+import { createRefundWorkers } from '../src/worker';
+import type { RefundWorkers } from '../src/worker';
 
 /**
  * Temporal's time-skipping test server, the provider sandbox and a refund worker with production

@@ -1,5 +1,5 @@
-import { buildSandbox } from '../../src/sandbox/server';
-import type { Sandbox, SandboxOptions } from '../../src/sandbox/server';
+import { buildSandbox } from '../src/sandbox/server';
+import type { Sandbox, SandboxOptions } from '../src/sandbox/server';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
   readonly status: number;
