@@ -14,7 +14,7 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
 });
-afterAll(() => stack?.stop());
+afterAll(() => stack?.stop(), 120_000);
 
 const ledger = (provider: string, paymentId: string) => stack.sandbox.ledger.list({ provider, paymentId });
 
@@ -108,18 +108,22 @@ it('with no worker serving its guard, a refund says what it waits for, asks a pe
     args: [{ provider: 'sandpay', paymentId, currency: null, paymentAmountMinor: null, reserved: {}, committed: {} }],
   });
   const refundId = uniqueRefundId('guard');
-  await stack.refunds.start({
-    provider: 'sandpay',
-    refundId,
-    paymentId,
-    amount: { amountMinor: 800, currency: 'XOF' },
-  });
-  const waiting = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'attention', 30_000);
-  expect(waiting).toMatchObject({ status: 'RECEIVED', waitingFor: "the payment's guard, which does not answer" });
-  await new Promise((r) => setTimeout(r, 15_000));
-  // Before, the local activity renewed its workflow task for ever: ~3 events every 8 s, no attention.
-  const { historyLength } = await stack.client.workflow.getHandle(`refund-${refundId}`).describe();
-  expect(historyLength).toBeLessThan(60);
-  expect(ledger('sandpay', paymentId)).toHaveLength(0);
-  await unserved.terminate('test over');
-}, 60_000);
+  try {
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 800, currency: 'XOF' },
+    });
+    const waiting = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'attention', 60_000);
+    expect(waiting).toMatchObject({ status: 'RECEIVED', waitingFor: "the payment's guard, which does not answer" });
+    await new Promise((r) => setTimeout(r, 15_000));
+    // Before, the local activity renewed its workflow task for ever: ~3 events every 8 s, no attention.
+    const { historyLength } = await stack.client.workflow.getHandle(`refund-${refundId}`).describe();
+    expect(historyLength).toBeLessThan(60);
+    expect(ledger('sandpay', paymentId)).toHaveLength(0);
+  } finally {
+    // Its pending update then fails at once, so no guard call is left for the worker's shutdown to wait on.
+    await unserved.terminate('test over');
+  }
+}, 120_000);
