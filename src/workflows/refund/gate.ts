@@ -104,6 +104,9 @@ export async function passGate(
     }
     if (!decided()) return { pass: 'continue', deadlineAt };
     record.clearAttention();
+    // An escalation while waiting for approval is answered by the approval: it does not let a
+    // resolve end the refund once the provider has it (found by the state-machine model).
+    if (wf.patched('approval-answers-escalation')) inbox.escalated = false;
   }
   if (inbox.cancellation) return cancelled(inbox);
 
