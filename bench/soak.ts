@@ -37,7 +37,7 @@ import type { FaultSpec } from '../src/sandbox/faults';
 import { clientChannelArgs, clientInterceptors } from '../src/temporal/connection';
 import { paymentAndRefund, providerNames } from '../harness/payments';
 import type { ProviderName } from '../harness/payments';
-import { freePort } from '../harness/ports';
+import { freePort } from '../src/dev/ports';
 import { startWorkerProcess } from '../harness/processes';
 import type { WorkerProcess } from '../harness/processes';
 import { startSandbox } from '../harness/sandbox';
@@ -305,10 +305,9 @@ async function main(): Promise<void> {
       // FAILED with money at the provider is a false outcome unless its money is watched (an
       // operator said FAILED while the provider might still have it: the reservation is kept, and
       // the watch asks a person when the provider pays).
-      const flagged = isWatched;
-      if (!flagged) falseOutcomes += 1;
+      if (!isWatched) falseOutcomes += 1;
       problems.push(
-        `${request.refundId}: ledger ${ledgerMinor}, orchestrator ${ourMinor} (${status}${flagged ? ', asks a person' : ''})`
+        `${request.refundId}: ledger ${ledgerMinor}, orchestrator ${ourMinor} (${status}${isWatched ? ', asks a person' : ''})`
       );
     }
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 
 import { RefundsClient } from '../src/client';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../src/refunds/payment-guard';
 import type { RefundRequestInput } from '../src/refunds/request';
 import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
@@ -168,8 +169,8 @@ export async function measureWaiting(
         ).count;
       return {
         refund: await running('refund', taskQueue),
-        paymentGuard: await running('paymentGuard', `${taskQueue}-guard`),
-        paymentGuardResume: await running('paymentGuardResume', `${taskQueue}-guard`),
+        paymentGuard: await running('paymentGuard', `${taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`),
+        paymentGuardResume: await running('paymentGuardResume', `${taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`),
       };
     };
     // Visibility shows the last starts a moment later.

@@ -33,6 +33,7 @@ import {
 } from './refunds/search-attributes';
 import { guardStateQuery, operatorReleaseUpdate, paymentGuardWorkflowId } from './refunds/payment-guard';
 import { updatePaymentGuard } from './temporal/payment-guard-client';
+import { workflowStatus } from './temporal/workflow-status';
 import type { OperatorRelease, PaymentGuardState } from './refunds/payment-guard';
 import type { OrchestratorErrorType } from './refunds/failures';
 import type { RefundState } from './refunds/state';
@@ -268,25 +269,15 @@ export class RefundsClient {
     by: ActOptions = {}
   ): Promise<OperatorRelease> {
     const { reason, by: name } = operatorActionSchema.parse(action);
-    const refundRun = await this.handle(refundId)
-      .describe()
-      .then(
-        (d) => d.status.name,
-        () => undefined
-      );
-    if (refundRun === 'RUNNING') {
+    if ((await workflowStatus(this.client, refundWorkflowId(refundId))) === 'RUNNING') {
       throw new Error(`refund ${refundId} is still running: resolve it; its reservation is its own to settle`);
     }
     // Never a new guard for a payment that has none: only an existing one (resumed from its ledger
     // if it closed after its quiet window) can hold a reservation to release.
     const guardId = paymentGuardWorkflowId(provider, paymentId);
-    await this.client.workflow
-      .getHandle(guardId)
-      .describe()
-      .catch((err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) throw new Error(`no payment guard ${guardId}: nothing to release`);
-        throw err;
-      });
+    if ((await workflowStatus(this.client, guardId)) === undefined) {
+      throw new Error(`no payment guard ${guardId}: nothing to release`);
+    }
     return updatePaymentGuard(
       this.client,
       { provider, paymentId },

@@ -1,7 +1,7 @@
 import { createLogger } from '../src/logger';
 import { installTemporalRuntime } from '../src/temporal/runtime';
 
-import { freePort } from '../harness/ports';
+import { freePort } from '../src/dev/ports';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 

@@ -8,6 +8,7 @@ import { SIGNATURE_HEADER, signPayload } from '../callbacks/signature';
 import type { CallbackConfig } from '../config';
 import type { Logger } from '../logger';
 import type { CompletionEvent } from '../refunds/completion';
+import type { OrchestratorErrorType } from '../refunds/failures';
 
 export interface CallbackDeps extends CallbackConfig {
   readonly logger: Logger;
@@ -62,12 +63,12 @@ export function createCallbackActivities(deps: CallbackDeps) {
         if ((err as NodeJS.ErrnoException).code === 'ECALLBACKDENIED') {
           throw ApplicationFailure.nonRetryable(
             `callback to ${target.host} refused: ${(err as Error).message}`,
-            'CallbackDestinationRefused'
+            'CallbackDestinationRefused' satisfies OrchestratorErrorType
           );
         }
         throw ApplicationFailure.retryable(
           `callback to ${target.host} failed: ${(err as Error).message}`,
-          'CallbackUnreachable'
+          'CallbackUnreachable' satisfies OrchestratorErrorType
         );
       }
       if (status < 200 || status > 299) {

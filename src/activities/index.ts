@@ -23,7 +23,7 @@ export interface ActivityDeps {
   readonly callbacks: Config['callbacks'];
   /** Approval thresholds and the time-scale rule, from the worker's configuration. */
   readonly policy: RefundPolicySettings;
-  /** The payment guards' settings (PAYMENT_GUARD_QUIET_WINDOW_MS); an hour when absent. */
+  /** The payment guards' settings (PAYMENT_GUARD_QUIET_WINDOW_MS); the guard's default when absent. */
   readonly paymentGuard?: Config['paymentGuard'];
 }
 
@@ -41,10 +41,7 @@ export type ProviderActivities = {
 export function createActivities(deps: ActivityDeps) {
   const { providers, logger } = deps;
   return {
-    ...createPaymentGuardActivities({
-      client: deps.client,
-      quietWindowMs: deps.paymentGuard?.quietWindowMs ?? 3_600_000,
-    }),
+    ...createPaymentGuardActivities({ client: deps.client, quietWindowMs: deps.paymentGuard?.quietWindowMs }),
     ...createRefundPolicyActivities(deps.policy),
     ...createCallbackActivities({ ...deps.callbacks, logger }),
     ...createSandpayActivities({ settings: providers.sandpay, logger }),

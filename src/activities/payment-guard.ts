@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 
 import { commitUpdate, handoverUpdate, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
 import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import { refundWatchWorkflowId, refundWorkflowId } from '../refunds/ids';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
+import { workflowStatus } from '../temporal/workflow-status';
 import type { PaymentGuardTarget } from '../temporal/payment-guard-client';
 
 export type { PaymentGuardTarget } from '../temporal/payment-guard-client';
@@ -13,8 +13,11 @@ export type { PaymentGuardTarget } from '../temporal/payment-guard-client';
 /** What the guard activities need: a client, and the quiet window that every guard start carries. */
 export interface PaymentGuardDeps {
   readonly client: Client;
-  /** PAYMENT_GUARD_QUIET_WINDOW_MS: a guard without updates for this long completes (its ledger is its result). */
-  readonly quietWindowMs: number;
+  /**
+   * PAYMENT_GUARD_QUIET_WINDOW_MS: a guard without updates for this long completes (its ledger is
+   * its result). Absent, the guard's own default.
+   */
+  readonly quietWindowMs?: number | undefined;
 }
 
 /**
@@ -51,17 +54,7 @@ export function createGuardWorkerActivities(deps: { readonly client: Client }) {
     async paymentRefundsRunning(refundIds: readonly string[]): Promise<boolean> {
       for (const refundId of refundIds) {
         for (const workflowId of [refundWorkflowId(refundId), refundWatchWorkflowId(refundId)]) {
-          const status = await deps.client.workflow
-            .getHandle(workflowId)
-            .describe()
-            .then(
-              (d) => d.status.name,
-              (err: unknown) => {
-                if (err instanceof WorkflowNotFoundError) return undefined;
-                throw err;
-              }
-            );
-          if (status === 'RUNNING') return true;
+          if ((await workflowStatus(deps.client, workflowId)) === 'RUNNING') return true;
         }
       }
       return false;

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
+import type { OrchestratorErrorType } from '../refunds/failures';
+
 /** What a provider activity needs to know about its own execution: whose refund, which try. */
 export interface RefundActivityInfo {
   /** `refund-<refundId>`: the stable root of every idempotency key. */
@@ -27,7 +29,10 @@ export function refundActivityInfo(): RefundActivityInfo {
   if (workflowExecution === undefined) {
     // Provider activities derive their idempotency keys from the workflow id; without one they
     // could not be retried safely, so they refuse to run standalone.
-    throw ApplicationFailure.nonRetryable('provider activities must run inside a refund workflow', 'NoWorkflowContext');
+    throw ApplicationFailure.nonRetryable(
+      'provider activities must run inside a refund workflow',
+      'NoWorkflowContext' satisfies OrchestratorErrorType
+    );
   }
   return { workflowId: workflowExecution.workflowId, attempt };
 }

@@ -89,7 +89,6 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** Submit timings for providers that answer within seconds. */
 /**
  * How many attempts the submit's retry policy makes within `scheduleToCloseMs` of waits between
  * them: the bound on retries is a number of attempts, not a schedule-to-close, so an outage that
@@ -107,6 +106,7 @@ export function retryAttemptsWithin(submit: ProviderProfile['submit']): number {
   return attempts;
 }
 
+/** Submit timings for providers that answer within seconds. */
 export const synchronousSubmit: ProviderProfile['submit'] = {
   startToCloseMs: 30 * SECOND,
   scheduleToCloseMs: HOUR,

@@ -8,6 +8,7 @@ import {
   paymentGuardResumeWorkflowId,
   paymentGuardWorkflowId,
 } from '../refunds/payment-guard';
+import type { OrchestratorErrorType } from '../refunds/failures';
 import type { PaymentGuardState } from '../refunds/payment-guard';
 import type { paymentGuard } from '../workflows';
 
@@ -94,7 +95,7 @@ async function resumeClosedGuard(
   if (status !== 'COMPLETED') {
     throw ApplicationFailure.nonRetryable(
       `the payment guard ${guardId} is ${status}: restore it before refunding`,
-      'PaymentGuardClosed'
+      'PaymentGuardClosed' satisfies OrchestratorErrorType
     );
   }
   const ledger = (await client.workflow.getHandle(guardId, described.runId).result()) as PaymentGuardState;

@@ -37,8 +37,9 @@ const sum = (amounts: Readonly<Record<string, number>>): number => Object.values
 
 /**
  * One payment's refund ledger, as an entity workflow that continues as new when its history grows
- * and completes, with the ledger as its result, after a quiet window without updates. Update handlers run one at a time in the order they arrive, so two concurrent
- * reservations can never both see the same refundable amount.
+ * and completes, with the ledger as its result, after a quiet window without updates. Update
+ * handlers run one at a time in the order they arrive, so two concurrent reservations can never
+ * both see the same refundable amount.
  */
 export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentGuardState> {
   let state = initial;
@@ -161,10 +162,9 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
     await wf.condition(wf.allHandlersFinished);
     return wf.continueAsNew<typeof paymentGuard>(state);
   }
-  // Open only while the payment's refunds talk to it: after a quiet window with no update it
-  // completes with its ledger as its result, and the next guard call starts its next run from that
-  // result (activities/payment-guard.ts), so closing forgets nothing.
-  // It stays open while a refund holding one of its reservations still runs.
+  // Open only while the payment's refunds talk to it, or one holding a reservation still runs:
+  // after a quiet window it completes with its ledger as its result, and the next guard call
+  // starts its next run from that result (updatePaymentGuard), so closing forgets nothing.
   const quietMs = state.quietWindowMs ?? DEFAULT_QUIET_WINDOW_MS;
   for (;;) {
     const seen = updates;

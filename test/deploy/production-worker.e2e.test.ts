@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sandboxCredentials } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { paymentAndRefund } from '../../harness/payments';
-import { freePort } from '../../harness/ports';
+import { freePort } from '../../src/dev/ports';
 import { sandboxProviderUrls, startWorkerProcess } from '../../harness/processes';
 import type { WorkerProcess } from '../../harness/processes';
 import { PRODUCTION_TEST_API_TOKEN, PRODUCTION_TEST_CALLBACK_SECRET } from '../support/secrets';

@@ -7,7 +7,7 @@ import { finalStatuses } from '../../src/refunds/status';
 import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
 import { recordHistory } from '../support/histories';
 import { paymentAndRefund } from '../../harness/payments';
-import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
+import { startTestStack, startUnservedGuard, stateWhen, unservedGuardQueue, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -305,20 +305,7 @@ describe('6. operator and cancel races', () => {
   it('a cancel accepted while the reservation is slow is honoured: nothing is sent, the reservation is freed', async () => {
     const request = await paymentAndRefund(stack.api, 'openpayd', 900, 'cancel-race');
     // The payment's guard is slow: it runs where no worker serves it, until it is replaced.
-    const slowGuard = await stack.client.workflow.start('paymentGuard', {
-      workflowId: paymentGuardWorkflowId('openpayd', request.paymentId),
-      taskQueue: `${stack.taskQueue}-nowhere`,
-      args: [
-        {
-          provider: 'openpayd',
-          paymentId: request.paymentId,
-          currency: null,
-          paymentAmountMinor: null,
-          reserved: {},
-          committed: {},
-        },
-      ],
-    });
+    const slowGuard = await startUnservedGuard(stack, 'openpayd', request.paymentId);
     await stack.refunds.start(request);
     await new Promise((r) => setTimeout(r, 1_000));
     const answer = await stack.refunds.cancel(request.refundId, { reason: 'customer withdrew', by: 'ops' });
@@ -327,7 +314,7 @@ describe('6. operator and cancel races', () => {
     const connection = await NativeConnection.connect({ address: stack.config.temporal.address });
     const guardWorker = await Worker.create({
       connection,
-      taskQueue: `${stack.taskQueue}-nowhere`,
+      taskQueue: unservedGuardQueue(stack),
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
     });
     const running = guardWorker.run();

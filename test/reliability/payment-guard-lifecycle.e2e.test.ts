@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { temporal } from '@temporalio/proto';
-
 import {
   guardStateQuery,
   handoverUpdate,
@@ -9,7 +7,7 @@ import {
   paymentGuardWorkflowId,
 } from '../../src/refunds/payment-guard';
 import type { PaymentGuardState } from '../../src/refunds/payment-guard';
-import { recordWorkflowHistory } from '../support/histories';
+import { recordWorkflowHistory, resetToFirstWorkflowTask } from '../support/histories';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
@@ -103,18 +101,7 @@ it('a re-run of a SUCCEEDED refund after its guard closed refunds nothing again:
   expect(outcome.status).toBe('SUCCEEDED');
   await guardClosed('sandpay', paymentId);
 
-  const handle = stack.client.workflow.getHandle(`refund-${refundId}`);
-  const history = await handle.fetchHistory();
-  const firstTask = history.events?.find(
-    (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-  );
-  await stack.client.workflowService.resetWorkflowExecution({
-    namespace: 'default',
-    workflowExecution: { workflowId: `refund-${refundId}`, runId: (await handle.describe()).runId },
-    workflowTaskFinishEventId: firstTask?.eventId,
-    reason: 'a routine repair',
-    requestId: randomUUID(),
-  });
+  await resetToFirstWorkflowTask(stack.client, `refund-${refundId}`);
   const rerun = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'the re-run asks a person');
   expect(rerun.paymentGuard).toMatch(/may not reach the provider again/);
   expect(rerun.attempts).toHaveLength(0);

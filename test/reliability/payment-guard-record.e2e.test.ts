@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-
-import { temporal } from '@temporalio/proto';
-
 import { paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
-import { startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
+import { resetToFirstWorkflowTask } from '../support/histories';
+import { startTestStack, startUnservedGuard, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 
 /**
@@ -31,19 +28,7 @@ it('a reset of a SUCCEEDED refund to its first workflow task refunds nothing aga
     });
     expect((await stack.refunds.waitForOutcome(refundId)).status).toBe('SUCCEEDED');
 
-    const handle = stack.client.workflow.getHandle(`refund-${refundId}`);
-    const history = await handle.fetchHistory();
-    const firstTask = history.events?.find(
-      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
-    );
-    const { runId } = await handle.describe();
-    await stack.client.workflowService.resetWorkflowExecution({
-      namespace: 'default',
-      workflowExecution: { workflowId: `refund-${refundId}`, runId },
-      workflowTaskFinishEventId: firstTask?.eventId,
-      reason: 'a routine repair',
-      requestId: randomUUID(),
-    });
+    await resetToFirstWorkflowTask(stack.client, `refund-${refundId}`);
     const rerun = await stateWhen(stack.refunds, refundId, (s) => s.needsAttention, 'the re-run asks a person');
     expect(rerun.paymentGuard).toMatch(/may not reach the provider again/);
     expect(rerun.attempts).toHaveLength(0);
@@ -77,11 +62,7 @@ it('a guard terminated while a reservation waits on it is not replaced by an emp
   const paymentId = await stack.api.sandpayCollection(1_000);
   const guardId = paymentGuardWorkflowId('sandpay', paymentId);
   // A guard no worker serves: the reservation waits on it.
-  const stuck = await stack.client.workflow.start('paymentGuard', {
-    workflowId: guardId,
-    taskQueue: `${stack.taskQueue}-nowhere`,
-    args: [{ provider: 'sandpay', paymentId, currency: null, paymentAmountMinor: null, reserved: {}, committed: {} }],
-  });
+  const stuck = await startUnservedGuard(stack, 'sandpay', paymentId);
   const refundId = uniqueRefundId('guard');
   const amount = { amountMinor: 1_000, currency: 'XOF' };
   await stack.refunds.start({ provider: 'sandpay', refundId, paymentId, amount, paymentAmount: amount });
@@ -101,12 +82,7 @@ it('a guard terminated while a reservation waits on it is not replaced by an emp
 
 it('with no worker serving its guard, a refund says what it waits for, asks a person, and its history stays small', async () => {
   const paymentId = await stack.api.sandpayCollection(800);
-  const guardId = paymentGuardWorkflowId('sandpay', paymentId);
-  const unserved = await stack.client.workflow.start('paymentGuard', {
-    workflowId: guardId,
-    taskQueue: `${stack.taskQueue}-unserved`,
-    args: [{ provider: 'sandpay', paymentId, currency: null, paymentAmountMinor: null, reserved: {}, committed: {} }],
-  });
+  const unserved = await startUnservedGuard(stack, 'sandpay', paymentId);
   const refundId = uniqueRefundId('guard');
   try {
     await stack.refunds.start({

@@ -9,7 +9,7 @@ import type { RefundState } from '../../src/refunds/state';
 import type { FaultSpec } from '../../src/sandbox/faults';
 import { paymentAndRefund, settleAtProvider } from '../../harness/payments';
 import type { ProviderName } from '../../harness/payments';
-import { freePort } from '../../harness/ports';
+import { freePort } from '../../src/dev/ports';
 import { TEST_API_TOKEN, TEST_API_TOKENS, TEST_WEBHOOK_SECRET } from '../support/secrets';
 import { quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';

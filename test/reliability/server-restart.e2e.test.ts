@@ -10,7 +10,7 @@ import type { DevServer } from '../../src/dev/dev-server';
 import type { RefundRequestInput } from '../../src/refunds/request';
 import { scanSuiteForSecrets } from '../setup/secret-scan';
 import { paymentAndRefund, settleAtProvider } from '../../harness/payments';
-import { freePort } from '../../harness/ports';
+import { freePort } from '../../src/dev/ports';
 import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
 import { suiteLogDir } from '../support/suite-log';
 import { eventually, quietLogger, startTestStack, stateWhen } from '../support/stack';

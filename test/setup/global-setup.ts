@@ -9,7 +9,7 @@ import { startDevServer } from '../../src/dev/dev-server';
 import type { DevServer } from '../../src/dev/dev-server';
 import { ensureTemporalCli } from '../../src/dev/temporal-cli';
 import { createLogger } from '../../src/logger';
-import { freePort } from '../../harness/ports';
+import { freePort } from '../../src/dev/ports';
 
 declare global {
   var __REFUNDS_TEST_SERVER__: DevServer | undefined;

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const historiesDir = path.join(__dirname, '..', 'histories');
@@ -35,4 +36,20 @@ export async function runsOf(client: Client, workflowId: string): Promise<{ runI
     runId = previous === null || previous === undefined || previous === '' ? undefined : previous;
   }
   return runs;
+}
+
+/** Resets a workflow's latest run to its first workflow task, as an operator's routine repair would. */
+export async function resetToFirstWorkflowTask(client: Client, workflowId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  const history = await handle.fetchHistory();
+  const firstTask = history.events?.find(
+    (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+  );
+  await client.workflowService.resetWorkflowExecution({
+    namespace: client.options.namespace,
+    workflowExecution: { workflowId, runId: (await handle.describe()).runId },
+    workflowTaskFinishEventId: firstTask?.eventId,
+    reason: 'a routine repair',
+    requestId: randomUUID(),
+  });
 }

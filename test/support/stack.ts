@@ -5,6 +5,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
 import { RefundsClient } from '../../src/client';
+import { paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import type { PaymentGuardState } from '../../src/refunds/payment-guard';
+import type { paymentGuard } from '../../src/workflows';
 import type { RefundsClientOptions } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
@@ -129,3 +132,23 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 const noWorkers = (): Promise<RefundWorkers | undefined> => Promise.resolve(undefined);
 
 export { eventually, stateWhen, uniqueRefundId } from '../../harness/waits';
+
+/** Where `startUnservedGuard` puts a guard: a task queue no worker polls until a test starts one. */
+export const unservedGuardQueue = (stack: TestStack): string => `${stack.taskQueue}-unserved`;
+
+/** A payment's guard, empty, on a queue no worker serves: its refunds' guard calls wait on it. */
+export function startUnservedGuard(stack: TestStack, provider: string, paymentId: string) {
+  const initial: PaymentGuardState = {
+    provider,
+    paymentId,
+    currency: null,
+    paymentAmountMinor: null,
+    reserved: {},
+    committed: {},
+  };
+  return stack.client.workflow.start<typeof paymentGuard>('paymentGuard', {
+    workflowId: paymentGuardWorkflowId(provider, paymentId),
+    taskQueue: unservedGuardQueue(stack),
+    args: [initial],
+  });
+}

@@ -38,11 +38,6 @@ export async function continueRefund(
   rest: Pick<ContinuedRefund, 'policy' | 'phase'>
 ): Promise<never> {
   await wf.condition(wf.allHandlersFinished);
-  const continued: ContinuedRefund = {
-    runs: (options.continued?.runs ?? 0) + 1,
-    record: record.state,
-    inbox: inbox.carried(),
-    ...rest,
-  };
+  const continued: ContinuedRefund = { record: record.state, inbox: inbox.carried(), ...rest };
   return wf.continueAsNew<typeof refund>(request, { ...options, continued });
 }

@@ -81,7 +81,7 @@ export class RefundInbox {
       validator: (a: OperatorAction) => refuseBefore(this.escalateRefusal(a)),
     });
     wf.setHandler(resolveUpdate, (a) => this.resolve(a), {
-      validator: (a: ResolveAction) => refuseBefore(this.resolveRefusalOf(a)),
+      validator: (a: ResolveAction) => refuseBefore(this.resolveActionRefusal(a)),
     });
     wf.setHandler(providerEventSignal, (event) => {
       // A hint only: it makes the refund read the provider now.
@@ -106,10 +106,10 @@ export class RefundInbox {
   }
 
   private approve(action: OperatorAction): ActionResult {
-    if (!isOperatorAction(action)) return this.refuseMalformed('approve', action);
-    const refusal = this.approveRefusal(action);
-    if (refusal === null) this.approval = action;
-    return this.act('approve', action, refusal === null, refusal ?? 'approved');
+    return this.take('approve', action, this.approveRefusal(action), () => {
+      this.approval = action;
+      return 'approved';
+    });
   }
 
   private approveRefusal(action: OperatorAction): string | null {
@@ -123,10 +123,10 @@ export class RefundInbox {
   }
 
   private cancel(action: OperatorAction): ActionResult {
-    if (!isOperatorAction(action)) return this.refuseMalformed('cancel', action);
-    const refusal = this.cancelRefusal(action);
-    if (refusal === null) this.cancellation = action;
-    return this.act('cancel', action, refusal === null, refusal ?? 'cancelled before reaching the provider');
+    return this.take('cancel', action, this.cancelRefusal(action), () => {
+      this.cancellation = action;
+      return 'cancelled before reaching the provider';
+    });
   }
 
   private cancelRefusal(action: OperatorAction): string | null {
@@ -140,12 +140,11 @@ export class RefundInbox {
   }
 
   private escalate(action: OperatorAction): ActionResult {
-    if (!isOperatorAction(action)) return this.refuseMalformed('escalate', action);
-    const refusal = this.escalateRefusal(action);
-    if (refusal !== null) return this.act('escalate', action, false, refusal);
-    this.escalated = true;
-    this.record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
-    return this.act('escalate', action, true, 'NeedsAttention raised');
+    return this.take('escalate', action, this.escalateRefusal(action), () => {
+      this.escalated = true;
+      this.record.raiseAttention(`escalated by ${action.by}: ${action.reason}`);
+      return 'NeedsAttention raised';
+    });
   }
 
   private escalateRefusal(action: OperatorAction): string | null {
@@ -154,19 +153,26 @@ export class RefundInbox {
   }
 
   private resolve(action: ResolveAction): ActionResult {
-    if (!isResolveAction(action)) return this.refuseMalformed('resolve', action);
-    const refusal = this.resolveRefusalOf(action);
-    if (refusal === null) this.resolution = action;
-    return this.act('resolve', action, refusal === null, refusal ?? `resolved ${action.outcome}`);
+    return this.take('resolve', action, this.resolveActionRefusal(action), () => {
+      this.resolution = action;
+      return `resolved ${action.outcome}`;
+    });
   }
 
-  private resolveRefusalOf(action: ResolveAction): string | null {
+  private resolveActionRefusal(action: ResolveAction): string | null {
     if (!isResolveAction(action)) return MALFORMED;
     return this.record.isFinal
       ? `the refund is already ${this.record.status}`
       : this.resolution
         ? 'already resolved'
         : this.resolveRefusal();
+  }
+
+  /** One action, as its refusal says: recorded refused, or taken (`accept` returns the note) and recorded. */
+  private take(signal: ActionName, action: OperatorAction, refusal: string | null, accept: () => string): ActionResult {
+    if (refusal === MALFORMED) return this.refuseMalformed(signal, action);
+    if (refusal !== null) return this.act(signal, action, false, refusal);
+    return this.act(signal, action, true, accept());
   }
 
   private act(signal: ActionName, action: OperatorAction, accepted: boolean, note: string): ActionResult {

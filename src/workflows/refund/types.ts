@@ -30,8 +30,6 @@ export interface RefundWorkflowOptions {
  * provider call in flight.
  */
 export interface ContinuedRefund {
-  /** Runs before this one (1 for the first continuation). */
-  readonly runs: number;
   readonly record: RefundState;
   readonly policy: RefundPolicy;
   readonly inbox: {
