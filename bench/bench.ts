@@ -34,7 +34,7 @@ import { RefundsClient } from '../src/client';
 import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 import { paymentAndRefund, providerNames, settleAtProvider } from '../harness/payments';
 import { freePort } from '../src/dev/ports';
 import { startWorkerProcess } from '../harness/processes';

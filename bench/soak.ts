@@ -25,14 +25,14 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 import { RefundsClient } from '../src/client';
-import { refundWatchWorkflowId } from '../src/refunds/ids';
+import { refundWatchWorkflowId } from '../src/contract';
 import { startDevServer } from '../src/dev/dev-server';
 import type { DevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
 import { finalStatuses } from '../src/refunds/status';
 import type { RefundState } from '../src/refunds/state';
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 import type { FaultSpec } from '../src/sandbox/faults';
 import { clientChannelArgs, clientInterceptors } from '../src/temporal/connection';
 import { paymentAndRefund, providerNames } from '../harness/payments';

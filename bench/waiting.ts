@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 
 import { RefundsClient } from '../src/client';
-import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../src/refunds/payment-guard';
-import type { RefundRequestInput } from '../src/refunds/request';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../src/contract';
+import type { RefundRequestInput } from '../src/providers';
 import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
 import { startWorkerProcess } from '../harness/processes';

@@ -1,7 +1,7 @@
 import type { RefundsClient } from '../src/client';
 import { getpaidReference } from '../src/providers/getpaid/reference';
-import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
-import type { RefundRequestInput } from '../src/refunds/request';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/providers/paymentoptions/sandbox';
+import type { RefundRequestInput } from '../src/providers';
 import type { RefundState } from '../src/refunds/state';
 
 import type { SandboxApi } from './sandbox-api';

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 
-import { sandboxProviderUrls } from '../src/sandbox/provider-urls';
+import { sandboxProviderEnv } from '../src/providers/settings';
 
 const root = path.join(__dirname, '..');
 
@@ -35,8 +35,6 @@ export interface WorkerProcessOptions {
   readonly runtime?: 'tsx' | 'node';
 }
 
-export { sandboxProviderUrls };
-
 export function workerEnv(
   opts: Omit<WorkerProcessOptions, 'name' | 'env' | 'logFile' | 'script' | 'runtime'>
 ): NodeJS.ProcessEnv {
@@ -50,7 +48,7 @@ export function workerEnv(
     ...((opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE) !== undefined && {
       WORKFLOW_BUNDLE: opts.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE,
     }),
-    ...sandboxProviderUrls(opts.sandboxUrl),
+    ...sandboxProviderEnv(opts.sandboxUrl),
     PROVIDER_TIMEOUT_MS: '2000',
     // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
     SECPAID_MAX_REQUESTS_PER_SECOND: '1',

@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config';
 import type { Config } from '../src/config';
 import { ensureTimeSkippingServer } from '../src/dev/test-server';
 import type { Logger } from '../src/logger';
-import { sandboxProviderUrls } from '../src/sandbox/provider-urls';
+import { sandboxProviderEnv } from '../src/providers/settings';
 import { buildSandbox } from '../src/sandbox/server';
 import type { Sandbox } from '../src/sandbox/server';
 import { installTemporalRuntime } from '../src/temporal/runtime';
@@ -57,7 +57,7 @@ export async function startTimeSkipStack(logger: Logger, workflowBundle: string)
   }
   const box = sandbox;
   const taskQueue = 'refunds-timeskip';
-  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderUrls(box.url()) });
+  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderEnv(box.url()) });
   const workers = await createRefundWorkers({
     connection: env.nativeConnection,
     client: env.client,

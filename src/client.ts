@@ -9,29 +9,31 @@ import {
 } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
-import { REFUNDS_TASK_QUEUE, refundWorkflowId } from './refunds/ids';
 import {
   approveUpdate,
   cancelUpdate,
   escalateUpdate,
-  providerEventSignal,
-  resolveUpdate,
-  stateQuery,
-} from './refunds/messages';
-import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/messages';
-import { operatorActionSchema, refundListFilterSchema, resolveActionSchema, visibilityQuery } from './refunds/operator';
-import type { RefundListFilter, RefundSummary } from './refunds/operator';
-import { parseRefundRequest } from './refunds/request';
-import type { RefundRequest, RefundRequestInput } from './refunds/request';
-import {
+  guardStateQuery,
   NeedsAttentionKey,
+  operatorReleaseUpdate,
+  paymentGuardWorkflowId,
   PaymentIdKey,
+  providerEventSignal,
   RefundAmountKey,
   RefundCurrencyKey,
   RefundProviderKey,
+  REFUNDS_TASK_QUEUE,
   RefundStatusKey,
-} from './refunds/search-attributes';
-import { guardStateQuery, operatorReleaseUpdate, paymentGuardWorkflowId } from './refunds/payment-guard';
+  refundWorkflowId,
+  resolveUpdate,
+  stateQuery,
+} from './contract';
+import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/actions';
+import { operatorActionSchema, resolveActionSchema } from './refunds/operator';
+import { refundListFilterSchema, visibilityQuery } from './refund-list';
+import type { RefundListFilter, RefundSummary } from './refund-list';
+import { parseRefundRequest } from './providers';
+import type { RefundRequest, RefundRequestInput } from './providers';
 import { updatePaymentGuard } from './temporal/payment-guard-client';
 import { workflowStatus } from './temporal/workflow-status';
 import type { OperatorRelease, PaymentGuardState } from './refunds/payment-guard';
@@ -42,9 +44,9 @@ import type { RefundOutcome, RefundWorkflowOptions } from './workflows/refund/ty
 import type { refund } from './workflows';
 
 export type { RefundOutcome } from './workflows/refund/types';
-export type { RefundRequestInput } from './refunds/request';
-export type { ActionResult, OperatorAction, ResolveAction } from './refunds/messages';
-export type { RefundListFilter, RefundSummary } from './refunds/operator';
+export type { RefundRequestInput } from './providers';
+export type { ActionResult, OperatorAction, ResolveAction } from './refunds/actions';
+export type { RefundListFilter, RefundSummary } from './refund-list';
 
 /** A second request with a known `refundId` but a different body. */
 export class RefundConflictError extends Error {

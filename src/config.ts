@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { parseApiTokens } from './api/tokens';
 import type { ApiToken } from './api/tokens';
 import type { CallbackDestinationPolicy } from './callbacks/destination';
-import type { GetpaidSettings } from './providers/getpaid/client';
+import { loadProviderSettings, webhookSecretsOf } from './providers/settings';
+import type { ProvidersConfig } from './providers/settings';
+import { readSecret } from './secret-env';
+import type { SecretReader } from './secret-env';
 import type { EncryptionKey } from './temporal/encryption-codec';
-import type { OpenpaydSettings } from './providers/openpayd/client';
-import type { PaymentoptionsSettings } from './providers/paymentoptions/client';
-import type { SandpaySettings } from './providers/sandpay/client';
-import type { SecpaidSettings } from './providers/secpaid/client';
+
+export type { ProvidersConfig } from './providers/settings';
 
 /**
  * The one place that reads the environment. Every process (worker, sandbox, dev supervisor, API)
@@ -19,19 +20,8 @@ import type { SecpaidSettings } from './providers/secpaid/client';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 
 const SANDBOX_DEFAULT_PORT = 4010;
-
-/** Credentials the provider sandbox accepts by default; real ones come from the environment. */
-export const sandboxCredentials = {
-  secpaidToken: 'secpaid-sandbox-token',
-  sandpayApiKey: 'sp_sk_test_sandbox0000000000',
-  paymentoptionsApiKey: 'po_sandbox_key_0000',
-  openpaydApiKey: 'opsandbox0000000000000000000000k',
-  getpaidClientId: 'getpaid-sandbox-client',
-  getpaidClientSecret: 'getpaid-sandbox-secret',
-} as const;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -99,9 +89,6 @@ const envSchema = z.object({
    */
   API_TOKENS: z.string().min(1).optional(),
   API_TOKENS_FILE: z.string().min(1).optional(),
-  /** The secret in the GetPaid webhook URL (`/v1/webhooks/getpaid?token=…`): GetPaid's webhooks are unsigned. */
-  GETPAID_WEBHOOK_SECRET: z.string().min(16).optional(),
-  GETPAID_WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
   /**
    * Hosts a `callbackUrl` may name, comma-separated (`hooks.example.com`, or `*.example.com` for its
    * subdomains). Unset: any https host whose every address is public (no loopback, private,
@@ -133,38 +120,7 @@ const envSchema = z.object({
   PAYMENT_GUARD_QUIET_WINDOW_MS: z.coerce.number().int().min(1000).default(3_600_000),
 
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-
-  SECPAID_BASE_URL: httpUrl.optional(),
-  SECPAID_TOKEN: z.string().min(1).optional(),
-  SECPAID_TOKEN_FILE: z.string().min(1).optional(),
-  /** Requests a second across all workers; SecPaid allows 60 a minute. */
-  SECPAID_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1).default(0.9),
-
-  SANDPAY_BASE_URL: httpUrl.optional(),
-  SANDPAY_API_KEY: z
-    .string()
-    .regex(/^sp_sk_(test|live)_/, 'must be a SandPay secret key (sp_sk_test_… or sp_sk_live_…)')
-    .optional(),
-  SANDPAY_API_KEY_FILE: z.string().min(1).optional(),
-
-  PAYMENTOPTIONS_BASE_URL: httpUrl.optional(),
-  PAYMENTOPTIONS_API_KEY: z.string().min(1).optional(),
-  PAYMENTOPTIONS_API_KEY_FILE: z.string().min(1).optional(),
-  PAYMENTOPTIONS_AMOUNT_UNIT: z.enum(['minor', 'major']).default('minor'),
-
-  OPENPAYD_BASE_URL: httpUrl.optional(),
-  OPENPAYD_API_KEY: z.string().min(1).optional(),
-  OPENPAYD_API_KEY_FILE: z.string().min(1).optional(),
-  OPENPAYD_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
-
-  GETPAID_BASE_URL: httpUrl.optional(),
-  GETPAID_TOKEN_URL: httpUrl.optional(),
-  GETPAID_AUDIENCE: z.string().min(1).default('https://api.sandbox.getpaid.io'),
-  GETPAID_CLIENT_ID: z.string().min(1).optional(),
-  GETPAID_CLIENT_SECRET: z.string().min(1).optional(),
-  GETPAID_CLIENT_SECRET_FILE: z.string().min(1).optional(),
-  /** The public URL of our webhook receiver, with its secret token, that GetPaid POSTs to. */
-  GETPAID_WEBHOOK_URL: httpUrl.optional(),
+  // Each provider's own variables are its adapter's (src/providers/<name>/adapter.ts).
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -196,7 +152,8 @@ export interface Config {
     readonly port: number;
     /** Empty only in development, where the API then runs without auth on loopback (and says so). */
     readonly tokens: readonly ApiToken[];
-    readonly getpaidWebhookSecret: string | undefined;
+    /** The secret in each provider webhook's URL, by provider (src/providers/<name>/adapter.ts). */
+    readonly webhookSecrets: Readonly<Record<string, string | undefined>>;
     readonly codecCorsOrigins: readonly string[];
   };
   readonly metrics: { readonly port: number };
@@ -237,15 +194,6 @@ export interface TemporalTls {
   readonly clientCertPair?: { readonly crt: Buffer; readonly key: Buffer };
 }
 
-/** Each provider's base URL, credentials and limits: the worker's only source of secrets. */
-export interface ProvidersConfig {
-  readonly secpaid: SecpaidSettings & { readonly maxRequestsPerSecond: number };
-  readonly sandpay: SandpaySettings;
-  readonly paymentoptions: PaymentoptionsSettings;
-  readonly openpayd: OpenpaydSettings;
-  readonly getpaid: GetpaidSettings;
-}
-
 /** Raised for an invalid environment; its message lists each offending variable. */
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -254,39 +202,8 @@ export class ConfigError extends Error {
   }
 }
 
-type SecretReader = (path: string) => string;
-
-/** The settings that may come from a file (`NAME_FILE`) as well as from `NAME`. */
-type SecretName =
-  | 'SECPAID_TOKEN'
-  | 'SANDPAY_API_KEY'
-  | 'PAYMENTOPTIONS_API_KEY'
-  | 'OPENPAYD_API_KEY'
-  | 'GETPAID_CLIENT_SECRET'
-  | 'API_TOKENS'
-  | 'GETPAID_WEBHOOK_SECRET'
-  | 'CALLBACK_SIGNING_SECRET'
-  | 'TEMPORAL_API_KEY'
-  | 'PAYLOAD_ENCRYPTION_KEYS';
-
-/** A secret from `NAME`, or from the file named by `NAME_FILE` (Docker/Kubernetes secrets); undefined if neither. */
-function readSecret(env: Env, name: SecretName, readSecretFile: SecretReader, issues: string[]): string | undefined {
-  const fileVar = `${name}_FILE` as const;
-  const direct = env[name];
-  const file = env[fileVar];
-  if (direct !== undefined && file !== undefined) {
-    issues.push(`${name}: set either ${name} or ${fileVar}, not both`);
-    return undefined;
-  }
-  if (direct !== undefined) return direct;
-  if (file === undefined) return undefined;
-  try {
-    return readSecretFile(file).trim();
-  } catch {
-    issues.push(`${fileVar}: cannot read the file it names`);
-    return '';
-  }
-}
+/** The core settings that may come from a file (`NAME_FILE`) as well as from `NAME`; providers' are their adapters'. */
+type SecretName = 'API_TOKENS' | 'CALLBACK_SIGNING_SECRET' | 'TEMPORAL_API_KEY' | 'PAYLOAD_ENCRYPTION_KEYS';
 
 export function loadConfig(
   source: NodeJS.ProcessEnv = process.env,
@@ -298,63 +215,32 @@ export function loadConfig(
   }
   const env = parsed.data;
   const issues: string[] = [];
-  const sandboxBase = `http://127.0.0.1:${env.SANDBOX_PORT}`;
-  /** A provider secret: required in production, the sandbox's outside it. */
-  const read = (name: SecretName, sandboxDefault: string): string => {
-    const value = readSecret(env, name, readSecretFile, issues);
+  /** A secret: required in production, a development default outside it. */
+  const read = (name: SecretName, developmentDefault: string): string => {
+    const value = readSecret(source, name, readSecretFile, issues);
     if (value !== undefined) return value;
     if (env.NODE_ENV === 'production') issues.push(`${name}: required in production (or ${name}_FILE)`);
-    return sandboxDefault;
+    return developmentDefault;
   };
-  /** A non-secret setting that defaults to the sandbox's outside production and is required in it. */
-  const setting = (name: keyof Env, value: string | undefined, sandboxDefault: string): string => {
-    if (value !== undefined) return value;
-    if (env.NODE_ENV === 'production') issues.push(`${name}: required in production`);
-    return sandboxDefault;
-  };
-  const timeoutMs = env.PROVIDER_TIMEOUT_MS;
-  const providers: ProvidersConfig = {
-    secpaid: {
-      baseUrl: setting('SECPAID_BASE_URL', env.SECPAID_BASE_URL, `${sandboxBase}/secpaid`),
-      token: read('SECPAID_TOKEN', sandboxCredentials.secpaidToken),
-      timeoutMs,
-      maxRequestsPerSecond: env.SECPAID_MAX_REQUESTS_PER_SECOND,
+  const providers = loadProviderSettings(
+    source,
+    {
+      production: env.NODE_ENV === 'production',
+      sandboxUrl: `http://127.0.0.1:${env.SANDBOX_PORT}`,
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+      readSecretFile,
     },
-    sandpay: {
-      baseUrl: setting('SANDPAY_BASE_URL', env.SANDPAY_BASE_URL, `${sandboxBase}/sandpay`),
-      apiKey: read('SANDPAY_API_KEY', sandboxCredentials.sandpayApiKey),
-      timeoutMs,
-    },
-    paymentoptions: {
-      baseUrl: setting('PAYMENTOPTIONS_BASE_URL', env.PAYMENTOPTIONS_BASE_URL, `${sandboxBase}/paymentoptions`),
-      apiKey: read('PAYMENTOPTIONS_API_KEY', sandboxCredentials.paymentoptionsApiKey),
-      amountUnit: env.PAYMENTOPTIONS_AMOUNT_UNIT,
-      timeoutMs,
-    },
-    openpayd: {
-      baseUrl: setting('OPENPAYD_BASE_URL', env.OPENPAYD_BASE_URL, `${sandboxBase}/openpayd`),
-      apiKey: read('OPENPAYD_API_KEY', sandboxCredentials.openpaydApiKey),
-      timeoutMs: env.OPENPAYD_TIMEOUT_MS ?? timeoutMs,
-    },
-    getpaid: {
-      baseUrl: setting('GETPAID_BASE_URL', env.GETPAID_BASE_URL, `${sandboxBase}/getpaid`),
-      tokenUrl: setting('GETPAID_TOKEN_URL', env.GETPAID_TOKEN_URL, `${sandboxBase}/getpaid/oauth/token`),
-      audience: env.GETPAID_AUDIENCE,
-      clientId: setting('GETPAID_CLIENT_ID', env.GETPAID_CLIENT_ID, sandboxCredentials.getpaidClientId),
-      clientSecret: read('GETPAID_CLIENT_SECRET', sandboxCredentials.getpaidClientSecret),
-      timeoutMs,
-      webhookUrl: env.GETPAID_WEBHOOK_URL,
-    },
-  };
-  // API tokens and the webhook secret have no sandbox default: without them the API runs open only in development.
-  const apiTokens = parseApiTokens(readSecret(env, 'API_TOKENS', readSecretFile, issues));
+    issues
+  );
+  // API tokens have no default: without them the API runs open only in development.
+  const apiTokens = parseApiTokens(readSecret(source, 'API_TOKENS', readSecretFile, issues));
   issues.push(...apiTokens.issues);
   if (env.CALLBACK_ALLOW_LOOPBACK && env.NODE_ENV === 'production') {
     issues.push('CALLBACK_ALLOW_LOOPBACK: not allowed in production (callbacks go to public https hosts only)');
   }
-  const temporalApiKey = readSecret(env, 'TEMPORAL_API_KEY', readSecretFile, issues);
+  const temporalApiKey = readSecret(source, 'TEMPORAL_API_KEY', readSecretFile, issues);
   const encryptionKeys = parseEncryptionKeys(
-    readSecret(env, 'PAYLOAD_ENCRYPTION_KEYS', readSecretFile, issues),
+    readSecret(source, 'PAYLOAD_ENCRYPTION_KEYS', readSecretFile, issues),
     issues
   );
   const tls = temporalTls(env, temporalApiKey !== undefined, readSecretFile, issues);
@@ -396,7 +282,7 @@ export function loadConfig(
     api: {
       port: env.API_PORT,
       tokens: apiTokens.tokens,
-      getpaidWebhookSecret: readSecret(env, 'GETPAID_WEBHOOK_SECRET', readSecretFile, issues),
+      webhookSecrets: webhookSecretsOf(providers),
       codecCorsOrigins: env.CODEC_CORS_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter((o) => o.length > 0),

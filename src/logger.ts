@@ -1,14 +1,17 @@
 import pino from 'pino';
 import type { Logger, LoggerOptions } from 'pino';
 
+import { everyAdapter } from './providers/settings';
+
 export type { Logger } from 'pino';
 
 /**
  * Paths pino blanks out before a line is written. Provider credentials travel in headers
  * (SecPaid `token`, PaymentOptions `Authorization`/`x-api-key`, GetPaid and SandPay bearer tokens)
- * and in bodies (OpenPayd `apiKey`, GetPaid `client_secret`); none of them may reach a log.
+ * and in bodies (OpenPayd `apiKey`, GetPaid `client_secret`); none of them may reach a log. Names
+ * only one provider uses are its adapter's `redactPaths`.
  */
-export const redactedPaths = [
+const commonRedactedPaths = [
   'apiKey',
   'token',
   'password',
@@ -38,6 +41,11 @@ export const redactedPaths = [
   '*.*.authorization',
 ];
 
+export const redactedPaths: readonly string[] = [
+  ...commonRedactedPaths,
+  ...everyAdapter.flatMap((adapter) => adapter.redactPaths ?? []),
+];
+
 export interface LoggerSettings {
   readonly level: LoggerOptions['level'];
   /** Human-readable lines; defaults to whether stdout is a terminal. */
@@ -51,7 +59,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: settings.level ?? 'info',
     base: settings.name ? { name: settings.name } : {},
-    redact: { paths: redactedPaths, censor: '[redacted]' },
+    redact: { paths: [...redactedPaths], censor: '[redacted]' },
   };
   if (settings.destination) return pino(options, settings.destination);
   const pretty = settings.pretty ?? process.stdout.isTTY === true;

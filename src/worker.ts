@@ -1,18 +1,16 @@
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 
-import { createActivities, createSecpaidQueueActivities } from './activities';
+import { createActivities, providerActivities, providerTaskQueueSuffixes } from './activities';
 import type { ActivityDeps } from './activities';
 import { createGuardWorkerActivities } from './activities/payment-guard';
 import { refundPolicySettings } from './activities/refund-policy';
 import { loadConfig } from './config';
 import type { WorkerTuning } from './config';
 import { createLogger } from './logger';
-import { providerProfiles } from './providers/profiles';
-import { SECPAID_TASK_QUEUE_SUFFIX } from './providers/secpaid/profile';
-import type { ProviderName } from './refunds/request';
-import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from './refunds/payment-guard';
-import { REFUNDS_TASK_QUEUE } from './refunds/ids';
+import { everyProfile, profileOf } from './providers';
+import { everyAdapter, settingsOf } from './providers/settings';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, REFUNDS_TASK_QUEUE } from './contract';
 import { connectClient, connectWorker } from './temporal/connection';
 import { dataConverterFor } from './temporal/encryption-codec';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -43,12 +41,11 @@ const SHUTDOWN_GRACE = '30 seconds';
  * reads or sends.
  */
 export function checkCallTimeouts(providers: ActivityDeps['providers']): void {
-  for (const name of Object.keys(providerProfiles) as ProviderName[]) {
-    const profile = providerProfiles[name];
-    const calls = providers[name].timeoutMs * profile.callsPerAttempt;
-    if (calls >= profile.submit.startToCloseMs) {
+  for (const { name, profile } of everyProfile()) {
+    const { timeoutMs } = settingsOf(providers, name);
+    if (timeoutMs * profile.callsPerAttempt >= profile.submit.startToCloseMs) {
       throw new Error(
-        `${name}: ${profile.callsPerAttempt} call(s) of ${providers[name].timeoutMs} ms do not fit an attempt's start-to-close of ${profile.submit.startToCloseMs} ms: lower the provider timeout`
+        `${name}: ${profile.callsPerAttempt} call(s) of ${timeoutMs} ms do not fit an attempt's start-to-close of ${profile.submit.startToCloseMs} ms: lower the provider timeout`
       );
     }
   }
@@ -57,17 +54,19 @@ export function checkCallTimeouts(providers: ActivityDeps['providers']): void {
 /** The workers of one worker process; run and stop them together. */
 export interface RefundWorkers {
   readonly main: Worker;
-  readonly secpaid: Worker;
   readonly guard: Worker;
+  /** The workers of providers' own task queues, by queue suffix (`secpaid`). */
+  readonly providerQueues: ReadonlyMap<string, Worker>;
   run(): Promise<void>;
   shutdown(): void;
 }
 
 /**
- * The refund worker process: the refund workflow and the providers' activities on `refunds`, and
- * SecPaid's activities on their own queue, whose `maxTaskQueueActivitiesPerSecond` is enforced by
- * the server across every worker, so that all of them together stay under SecPaid's 60 requests
- * a minute (each SecPaid activity attempt is one request).
+ * The refund worker process: the refund workflow and the providers' activities on `refunds`, the
+ * payment guards on `refunds-guard`, and each provider whose profile names a queue of its own
+ * (SecPaid) on `refunds-<suffix>`, whose `maxTaskQueueActivitiesPerSecond` (its adapter's
+ * `queueRateLimit`) is enforced by the server across every worker, so that all of them together
+ * stay under SecPaid's 60 requests a minute (each SecPaid activity attempt is one request).
  */
 export async function createRefundWorkers(options: RefundWorkerOptions): Promise<RefundWorkers> {
   checkCallTimeouts(options.providers);
@@ -104,25 +103,35 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     ...tuning,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
-  const secpaid = await Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: `${taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
-    activities: createSecpaidQueueActivities(deps),
-    shutdownGraceTime: SHUTDOWN_GRACE,
-    ...(options.dataConverter && { dataConverter: options.dataConverter }),
-    maxTaskQueueActivitiesPerSecond: options.providers.secpaid.maxRequestsPerSecond,
-  });
+  const providerQueues = new Map<string, Worker>();
+  for (const suffix of providerTaskQueueSuffixes()) {
+    const rateLimits = everyAdapter
+      .filter((adapter) => profileOf(adapter.name).taskQueueSuffix === suffix)
+      .flatMap((adapter) => adapter.queueRateLimit?.(settingsOf(options.providers, adapter.name)) ?? []);
+    providerQueues.set(
+      suffix,
+      await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: `${taskQueue}-${suffix}`,
+        activities: providerActivities(deps, suffix),
+        shutdownGraceTime: SHUTDOWN_GRACE,
+        ...(options.dataConverter && { dataConverter: options.dataConverter }),
+        ...(rateLimits.length > 0 && { maxTaskQueueActivitiesPerSecond: Math.min(...rateLimits) }),
+      })
+    );
+  }
+  const all = [main, guard, ...providerQueues.values()];
   return {
     main,
-    secpaid,
     guard,
+    providerQueues,
     run: async () => {
-      await Promise.all([main.run(), secpaid.run(), guard.run()]);
+      await Promise.all(all.map((worker) => worker.run()));
     },
     shutdown: () => {
       // A worker already stopping (a second signal, or one stopped on its own) is left to finish.
-      for (const worker of [main, secpaid, guard]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
     },
   };
 }
@@ -158,8 +167,8 @@ async function main(): Promise<void> {
         address: config.temporal.address,
         taskQueues: [
           config.temporal.taskQueue,
-          `${config.temporal.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
           `${config.temporal.taskQueue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`,
+          ...providerTaskQueueSuffixes().map((suffix) => `${config.temporal.taskQueue}-${suffix}`),
         ],
         workflowBundle: config.temporal.workflowBundle ?? 'bundled at start',
         tuning: config.worker,

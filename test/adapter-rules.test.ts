@@ -1,5 +1,5 @@
 import { loadConfig } from '../src/config';
-import { retryAttemptsWithin, synchronousSubmit } from '../src/providers/profile';
+import { retryAttemptsWithin, synchronousSubmit } from '../src/refunds/provider-profile';
 import { secpaidProfile } from '../src/providers/secpaid/profile';
 import { berlinTimeToEpochMs } from '../src/providers/secpaid/time';
 import { fromMajorUnitString } from '../src/refunds/money';

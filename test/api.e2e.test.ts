@@ -23,7 +23,7 @@ beforeAll(async () => {
   api = await buildApi({
     refunds,
     tokens: TEST_API_TOKENS,
-    getpaidWebhookSecret: WEBHOOK_SECRET,
+    webhookSecrets: { getpaid: WEBHOOK_SECRET },
     logger: quietLogger(),
   });
   await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
@@ -168,7 +168,7 @@ describe('HTTP API', () => {
         new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] }) })
       ),
       tokens: TEST_API_TOKENS,
-      getpaidWebhookSecret: WEBHOOK_SECRET,
+      webhookSecrets: { getpaid: WEBHOOK_SECRET },
     });
     try {
       const start = await down.inject({

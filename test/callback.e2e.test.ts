@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { SIGNATURE_HEADER, verifySignature } from '../src/callbacks/signature';
-import { completionCallbackWorkflowId } from '../src/refunds/completion';
+import { completionCallbackWorkflowId } from '../src/contract';
 
 import { recordHistory } from './support/histories';
 import { eventually, startTestStack, uniqueRefundId } from './support/stack';

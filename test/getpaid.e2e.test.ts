@@ -1,5 +1,5 @@
 import { RefundsClient } from '../src/client';
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';
@@ -158,7 +158,7 @@ describe('GetPaid refund lifecycle', () => {
     await stack.api.call('POST', `/_sandbox/getpaid/refunds/${rfd}/complete`, {});
     expect((await stack.refunds.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
     const refunds = Object.values(
-      (stack.sandbox.getpaid.snapshot() as { refunds: Record<string, { paymentId: string }> }).refunds
+      (stack.sandbox.provider('getpaid').snapshot() as { refunds: Record<string, { paymentId: string }> }).refunds
     );
     expect(refunds.filter((r) => r.paymentId === paymentId)).toHaveLength(1);
     await recordHistory(stack.client, req.refundId, 'getpaid-lost-answer-found-by-reference');

@@ -1,7 +1,7 @@
 import { RefundConflictError } from '../src/client';
 import { InvalidRefundRequestError } from '../src/refunds/request';
-import type { RefundRequestInput } from '../src/refunds/request';
-import { NeedsAttentionKey, PaymentIdKey, RefundStatusKey } from '../src/refunds/search-attributes';
+import type { RefundRequestInput } from '../src/providers';
+import { NeedsAttentionKey, PaymentIdKey, RefundStatusKey } from '../src/contract';
 
 import { recordHistory } from './support/histories';
 import { eventually, startTestStack, uniqueRefundId } from './support/stack';

@@ -1,5 +1,5 @@
-import { guardStateQuery, paymentGuardWorkflowId } from '../src/refunds/payment-guard';
-import type { RefundRequestInput } from '../src/refunds/request';
+import { guardStateQuery, paymentGuardWorkflowId } from '../src/contract';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordWorkflowHistory } from './support/histories';
 import { startTestStack, uniqueRefundId } from './support/stack';

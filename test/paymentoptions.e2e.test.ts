@@ -1,5 +1,5 @@
-import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
-import type { RefundRequestInput } from '../src/refunds/request';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/providers/paymentoptions/sandbox';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';

@@ -1,4 +1,4 @@
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';

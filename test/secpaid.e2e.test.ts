@@ -1,7 +1,6 @@
-import { guardStateQuery, paymentGuardWorkflowId } from '../src/refunds/payment-guard';
-import { refundWatchWorkflowId } from '../src/refunds/ids';
+import { guardStateQuery, paymentGuardWorkflowId, refundWatchWorkflowId } from '../src/contract';
 import { RefundsClient } from '../src/client';
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';

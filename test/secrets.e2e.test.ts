@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 import { createLogger } from '../src/logger';
-import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/sandbox/paymentoptions';
-import type { RefundRequestInput } from '../src/refunds/request';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../src/providers/paymentoptions/sandbox';
+import type { RefundRequestInput } from '../src/providers';
 
 import { readableHistory } from './setup/secret-scan';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';

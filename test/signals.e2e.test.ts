@@ -1,5 +1,5 @@
 import { RefundsClient } from '../src/client';
-import type { RefundRequestInput } from '../src/refunds/request';
+import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
 import { startTestStack, stateWhen, uniqueRefundId } from './support/stack';

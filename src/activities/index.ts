@@ -1,14 +1,11 @@
 import type { Client } from '@temporalio/client';
 
-import type { Config, ProvidersConfig } from '../config';
+import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { createGetpaidActivities } from '../providers/getpaid/activities';
-import { createOpenpaydActivities } from '../providers/openpayd/activities';
-import { createPaymentoptionsActivities } from '../providers/paymentoptions/activities';
-import { createSandpayActivities } from '../providers/sandpay/activities';
-import { createSecpaidActivities } from '../providers/secpaid/activities';
-import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../refunds/provider-outcome';
-import type { ProviderName } from '../refunds/request';
+import type { ProviderActivitiesOf } from '../providers/adapter';
+import { profileOf } from '../providers';
+import { everyAdapter, settingsOf } from '../providers/settings';
+import type { ProvidersConfig } from '../providers/settings';
 
 import { createCallbackActivities } from './completion-callback';
 import { createPaymentGuardActivities } from './payment-guard';
@@ -27,40 +24,44 @@ export interface ActivityDeps {
   readonly paymentGuard?: Config['paymentGuard'];
 }
 
-/** What every provider folder must provide: `<provider>SubmitRefund` and `<provider>PollRefund`. */
-export type ProviderActivities = {
-  [P in ProviderName as `${P}SubmitRefund`]: (input: SubmitInput<P>) => Promise<SubmitOutcome>;
-} & {
-  [P in ProviderName as `${P}PollRefund`]: (input: PollInput<P>) => Promise<PollOutcome>;
-};
-
 /**
  * The activities of the `refunds` task queue, built from the worker's dependencies (provider base
- * URLs and credentials, the logger), so tests swap the sandbox URL, not the code.
+ * URLs and credentials, the logger), so tests swap the sandbox URL, not the code: the refund's own,
+ * and those of every provider whose profile names no task queue of its own.
  */
 export function createActivities(deps: ActivityDeps) {
-  const { providers, logger } = deps;
   return {
     ...createPaymentGuardActivities({ client: deps.client, quietWindowMs: deps.paymentGuard?.quietWindowMs }),
     ...createRefundPolicyActivities(deps.policy),
-    ...createCallbackActivities({ ...deps.callbacks, logger }),
-    ...createSandpayActivities({ settings: providers.sandpay, logger }),
-    ...createPaymentoptionsActivities({ settings: providers.paymentoptions, logger }),
-    ...createOpenpaydActivities({ settings: providers.openpayd, logger }),
-    ...createGetpaidActivities({ settings: providers.getpaid, logger }),
+    ...createCallbackActivities({ ...deps.callbacks, logger: deps.logger }),
+    ...providerActivities(deps, undefined),
   };
 }
 
-/** SecPaid's activities: on their own task queue, whose rate limit holds across every worker. */
-export function createSecpaidQueueActivities(deps: ActivityDeps) {
-  return createSecpaidActivities({ settings: deps.providers.secpaid, logger: deps.logger });
+/**
+ * The activities of the providers whose activities run on `<refunds queue>-<suffix>` (SecPaid's,
+ * whose rate limit holds across every worker), or on the refunds queue itself (`undefined`).
+ */
+export function providerActivities(
+  deps: Pick<ActivityDeps, 'providers' | 'logger'>,
+  taskQueueSuffix: string | undefined
+): ProviderActivitiesOf<string> {
+  const activities: Record<string, ProviderActivitiesOf<string>[keyof ProviderActivitiesOf<string>]> = {};
+  for (const adapter of everyAdapter) {
+    if (profileOf(adapter.name).taskQueueSuffix !== taskQueueSuffix) continue;
+    const own = adapter.activities({ settings: settingsOf(deps.providers, adapter.name), logger: deps.logger });
+    for (const kind of ['SubmitRefund', 'PollRefund'] as const) {
+      const name = `${adapter.name}${kind}` as const;
+      const activity = (own as Readonly<Record<string, (typeof activities)[string] | undefined>>)[name];
+      if (activity === undefined) throw new Error(`provider ${adapter.name} has no ${name} activity`);
+      activities[name] = activity;
+    }
+  }
+  return activities as ProviderActivitiesOf<string>;
 }
 
-export type Activities = ReturnType<typeof createActivities> & ReturnType<typeof createSecpaidQueueActivities>;
-
-// Fails to compile when a provider lacks one of its activities or gives it the wrong shape.
-type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const everyProviderHasItsActivities: Exactly<
-  Pick<Activities, keyof ProviderActivities>,
-  ProviderActivities
-> = true;
+/** The task queue suffixes of the providers whose activities run on a queue of their own. */
+export function providerTaskQueueSuffixes(): readonly string[] {
+  const suffixes = everyAdapter.flatMap((a) => profileOf(a.name).taskQueueSuffix ?? []);
+  return [...new Set(suffixes)];
+}

@@ -1,9 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 
-import { commitUpdate, handoverUpdate, releaseUpdate, reserveUpdate } from '../refunds/payment-guard';
+import {
+  commitUpdate,
+  handoverUpdate,
+  refundWatchWorkflowId,
+  refundWorkflowId,
+  releaseUpdate,
+  reserveUpdate,
+} from '../contract';
 import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
-import { refundWatchWorkflowId, refundWorkflowId } from '../refunds/ids';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
 import { workflowStatus } from '../temporal/workflow-status';
 import type { PaymentGuardTarget } from '../temporal/payment-guard-client';

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const app = await buildApi({
     refunds,
     tokens: config.api.tokens,
-    getpaidWebhookSecret: config.api.getpaidWebhookSecret,
+    webhookSecrets: config.api.webhookSecrets,
     callbackPolicy: config.callbacks,
     logger,
     ...(codec && { codec: { codec, corsOrigins: config.api.codecCorsOrigins } }),

@@ -16,14 +16,11 @@ import { callbackUrlProblem } from '../callbacks/destination';
 import type { CallbackDestinationPolicy } from '../callbacks/destination';
 import { RefundConflictError } from '../client';
 import type { RefundsClient } from '../client';
-import type { ResolveAction } from '../refunds/messages';
-import {
-  operatorActionSchema,
-  refundListFilterSchema,
-  refundSummarySchema,
-  resolveActionSchema,
-} from '../refunds/operator';
-import { fieldErrors, refundIdSchema, refundRequestSchema } from '../refunds/request';
+import type { ResolveAction } from '../refunds/actions';
+import { operatorActionSchema, resolveActionSchema } from '../refunds/operator';
+import { refundListFilterSchema, refundSummarySchema } from '../refund-list';
+import { fieldErrors, refundIdSchema } from '../refunds/request';
+import { refundRequestSchema } from '../providers';
 import { refundStatuses } from '../refunds/status';
 
 import { authenticate, requireRouteAuth } from './auth';
@@ -32,13 +29,14 @@ import type { CodecEndpointDeps } from './codec';
 import { errorResponses, problemContentTypes, sendProblem } from './problem';
 import type { ApiToken } from './tokens';
 import { unroutedAnswer } from './unrouted';
-import { registerGetpaidWebhook } from './webhooks';
+import { registerProviderWebhooks } from './webhooks';
 
 export interface ApiDeps {
   readonly refunds: RefundsClient;
   /** Bearer tokens with their scopes; empty runs the API open (development on loopback only: main refuses otherwise). */
   readonly tokens: readonly ApiToken[];
-  readonly getpaidWebhookSecret: string | undefined;
+  /** The secret in each provider webhook's URL, by provider (config: `api.webhookSecrets`). */
+  readonly webhookSecrets: Readonly<Record<string, string | undefined>>;
   readonly logger?: FastifyBaseLogger;
   /** Where `callbackUrl` may point; by default public https hosts only. */
   readonly callbackPolicy?: CallbackDestinationPolicy;
@@ -281,8 +279,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }
 
   if (deps.codec) await registerCodecEndpoint(app, deps.codec);
-  registerGetpaidWebhook(app, {
-    secret: deps.getpaidWebhookSecret,
+  registerProviderWebhooks(app, {
+    secrets: deps.webhookSecrets,
     refunds: deps.refunds,
     isTemporalUnavailable,
     logger: app.log,

@@ -4,23 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { RefundsClient } from '../client';
-import type { ProviderEvent } from '../refunds/messages';
-import { refundIdOfGetpaidReference } from '../providers/getpaid/reference';
+import type { ProviderEvent } from '../refunds/actions';
+import type { WebhookReceiver } from '../providers/adapter';
+import { everyAdapter } from '../providers/settings';
 
 import { errorResponses, sendProblem } from './problem';
 import { secretMatcher } from './tokens';
-
-/** GetPaid's refund webhook envelope (legacy API); only what routing the event needs is checked. */
-const getpaidEvent = z.object({
-  id: z.string().regex(/^evt_[A-Za-z0-9]+$/),
-  type: z.string().min(1).max(100),
-  data: z
-    .object({
-      refund_id: z.string().regex(/^rfd_[A-Za-z0-9]+$/),
-      reference: z.string().max(100).nullable().optional(),
-    })
-    .loose(),
-});
 
 /** Event ids already handed to a refund by this API instance (the workflow dedupes across instances). */
 const SEEN_LIMIT = 10_000;
@@ -28,7 +17,8 @@ const SEEN_LIMIT = 10_000;
 const COALESCE_WINDOW_MS = 2_000;
 
 export interface WebhookDeps {
-  readonly secret: string | undefined;
+  /** The secret each provider's webhook URL carries, by provider; none: that webhook refuses every call. */
+  readonly secrets: Readonly<Record<string, string | undefined>>;
   readonly refunds: RefundsClient;
   readonly isTemporalUnavailable: (err: unknown) => boolean;
   readonly logger?: FastifyBaseLogger;
@@ -96,34 +86,44 @@ export class EventCoalescer {
   }
 }
 
+/** Every provider webhook its adapter declares, each at `/v1/webhooks/<provider>`. */
+export function registerProviderWebhooks(app: FastifyInstance, deps: WebhookDeps): void {
+  for (const adapter of everyAdapter) {
+    if (adapter.webhook) registerWebhook(app, adapter.name, adapter.webhook.receiver, deps);
+  }
+}
+
 /**
- * `POST /v1/webhooks/getpaid?token=<secret>`. GetPaid's webhooks are unsigned, so the URL carries a
- * secret, and the event only makes the refund read its status from GetPaid: a forged event can make
- * a refund look, never move. Answered 2xx only once the signal is delivered (Temporal buffers it
- * even if the refund has not recorded GetPaid's id yet); 5xx while Temporal is unreachable, so
- * GetPaid retries; 2xx for events that are not ours or for ended refunds, since a 4xx would make
- * GetPaid stop sending.
+ * `POST /v1/webhooks/<provider>?token=<secret>`. The providers' webhooks (GetPaid's) are unsigned,
+ * so the URL carries a secret, and the event only makes the refund read its status from the
+ * provider: a forged event can make a refund look, never move. Answered 2xx only once the signal
+ * is delivered (Temporal buffers it even if the refund has not recorded the provider's id yet);
+ * 5xx while Temporal is unreachable, so the provider retries; 2xx for events that are not ours or
+ * for ended refunds, since a 4xx would make the provider stop sending.
  */
-export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps): void {
+function registerWebhook(app: FastifyInstance, provider: string, receiver: WebhookReceiver, deps: WebhookDeps): void {
   const seen = new Set<string>();
-  const secretMatches = secretMatcher(deps.secret);
+  const secretMatches = secretMatcher(deps.secrets[provider]);
   const coalescer = new EventCoalescer(
     (refundId, event) => deps.refunds.deliverProviderEvent(refundId, event),
     COALESCE_WINDOW_MS,
     (refundId, err) => {
       if (err instanceof WorkflowNotFoundError) return;
-      deps.logger?.warn({ refundId, err }, 'coalesced GetPaid event not delivered; the fallback poll will read');
+      deps.logger?.warn(
+        { refundId, provider, err },
+        'coalesced provider event not delivered; the fallback poll will read'
+      );
     }
   );
   app.addHook('onClose', async () => coalescer.close());
 
   app.withTypeProvider<ZodTypeProvider>().post(
-    '/v1/webhooks/getpaid',
+    `/v1/webhooks/${provider}`,
     {
       schema: {
         querystring: z.object({ token: z.string().max(200).optional() }),
-        body: getpaidEvent,
-        summary: "GetPaid's refund webhook (secret token in the URL)",
+        body: receiver.body,
+        summary: receiver.summary,
         security: [],
         response: {
           200: z.object({ received: z.boolean(), delivered: z.boolean(), note: z.string().optional() }),
@@ -141,18 +141,13 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
       },
     },
     async (req, reply) => {
-      const event = req.body;
-      const refundId = event.data.reference ? refundIdOfGetpaidReference(event.data.reference) : undefined;
-      if (refundId === undefined)
-        return { received: true, delivered: false, note: 'not a refund of this orchestrator' };
-      if (seen.has(event.id)) return { received: true, delivered: true, note: 'duplicate' };
+      const routed = receiver.route(req.body);
+      if (routed === undefined) return { received: true, delivered: false, note: 'not a refund of this orchestrator' };
+      const { refundId, event } = routed;
+      if (seen.has(event.eventId)) return { received: true, delivered: true, note: 'duplicate' };
       let delivery: 'now' | 'coalesced';
       try {
-        delivery = await coalescer.offer(refundId, {
-          eventId: event.id,
-          type: event.type,
-          providerRefundId: event.data.refund_id,
-        });
+        delivery = await coalescer.offer(refundId, event);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError)
           return { received: true, delivered: false, note: 'refund ended or unknown' };
@@ -162,13 +157,13 @@ export function registerGetpaidWebhook(app: FastifyInstance, deps: WebhookDeps):
         throw err;
       }
       if (seen.size >= SEEN_LIMIT) seen.clear();
-      seen.add(event.id);
+      seen.add(event.eventId);
       return delivery === 'now'
         ? { received: true, delivered: true }
         : {
             received: true,
             delivered: true,
-            note: 'coalesced: the refund reads GetPaid once more when this window ends',
+            note: `coalesced: the refund reads ${provider} once more when this window ends`,
           };
     }
   );

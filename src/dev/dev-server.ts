@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 import type { Logger } from '../logger';
-import { devServerSearchAttributeFlags } from '../refunds/search-attributes';
+import { devServerSearchAttributeFlags } from '../contract';
 
 /**
  * Runs `temporal server start-dev` as a child process (the real server: the same binary that

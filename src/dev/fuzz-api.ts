@@ -24,7 +24,7 @@ import { loadConfig } from '../config';
 import type { Config } from '../config';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
-import { sandboxProviderUrls } from '../sandbox/provider-urls';
+import { sandboxProviderEnv } from '../providers/settings';
 import { buildSandbox } from '../sandbox/server';
 import { connectClient } from '../temporal/connection';
 
@@ -180,7 +180,7 @@ function apiWiring(secrets: Secrets): {
     deps: (config, refunds, logger) => ({
       refunds,
       tokens: config.api.tokens,
-      getpaidWebhookSecret: config.api.getpaidWebhookSecret,
+      webhookSecrets: config.api.webhookSecrets,
       callbackPolicy: config.callbacks,
       logger,
     }),
@@ -197,7 +197,7 @@ function stackEnv(urls: StackUrls, secrets: Secrets): NodeJS.ProcessEnv {
     METRICS_PORT: '0',
     TEMPORAL_ADDRESS: urls.temporalAddress,
     API_PORT: String(urls.apiPort),
-    ...sandboxProviderUrls(sandboxUrl),
+    ...sandboxProviderEnv(sandboxUrl),
     GETPAID_WEBHOOK_URL: `http://${LOOPBACK}:${urls.apiPort}/v1/webhooks/getpaid?token=${secrets.webhookSecret}`,
     PROVIDER_TIMEOUT_MS: '2000',
     // Completion callbacks to loopback only: a generated callbackUrl must never leave the machine.

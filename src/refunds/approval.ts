@@ -1,4 +1,4 @@
-import type { RefundRequest } from './request';
+import type { RefundRequestFields } from './request';
 
 /**
  * Whether a refund waits for a person's `approve` before it reaches the provider. Pure and
@@ -17,7 +17,7 @@ export interface ApprovalDecision {
 }
 
 export function approvalDecision(
-  request: Pick<RefundRequest, 'full' | 'amount' | 'provider'>,
+  request: Pick<RefundRequestFields, 'full' | 'amount' | 'provider'>,
   fullRefundMoves: 'stated' | 'what-is-left',
   thresholdMinor: number | null
 ): ApprovalDecision {

@@ -1,5 +1,5 @@
 import type { Money } from './money';
-import type { RefundRequest } from './request';
+import type { RefundRequestFields } from './request';
 
 /** The event a backend receives at its `callbackUrl` when a refund ends. */
 export interface CompletionEvent {
@@ -30,7 +30,7 @@ export interface EndedRefund {
 
 /** A refund's completion event: the amount is what moved, the provider's where it said one. */
 export function completionEvent(
-  request: RefundRequest,
+  request: RefundRequestFields,
   ended: EndedRefund,
   occurredAt: string,
   id = `evt_${request.refundId}_${ended.status.toLowerCase()}`
@@ -51,8 +51,4 @@ export function completionEvent(
     failure,
     occurredAt,
   };
-}
-
-export function completionCallbackWorkflowId(refundId: string): string {
-  return `refund-callback-${refundId}`;
 }

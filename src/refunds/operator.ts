@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import { safeName } from './request-fields';
-import { refundStatuses } from './status';
 
 /** An operator action as callers send it (HTTP, CLI, client): the single definition of its shape. */
 export const operatorActionSchema = z
@@ -12,43 +11,3 @@ export const operatorActionSchema = z
   .strict();
 
 export const resolveActionSchema = operatorActionSchema.extend({ outcome: z.enum(['SUCCEEDED', 'FAILED']) }).strict();
-
-/** Filters for listing refunds; each becomes a term of a visibility query. */
-export const refundListFilterSchema = z
-  .object({
-    status: z.enum(refundStatuses).optional(),
-    provider: z.enum(['secpaid', 'sandpay', 'paymentoptions', 'openpayd', 'getpaid']).optional(),
-    paymentId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'may contain only letters, digits and _ . : -')
-      .optional(),
-    needsAttention: z.boolean().optional(),
-    limit: z.number().int().min(1).max(500).default(50),
-  })
-  .strict();
-
-export type RefundListFilter = z.input<typeof refundListFilterSchema>;
-
-/** One refund as a list shows it, from its search attributes (no worker needed). */
-export const refundSummarySchema = z.object({
-  refundId: z.string(),
-  status: z.string().optional(),
-  provider: z.string().optional(),
-  paymentId: z.string().optional(),
-  amountMinor: z.number().optional(),
-  currency: z.string().optional(),
-  needsAttention: z.boolean().optional(),
-  startedAt: z.string(),
-  closedAt: z.string().nullable(),
-});
-export type RefundSummary = z.infer<typeof refundSummarySchema>;
-
-/** The visibility query for a filter; its values are validated above, so they need no escaping. */
-export function visibilityQuery(filter: z.output<typeof refundListFilterSchema>): string {
-  const terms = ['WorkflowType = "refund"'];
-  if (filter.status) terms.push(`RefundStatus = "${filter.status}"`);
-  if (filter.provider) terms.push(`RefundProvider = "${filter.provider}"`);
-  if (filter.paymentId) terms.push(`PaymentId = "${filter.paymentId}"`);
-  if (filter.needsAttention !== undefined) terms.push(`NeedsAttention = ${filter.needsAttention}`);
-  return terms.join(' AND ');
-}

@@ -1,5 +1,3 @@
-import * as wf from '@temporalio/workflow';
-
 /**
  * The per-payment guard: one long-lived entity workflow per payment, `payment-<provider>-<paymentId>`,
  * that serialises that payment's refunds so that concurrent partial refunds never add up to more
@@ -105,31 +103,6 @@ export interface HandoverInput {
 }
 
 export type HandoverResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
-
-export const reserveUpdate = wf.defineUpdate<ReserveResult, [ReserveInput]>('reserve');
-export const handoverUpdate = wf.defineUpdate<HandoverResult, [HandoverInput]>('handover');
-export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
-export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
-export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');
-/** Releases a reservation its refund can no longer release (it was terminated); refused before history otherwise. */
-export const operatorReleaseUpdate = wf.defineUpdate<OperatorRelease, [OperatorReleaseInput]>('operatorRelease');
-
-/**
- * Guards run on a task queue of their own, `<refunds queue>-guard`, served by a worker of their
- * own in every worker process: a refund's workflow task waits (in a local activity) for its guard's
- * update, and if guards shared the refunds' workflow-task slots, a thousand refunds starting at
- * once would hold every slot while their guards waited for one (found by `npm run soak`).
- */
-export const PAYMENT_GUARD_TASK_QUEUE_SUFFIX = 'guard';
-
-export function paymentGuardWorkflowId(provider: string, paymentId: string): string {
-  return `payment-${provider}-${paymentId}`;
-}
-
-/** The one-shot workflow that starts a closed guard's next run from its ledger: one per closed run. */
-export function paymentGuardResumeWorkflowId(guardId: string, closedRunId: string): string {
-  return `${guardId}-resume-${closedRunId}`;
-}
 
 /** What a guard's resume starts its next run with. */
 export interface PaymentGuardResumeInput {

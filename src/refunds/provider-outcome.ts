@@ -1,4 +1,4 @@
-import type { ProviderName, RequestOf } from './request';
+import type { RefundRequestFields } from './request';
 
 /**
  * The contract between the workflow and each provider's activities. Permanent failures are not
@@ -20,14 +20,15 @@ export type PollOutcome =
   /** `reportHealthy` only: a good read after failed ones. */
   | { readonly kind: 'healthy' };
 
-export interface SubmitInput<P extends ProviderName = ProviderName> {
-  readonly request: RequestOf<P>;
+export interface SubmitInput<R extends RefundRequestFields = RefundRequestFields> {
+  /** The refund's request: the provider's own branch of it, in that provider's activities. */
+  readonly request: R;
   /** 1 for the first submission; a new one (new idempotency key) after a `retryLater` failure. */
   readonly submission: number;
 }
 
-export interface PollInput<P extends ProviderName = ProviderName> {
-  readonly request: RequestOf<P>;
+export interface PollInput<R extends RefundRequestFields = RefundRequestFields> {
+  readonly request: R;
   readonly submission: number;
   readonly providerRefundId: string | null;
   /** The wait before the next read when this one finds the refund still pending. */

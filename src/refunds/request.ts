@@ -1,32 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
-import { getpaidRefundRequestSchema } from '../providers/getpaid/request';
-import { openpaydRefundRequestSchema } from '../providers/openpayd/request';
-import { paymentoptionsRefundRequestSchema } from '../providers/paymentoptions/request';
-import { sandpayRefundRequestSchema } from '../providers/sandpay/request';
-import { secpaidRefundRequestSchema } from '../providers/secpaid/request';
+import type { commonRequestFields } from './request-fields';
 
 export { refundIdSchema } from './request-fields';
 
 /**
- * A refund request as a backend sends it: the single definition of its shape, checked at every
- * boundary (client, HTTP API, CLI) before anything is started. One branch per provider, chosen by
- * `provider`, each defined in its provider's folder with what only that provider needs.
+ * What every refund request is, whatever its provider: the fields the domain reads. The request
+ * a backend sends is one branch per provider (src/providers: each folder defines its own, with
+ * what only that provider needs); the domain never needs to know which.
  */
-export const refundRequestSchema = z.discriminatedUnion('provider', [
-  secpaidRefundRequestSchema,
-  sandpayRefundRequestSchema,
-  paymentoptionsRefundRequestSchema,
-  openpaydRefundRequestSchema,
-  getpaidRefundRequestSchema,
-]);
-
-/** A request after validation, defaults applied: what the workflow receives. */
-export type RefundRequest = z.infer<typeof refundRequestSchema>;
-/** What a caller may send (defaults not yet applied). */
-export type RefundRequestInput = z.input<typeof refundRequestSchema>;
-export type ProviderName = RefundRequest['provider'];
-export type RequestOf<P extends ProviderName> = Extract<RefundRequest, { provider: P }>;
+export type RefundRequestFields = z.infer<z.ZodObject<{ provider: z.ZodString } & typeof commonRequestFields>>;
 
 /** Thrown at a boundary for a request that fails validation; names every offending field. */
 export class InvalidRefundRequestError extends Error {
@@ -36,8 +19,9 @@ export class InvalidRefundRequestError extends Error {
   }
 }
 
-export function parseRefundRequest(input: unknown): RefundRequest {
-  const result = refundRequestSchema.safeParse(input);
+/** The value `schema` gives `input`, or an {@link InvalidRefundRequestError} naming each bad field. */
+export function parseRequestWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new InvalidRefundRequestError(
     result.error.issues.flatMap((issue) =>

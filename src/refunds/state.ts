@@ -1,5 +1,5 @@
 import type { Money } from './money';
-import type { ProviderName } from './request';
+
 import type { RefundStatus } from './status';
 
 /** Who caused something: `system`, the provider's name, or a named person or service. */
@@ -48,7 +48,7 @@ export interface RefundFailure {
 /** The whole refund as the `state` query returns it. */
 export interface RefundState {
   readonly refundId: string;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly paymentId: string;
   readonly amount: Money;
   readonly full: boolean;

@@ -7,17 +7,13 @@ import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
+import { everyAdapter } from '../providers/settings';
+
 import { FaultInjector, faultSpecSchema } from './faults';
-import { createGetpaidSandbox } from './getpaid';
-import type { GetpaidSandbox } from './getpaid';
 import { Ledger } from './ledger';
 import type { LedgerEntry } from './ledger';
-import { createOpenpaydSandbox } from './openpayd';
-import { createPaymentoptionsSandbox } from './paymentoptions';
 import type { SandboxContext, SandboxProvider } from './provider';
 import { freshSeed, parseSeed, SandboxRandom } from './random';
-import { createSandpaySandbox } from './sandpay';
-import { createSecpaidSandbox } from './secpaid';
 
 /**
  * The provider sandbox: each provider's API at its documented path under `/<provider>`, and the
@@ -29,8 +25,10 @@ export interface Sandbox {
   readonly app: FastifyInstance;
   readonly ledger: Ledger;
   readonly faults: FaultInjector;
-  readonly getpaid: GetpaidSandbox;
+  /** Each provider's simulator (its adapter's `sandbox`), in the order of src/providers/adapters.ts. */
   readonly providers: readonly SandboxProvider[];
+  /** One provider's simulator; a name no adapter has is a programming error. */
+  provider(name: string): SandboxProvider;
   /** The base URL once listening, e.g. `http://127.0.0.1:4010`. */
   url(): string;
   /** How many requests reached a provider endpoint (faulted or not). */
@@ -73,15 +71,7 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     random: (label) => new SandboxRandom(seed, label),
   };
 
-  const openpayd = createOpenpaydSandbox(ctx);
-  const getpaid = createGetpaidSandbox(ctx);
-  const providers: SandboxProvider[] = [
-    createSecpaidSandbox(ctx),
-    createSandpaySandbox(ctx),
-    createPaymentoptionsSandbox(ctx),
-    openpayd,
-    getpaid,
-  ];
+  const providers = everyAdapter.map((adapter) => adapter.sandbox(ctx));
   const faults = new FaultInjector((tag, status) => {
     const provider = providers.find((p) => p.name === tag.provider);
     return provider ? provider.errorAnswer(status, tag.endpoint) : { body: {} };
@@ -156,8 +146,12 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     app,
     ledger,
     faults,
-    getpaid,
     providers,
+    provider: (name) => {
+      const found = providers.find((p) => p.name === name);
+      if (found === undefined) throw new Error(`the sandbox has no provider named ${name}`);
+      return found;
+    },
     url,
     requestCount: (provider, endpoint) => requestCounts.get(`${provider}.${endpoint}`) ?? 0,
     strictDocs,

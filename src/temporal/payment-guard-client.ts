@@ -3,11 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 
-import {
-  PAYMENT_GUARD_TASK_QUEUE_SUFFIX,
-  paymentGuardResumeWorkflowId,
-  paymentGuardWorkflowId,
-} from '../refunds/payment-guard';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, paymentGuardResumeWorkflowId, paymentGuardWorkflowId } from '../contract';
 import type { OrchestratorErrorType } from '../refunds/failures';
 import type { PaymentGuardState } from '../refunds/payment-guard';
 import type { paymentGuard } from '../workflows';

@@ -2,7 +2,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
 
-import { refundSearchAttributeKeys } from '../refunds/search-attributes';
+import { refundSearchAttributeKeys } from '../contract';
 
 type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 const Indexed = temporal.api.enums.v1.IndexedValueType;

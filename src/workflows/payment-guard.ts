@@ -10,7 +10,7 @@ import {
   operatorReleaseUpdate,
   releaseUpdate,
   reserveUpdate,
-} from '../refunds/payment-guard';
+} from '../contract';
 import type {
   HandoverInput,
   HandoverResult,

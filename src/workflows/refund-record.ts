@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
-import type { RefundRequest } from '../refunds/request';
-import { NeedsAttentionKey, RefundAmountKey, RefundStatusKey } from '../refunds/search-attributes';
+import type { RefundRequest } from '../providers';
+import { NeedsAttentionKey, RefundAmountKey, RefundStatusKey } from '../contract';
 import type { OperatorActionRecord, ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
 import { canMoveTo, isFinal } from '../refunds/status';
 import type { RefundStatus } from '../refunds/status';

@@ -1,15 +1,13 @@
 import * as wf from '@temporalio/workflow';
 
-import { providerProfiles } from '../providers/profiles';
-import { completionCallbackWorkflowId, completionEvent } from '../refunds/completion';
-import { NeedsAttentionKey } from '../refunds/search-attributes';
-import type { RefundRequest } from '../refunds/request';
+import { profileOf } from '../providers';
+import { completionCallbackWorkflowId, NeedsAttentionKey } from '../contract';
+import { completionEvent } from '../refunds/completion';
+import type { RefundRequest } from '../providers';
 
 import { completionCallback } from './completion-callback';
 import { paymentGuardCalls } from './refund/gate';
 import { providerCalls } from './refund/provider-calls';
-
-export { refundWatchWorkflowId } from '../refunds/ids';
 
 const DAY = 86_400_000;
 /** How long a refund an operator resolved FAILED is still read, while the provider may hold it. */
@@ -34,7 +32,7 @@ export interface RefundWatchInput {
  */
 export async function refundWatch(input: RefundWatchInput): Promise<'refunded' | 'failed' | 'watch ended'> {
   const { request } = input;
-  const profile = providerProfiles[request.provider];
+  const profile = profileOf(request.provider);
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * input.timeScale));
   const calls = providerCalls(request, profile, scaled);
   const guard = { provider: request.provider, paymentId: request.paymentId };

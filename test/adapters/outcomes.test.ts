@@ -3,7 +3,7 @@ import { openpaydAnswerSchema } from '../../src/providers/openpayd/schemas';
 import { classify, isRefundDecline } from '../../src/providers/paymentoptions/outcome';
 import { statusFailure, statusTypes } from '../../src/providers/sandpay/outcome';
 import { kindOf } from '../../src/refunds/failures';
-import type { RequestOf } from '../../src/refunds/request';
+import type { RequestOf } from '../../src/providers';
 
 /** Table tests of the adapters' own decisions: what an answer means, and when it is ours. */
 const openpayd = (full: boolean): RequestOf<'openpayd'> => ({

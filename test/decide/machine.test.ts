@@ -1,4 +1,4 @@
-import { providerProfiles } from '../../src/providers/profiles';
+import { profileOf } from '../../src/providers';
 import { canResolve, decide, initialState } from '../../src/refunds/decide/machine';
 import type { Answer, DecisionState, SubmitResult } from '../../src/refunds/decide/machine';
 import { decisionProfile } from '../../src/refunds/decide/profile';
@@ -9,10 +9,10 @@ import { failureTypes, kindOf } from '../../src/refunds/failures';
 const same = (ms: number): number => ms;
 const facts = { provider: 'p', requestedMinor: 1000 };
 const profiles = {
-  sameKey: decisionProfile(providerProfiles.sandpay, same),
-  never: decisionProfile(providerProfiles.openpayd, same),
-  noFind: decisionProfile(providerProfiles.paymentoptions, same),
-  watch: decisionProfile(providerProfiles.secpaid, same),
+  sameKey: decisionProfile(profileOf('sandpay'), same),
+  never: decisionProfile(profileOf('openpayd'), same),
+  noFind: decisionProfile(profileOf('paymentoptions'), same),
+  watch: decisionProfile(profileOf('secpaid'), same),
 };
 
 const answer = (kind: AnswerKind, more: Partial<Answer> = {}): Answer => ({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
-import { providerProfiles } from '../../src/providers/profiles';
-import type { ProviderProfile } from '../../src/providers/profile';
+import { profileOf } from '../../src/providers';
+import type { ProviderProfile } from '../../src/refunds/provider-profile';
 import { canResolve, decide, initialState, readErrorsRetried } from '../../src/refunds/decide/machine';
 import type {
   Answer,
@@ -14,7 +14,7 @@ import type {
 } from '../../src/refunds/decide/machine';
 import { decisionProfile } from '../../src/refunds/decide/profile';
 import type { AnswerKind, AnswerScope } from '../../src/refunds/failures';
-import type { ProviderName } from '../../src/refunds/request';
+import type { ProviderName } from '../../src/providers';
 
 /**
  * A model of the decision core against providers that behave in every way their documentation
@@ -100,7 +100,7 @@ interface Truth {
 }
 
 function simulate(world: World): { ending: Ending; truth: Truth; profile: DecisionProfile } {
-  const providerProfile: ProviderProfile = providerProfiles[world.provider];
+  const providerProfile: ProviderProfile = profileOf(world.provider);
   const profile = decisionProfile(providerProfile, (ms) => ms);
   const facts = { provider: world.provider, requestedMinor: REQUESTED };
   const truth: Truth = { executed: null, pending: false, landsIn: null, goodReads: 0, sendIndex: 0, readIndex: 0 };

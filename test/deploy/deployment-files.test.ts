@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
-import { refundSearchAttributeKeys } from '../../src/refunds/search-attributes';
+import { refundSearchAttributeKeys } from '../../src/contract';
 import { ensureComposeCheck, ensureHadolint, ensureShellcheck } from '../support/deploy-tools';
 
 /**

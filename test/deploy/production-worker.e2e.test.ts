@@ -4,11 +4,11 @@ import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { sandboxCredentials } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { paymentAndRefund } from '../../harness/payments';
 import { freePort } from '../../src/dev/ports';
-import { sandboxProviderUrls, startWorkerProcess } from '../../harness/processes';
+import { startWorkerProcess } from '../../harness/processes';
+import { sandboxProviderEnv } from '../../src/providers/settings';
 import type { WorkerProcess } from '../../harness/processes';
 import { PRODUCTION_TEST_API_TOKEN, PRODUCTION_TEST_CALLBACK_SECRET } from '../support/secrets';
 import { suiteLogFile } from '../support/suite-log';
@@ -40,21 +40,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** What a production deployment sets: real-looking settings for every provider, nothing defaulted. */
+/** What a production deployment sets: every provider's URL and credentials (the sandbox's), nothing defaulted. */
 function productionEnv(): NodeJS.ProcessEnv {
   return {
-    ...sandboxProviderUrls(stack.sandboxUrl),
+    ...sandboxProviderEnv(stack.sandboxUrl),
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     WORKFLOW_BUNDLE: bundle,
     NODE_OPTIONS: `--require ${onlyProductionPackages}`,
     PRODUCTION_PACKAGES_FILE: packagesFile,
-    SECPAID_TOKEN: sandboxCredentials.secpaidToken,
-    SANDPAY_API_KEY: sandboxCredentials.sandpayApiKey,
-    PAYMENTOPTIONS_API_KEY: sandboxCredentials.paymentoptionsApiKey,
-    OPENPAYD_API_KEY: sandboxCredentials.openpaydApiKey,
-    GETPAID_CLIENT_ID: sandboxCredentials.getpaidClientId,
-    GETPAID_CLIENT_SECRET: sandboxCredentials.getpaidClientSecret,
     CALLBACK_SIGNING_SECRET: PRODUCTION_TEST_CALLBACK_SECRET,
   };
 }

@@ -1,4 +1,4 @@
-import { PaymentIdKey, RefundStatusKey } from '../../src/refunds/search-attributes';
+import { PaymentIdKey, RefundStatusKey } from '../../src/contract';
 import { MAX_RUN_EVENTS } from '../../src/workflows/refund/continuation';
 import { recordHistory, runsOf } from '../support/histories';
 import { paymentAndRefund } from '../../harness/payments';

@@ -1,10 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 
-import { refundWatchWorkflowId } from '../../src/refunds/ids';
-import { guardStateQuery, paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import { guardStateQuery, paymentGuardWorkflowId, refundWatchWorkflowId } from '../../src/contract';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';
-import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
+import { PAYMENTOPTIONS_SANDBOX_MID } from '../../src/providers/paymentoptions/sandbox';
 import { recordHistory } from '../support/histories';
 import { paymentAndRefund } from '../../harness/payments';
 import { startTestStack, startUnservedGuard, stateWhen, unservedGuardQueue, uniqueRefundId } from '../support/stack';

@@ -26,7 +26,7 @@ beforeAll(async () => {
   api = await buildApi({
     refunds,
     tokens: TEST_API_TOKENS,
-    getpaidWebhookSecret: TEST_WEBHOOK_SECRET,
+    webhookSecrets: { getpaid: TEST_WEBHOOK_SECRET },
     logger: quietLogger(),
   });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   api = await buildApi({
     refunds: stack.refunds,
     tokens: TEST_API_TOKENS,
-    getpaidWebhookSecret: undefined,
+    webhookSecrets: {},
     logger: quietLogger(),
     codec: { codec: encryptionCodecFor([current, previous])!, corsOrigins: ['http://127.0.0.1:8233'] },
   });

@@ -5,7 +5,7 @@ import {
   handoverUpdate,
   paymentGuardResumeWorkflowId,
   paymentGuardWorkflowId,
-} from '../../src/refunds/payment-guard';
+} from '../../src/contract';
 import type { PaymentGuardState } from '../../src/refunds/payment-guard';
 import { recordWorkflowHistory, resetToFirstWorkflowTask } from '../support/histories';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';

@@ -1,4 +1,4 @@
-import { paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import { paymentGuardWorkflowId } from '../../src/contract';
 import { resetToFirstWorkflowTask } from '../support/histories';
 import { startTestStack, startUnservedGuard, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';

@@ -33,7 +33,7 @@ beforeAll(async () => {
   api = await buildApi({
     refunds: stack.refunds,
     tokens: TEST_API_TOKENS,
-    getpaidWebhookSecret: TEST_WEBHOOK_SECRET,
+    webhookSecrets: { getpaid: TEST_WEBHOOK_SECRET },
     logger: quietLogger(),
   });
   await api.listen({ host: '127.0.0.1', port });

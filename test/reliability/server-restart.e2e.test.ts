@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server';
 import { startDevServer } from '../../src/dev/dev-server';
 import type { DevServer } from '../../src/dev/dev-server';
-import type { RefundRequestInput } from '../../src/refunds/request';
+import type { RefundRequestInput } from '../../src/providers';
 import { scanSuiteForSecrets } from '../setup/secret-scan';
 import { paymentAndRefund, settleAtProvider } from '../../harness/payments';
 import { freePort } from '../../src/dev/ports';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   port = await freePort();
   server = await serverOn(path.join(dir, 'temporal.db'));
   stack = await startTestStack({ temporalAddress: server.address, logger });
-  api = await buildApi({ refunds: stack.refunds, tokens: TEST_API_TOKENS, getpaidWebhookSecret: undefined, logger });
+  api = await buildApi({ refunds: stack.refunds, tokens: TEST_API_TOKENS, webhookSecrets: {}, logger });
 });
 afterAll(async () => {
   await api?.close();

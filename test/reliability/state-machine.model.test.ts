@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { RefundsClient } from '../../src/client';
-import type { ActionResult } from '../../src/refunds/messages';
+import type { ActionResult } from '../../src/refunds/actions';
 import { canMoveTo, finalStatuses } from '../../src/refunds/status';
 import type { RefundStatus } from '../../src/refunds/status';
 import type { RefundState } from '../../src/refunds/state';

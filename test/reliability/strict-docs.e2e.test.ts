@@ -1,4 +1,4 @@
-import { refundWatchWorkflowId } from '../../src/refunds/ids';
+import { refundWatchWorkflowId } from '../../src/contract';
 import type { FaultSpec } from '../../src/sandbox/faults';
 import type { RefundState } from '../../src/refunds/state';
 import { finalStatuses } from '../../src/refunds/status';

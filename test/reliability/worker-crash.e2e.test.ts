@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import type { RefundRequestInput } from '../../src/refunds/request';
+import type { RefundRequestInput } from '../../src/providers';
 import { isFinal } from '../../src/refunds/status';
 import { paymentAndRefund, settleAtProvider } from '../../harness/payments';
 import type { ProviderName } from '../../harness/payments';

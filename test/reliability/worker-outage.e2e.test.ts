@@ -1,7 +1,6 @@
 import { Worker } from '@temporalio/worker';
 
-import { createSecpaidQueueActivities } from '../../src/activities';
-import { refundPolicySettings } from '../../src/activities/refund-policy';
+import { providerActivities } from '../../src/activities';
 import { SECPAID_TASK_QUEUE_SUFFIX } from '../../src/providers/secpaid/profile';
 import { eventually, quietLogger, startTestStack, stateWhen, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
@@ -20,8 +19,9 @@ afterAll(() => stack?.stop());
 
 it("an outage of SecPaid's worker longer than the old submit window: the submission is sent once it is back", async () => {
   const workers = stack.workers!;
-  workers.secpaid.shutdown();
-  await eventually(async () => (workers.secpaid.getState() === 'STOPPED' ? true : undefined), 'the worker stops');
+  const secpaidQueue = workers.providerQueues.get(SECPAID_TASK_QUEUE_SUFFIX)!;
+  secpaidQueue.shutdown();
+  await eventually(async () => (secpaidQueue.getState() === 'STOPPED' ? true : undefined), 'the worker stops');
 
   const payId = await stack.api.secpaidLink(2_500);
   const refundId = uniqueRefundId('outage');
@@ -37,13 +37,10 @@ it("an outage of SecPaid's worker longer than the old submit window: the submiss
     connection: workers.main.options.connection!,
     namespace: stack.config.temporal.namespace,
     taskQueue: `${stack.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
-    activities: createSecpaidQueueActivities({
-      providers: stack.config.providers,
-      logger: quietLogger(),
-      client: stack.client,
-      callbacks: stack.config.callbacks,
-      policy: refundPolicySettings(stack.config),
-    }),
+    activities: providerActivities(
+      { providers: stack.config.providers, logger: quietLogger() },
+      SECPAID_TASK_QUEUE_SUFFIX
+    ),
   });
   const running = secpaid.run();
   try {

@@ -2,15 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { sandboxCredentials } from '../../src/config';
-import { GETPAID_SANDBOX_CLIENT } from '../../src/sandbox/getpaid';
-import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
-import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
+import { OPENPAYD_SANDBOX_KEY } from '../../src/providers/openpayd/sandbox';
+import { GETPAID_SANDBOX_CLIENT } from '../../src/providers/getpaid/sandbox';
+import { SANDPAY_SANDBOX_KEY } from '../../src/providers/sandpay/sandbox';
+import { SECPAID_SANDBOX_TOKEN } from '../../src/providers/secpaid/sandbox';
 import { eventually } from '../support/stack';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
 
-const apiKey = sandboxCredentials.openpaydApiKey;
+const apiKey = OPENPAYD_SANDBOX_KEY;
 
 describe('sandbox fault injection', () => {
   let sb: RunningSandbox;

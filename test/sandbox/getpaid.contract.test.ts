@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { GETPAID_SANDBOX_CLIENT } from '../../src/sandbox/getpaid';
+import { GETPAID_SANDBOX_CLIENT } from '../../src/providers/getpaid/sandbox';
 import { eventually } from '../support/stack';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';

@@ -1,4 +1,4 @@
-import { sandboxCredentials } from '../../src/config';
+import { OPENPAYD_SANDBOX_KEY } from '../../src/providers/openpayd/sandbox';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
 
@@ -9,7 +9,7 @@ beforeAll(async () => {
 afterAll(() => sb.close());
 beforeEach(() => sb.json('POST', '/_sandbox/reset'));
 
-const apiKey = sandboxCredentials.openpaydApiKey;
+const apiKey = OPENPAYD_SANDBOX_KEY;
 const refund = (fields: Record<string, string>) => sb.form('/openpayd/pw/v3/payment/refund', { apiKey, ...fields });
 
 async function payment(amountMinor = 1234, method = 'CREDITCARD'): Promise<string> {

@@ -1,4 +1,4 @@
-import { PAYMENTOPTIONS_SANDBOX_KEY, PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
+import { PAYMENTOPTIONS_SANDBOX_KEY, PAYMENTOPTIONS_SANDBOX_MID } from '../../src/providers/paymentoptions/sandbox';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
 

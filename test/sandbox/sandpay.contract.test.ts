@@ -1,4 +1,4 @@
-import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
+import { SANDPAY_SANDBOX_KEY } from '../../src/providers/sandpay/sandbox';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
 

@@ -1,4 +1,4 @@
-import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
+import { SECPAID_SANDBOX_TOKEN } from '../../src/providers/secpaid/sandbox';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
 

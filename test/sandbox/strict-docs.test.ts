@@ -1,8 +1,9 @@
-import { sandboxCredentials } from '../../src/config';
-import { GETPAID_SANDBOX_CLIENT } from '../../src/sandbox/getpaid';
-import { PAYMENTOPTIONS_SANDBOX_KEY, PAYMENTOPTIONS_SANDBOX_MID } from '../../src/sandbox/paymentoptions';
-import { SANDPAY_SANDBOX_KEY } from '../../src/sandbox/sandpay';
-import { SECPAID_SANDBOX_TOKEN } from '../../src/sandbox/secpaid';
+import { OPENPAYD_SANDBOX_KEY } from '../../src/providers/openpayd/sandbox';
+import { GETPAID_SANDBOX_CLIENT } from '../../src/providers/getpaid/sandbox';
+import type { GetpaidSandbox } from '../../src/providers/getpaid/sandbox';
+import { PAYMENTOPTIONS_SANDBOX_KEY, PAYMENTOPTIONS_SANDBOX_MID } from '../../src/providers/paymentoptions/sandbox';
+import { SANDPAY_SANDBOX_KEY } from '../../src/providers/sandpay/sandbox';
+import { SECPAID_SANDBOX_TOKEN } from '../../src/providers/secpaid/sandbox';
 import { buildSandbox } from '../../src/sandbox/server';
 import { startSandbox } from '../../harness/sandbox';
 import type { RunningSandbox } from '../../harness/sandbox';
@@ -156,7 +157,9 @@ describe('strict-docs mode: GetPaid (legacy API)', () => {
       const { refund } = await setUp(sb);
       const id = await refund();
       await sb.json('POST', `/_sandbox/getpaid/refunds/${id}/complete`);
-      const types = sb.sandbox.getpaid.deliveries.filter((d) => d.refundId === id).map((d) => d.type);
+      const types = (sb.sandbox.provider('getpaid') as GetpaidSandbox).deliveries
+        .filter((d) => d.refundId === id)
+        .map((d) => d.type);
       expect(types).toEqual([
         'refund_initiated',
         'refund_started',
@@ -167,7 +170,7 @@ describe('strict-docs mode: GetPaid (legacy API)', () => {
 });
 
 describe('strict-docs mode: OpenPayd', () => {
-  const apiKey = sandboxCredentials.openpaydApiKey;
+  const apiKey = OPENPAYD_SANDBOX_KEY;
   const documented = [0, 32, 188, 283];
   const setUp = async (sb: RunningSandbox) => {
     const payment = async (method = 'CREDITCARD', amountMinor = 1000) =>

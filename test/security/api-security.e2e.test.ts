@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { buildApi } from '../../src/api/server';
 import { RefundsClient } from '../../src/client';
-import { completionCallbackWorkflowId } from '../../src/refunds/completion';
+import { completionCallbackWorkflowId } from '../../src/contract';
 import { encryptionCodecFor } from '../../src/temporal/encryption-codec';
 import { paymentAndRefund, pendingGetpaidRefund } from '../../harness/payments';
 import {
@@ -36,7 +36,7 @@ beforeAll(async () => {
   api = await buildApi({
     refunds,
     tokens: TEST_API_TOKENS,
-    getpaidWebhookSecret: TEST_WEBHOOK_SECRET,
+    webhookSecrets: { getpaid: TEST_WEBHOOK_SECRET },
     logger: quietLogger(),
     ...(codec && { codec: { codec, corsOrigins: ['http://127.0.0.1:8233'] } }),
   });

@@ -1,5 +1,9 @@
 import type { ApiToken } from '../../src/api/tokens';
-import { sandboxCredentials } from '../../src/config';
+import { GETPAID_SANDBOX_CLIENT } from '../../src/providers/getpaid/sandbox';
+import { OPENPAYD_SANDBOX_KEY } from '../../src/providers/openpayd/sandbox';
+import { PAYMENTOPTIONS_SANDBOX_KEY } from '../../src/providers/paymentoptions/sandbox';
+import { SANDPAY_SANDBOX_KEY } from '../../src/providers/sandpay/sandbox';
+import { SECPAID_SANDBOX_TOKEN } from '../../src/providers/secpaid/sandbox';
 
 /** The API tests' bearer tokens: one with every scope, a backend's and an operator's. */
 export const TEST_API_TOKEN = 'test-api-token-0123456789';
@@ -25,12 +29,12 @@ const DEV_CALLBACK_SECRET = 'dev-callback-signing-secret-not-for-production';
  */
 export function knownSecrets(): Record<string, string> {
   return {
-    'SecPaid token': sandboxCredentials.secpaidToken,
-    'SandPay key': sandboxCredentials.sandpayApiKey,
-    'PaymentOptions key': sandboxCredentials.paymentoptionsApiKey,
-    'PaymentOptions Basic credentials': Buffer.from(sandboxCredentials.paymentoptionsApiKey).toString('base64'),
-    'OpenPayd key': sandboxCredentials.openpaydApiKey,
-    'GetPaid client secret': sandboxCredentials.getpaidClientSecret,
+    'SecPaid token': SECPAID_SANDBOX_TOKEN,
+    'SandPay key': SANDPAY_SANDBOX_KEY,
+    'PaymentOptions key': PAYMENTOPTIONS_SANDBOX_KEY,
+    'PaymentOptions Basic credentials': Buffer.from(PAYMENTOPTIONS_SANDBOX_KEY).toString('base64'),
+    'OpenPayd key': OPENPAYD_SANDBOX_KEY,
+    'GetPaid client secret': GETPAID_SANDBOX_CLIENT.clientSecret,
     'API bearer token': TEST_API_TOKEN,
     'API backend token': TEST_BACKEND_TOKEN,
     'API operator token': TEST_OPERATOR_TOKEN,

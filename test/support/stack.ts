@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 
 import { RefundsClient } from '../../src/client';
-import { paymentGuardWorkflowId } from '../../src/refunds/payment-guard';
+import { paymentGuardWorkflowId } from '../../src/contract';
 import type { PaymentGuardState } from '../../src/refunds/payment-guard';
 import type { paymentGuard } from '../../src/workflows';
 import type { RefundsClientOptions } from '../../src/client';

@@ -1,6 +1,5 @@
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo, refundKeyRoot } from '../activity-info';
 import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { ProviderCallError } from '../http';
@@ -9,13 +8,14 @@ import { GetpaidClient } from './client';
 import type { GetpaidSettings } from './client';
 import { PROVIDER, declined, problemFailure } from './outcome';
 import { getpaidReference } from './reference';
+import type { GetpaidRefundRequest } from './request';
 
 export interface GetpaidDeps {
   readonly settings: GetpaidSettings;
   readonly logger: Logger;
 }
 
-function routingBody(request: RequestOf<'getpaid'>) {
+function routingBody(request: GetpaidRefundRequest) {
   if (!request.routing) return undefined;
   return {
     ...(request.routing.platform && { platform: { amount: request.routing.platform.amountMinor } }),
@@ -33,7 +33,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
      * Initiates the refund once, with a `reference` derived from the workflow id. GetPaid's legacy
      * API takes no idempotency key: after an unknown outcome the refund is looked for, not resent.
      */
-    async getpaidSubmitRefund({ request, submission }: SubmitInput<'getpaid'>): Promise<SubmitOutcome> {
+    async getpaidSubmitRefund({ request, submission }: SubmitInput<GetpaidRefundRequest>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const reference = getpaidReference(workflowId, submission);
       // A second attempt follows one that may have reached GetPaid: it never sends.
@@ -73,7 +73,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
      * `watch`: reads our refund until GetPaid says completed, failed or declined (a webhook only
      * says when to read). `find`: looks for our `reference` among the payment's refunds.
      */
-    async getpaidPollRefund(input: PollInput<'getpaid'>): Promise<PollOutcome> {
+    async getpaidPollRefund(input: PollInput<GetpaidRefundRequest>): Promise<PollOutcome> {
       if (input.mode === 'find')
         return findByReference(client, input, getpaidReference(refundKeyRoot(input), input.submission));
       const { providerRefundId, intervalMs, jitter } = input;
@@ -98,7 +98,7 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
 
 async function findByReference(
   client: GetpaidClient,
-  input: PollInput<'getpaid'>,
+  input: PollInput<GetpaidRefundRequest>,
   reference: string
 ): Promise<PollOutcome> {
   const payment = await readProvider(PROVIDER, input, () => client.payment(input.request.paymentId));

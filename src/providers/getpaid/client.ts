@@ -26,6 +26,8 @@ export interface GetpaidSettings {
   readonly timeoutMs: number;
   /** Where GetPaid should POST refund webhooks (our API's receiver, with its secret token). */
   readonly webhookUrl: string | undefined;
+  /** The secret our receiver expects in that URL (GETPAID_WEBHOOK_SECRET); the API checks it. */
+  readonly webhookSecret?: string | undefined;
 }
 
 /** Re-read this long before `expires_in` runs out, so no request carries a token about to expire. */

@@ -61,3 +61,6 @@ export const getpaidRefundRequestSchema = z
       }
     }
   });
+
+/** A Getpaid refund request, as its activities receive it. */
+export type GetpaidRefundRequest = z.infer<typeof getpaidRefundRequestSchema>;

@@ -1,6 +1,5 @@
 import type { Logger } from '../../logger';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo, refundKeyRoot } from '../activity-info';
 import { outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
@@ -9,6 +8,7 @@ import { OpenpaydClient } from './client';
 import type { OpenpaydSettings } from './client';
 import type { OpenpaydAnswer } from './schemas';
 import { PROVIDER, isOurs, refundOutcome } from './outcome';
+import type { OpenpaydRefundRequest } from './request';
 
 export interface OpenpaydDeps {
   readonly settings: OpenpaydSettings;
@@ -16,7 +16,7 @@ export interface OpenpaydDeps {
 }
 
 /** OpenPayd's `referenceNo` for a refund: the caller's, or one derived from the workflow id. */
-export function openpaydReferenceNo(request: RequestOf<'openpayd'>, workflowId: string): string {
+export function openpaydReferenceNo(request: OpenpaydRefundRequest, workflowId: string): string {
   return request.referenceNo ?? idempotencyKey(workflowId, 'refund', 32);
 }
 
@@ -28,7 +28,7 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
      * Sends the refund once. OpenPayd takes no idempotency key: the workflow gives this activity one
      * attempt, and after an unknown outcome looks for the refund by `referenceNo` instead of resending.
      */
-    async openpaydSubmitRefund({ request }: SubmitInput<'openpayd'>): Promise<SubmitOutcome> {
+    async openpaydSubmitRefund({ request }: SubmitInput<OpenpaydRefundRequest>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const referenceNo = openpaydReferenceNo(request, workflowId);
       // A second attempt follows one that may have reached OpenPayd (its worker died, or a workflow
@@ -58,7 +58,7 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
      * gives is adopted; anything else is "not found", never a reason to send again. `watch` (after
      * PENDING): until it is approved; no other answer of this undocumented read ends the refund.
      */
-    async openpaydPollRefund(input: PollInput<'openpayd'>): Promise<PollOutcome> {
+    async openpaydPollRefund(input: PollInput<OpenpaydRefundRequest>): Promise<PollOutcome> {
       const { request, intervalMs, jitter } = input;
       const workflowId = refundKeyRoot(input);
       const referenceNo = openpaydReferenceNo(request, workflowId);

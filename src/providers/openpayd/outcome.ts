@@ -2,11 +2,11 @@ import type { ApplicationFailure } from '@temporalio/common';
 
 import type { FailureType } from '../../refunds/failures';
 import type { SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RequestOf } from '../../refunds/request';
 import { notBefore } from '../activity-info';
 import { outcomeUnknown, permanentFailure } from '../failures';
 
 import type { OpenpaydAnswer } from './schemas';
+import type { OpenpaydRefundRequest } from './request';
 
 export const PROVIDER = 'OpenPayd';
 
@@ -33,7 +33,7 @@ export const openpaydDeclineTypes: Readonly<Record<string, FailureType>> = {
 /** The refund call's answer → outcome, or the failure to throw. */
 export function refundOutcome(
   answer: OpenpaydAnswer,
-  request: RequestOf<'openpayd'>,
+  request: OpenpaydRefundRequest,
   referenceNo: string
 ): SubmitOutcome {
   if (answer.referenceNo !== undefined && answer.referenceNo !== referenceNo) {
@@ -61,7 +61,7 @@ export function refundOutcome(
  */
 export function isOurs(
   answer: OpenpaydAnswer,
-  request: RequestOf<'openpayd'>,
+  request: OpenpaydRefundRequest,
   referenceNo: string,
   firstRequestAt: string | undefined
 ): boolean {
@@ -74,7 +74,7 @@ export function isOurs(
   return request.full || answer.amount === request.amount.amountMinor;
 }
 
-function approvedAmount(answer: OpenpaydAnswer, request: RequestOf<'openpayd'>): number | null {
+function approvedAmount(answer: OpenpaydAnswer, request: OpenpaydRefundRequest): number | null {
   if (answer.amount !== undefined) return answer.amount;
   return request.full ? null : request.amount.amountMinor;
 }

@@ -1,5 +1,5 @@
-import { durations, synchronousSubmit } from '../profile';
-import type { ProviderProfile } from '../profile';
+import { durations, synchronousSubmit } from '../../refunds/provider-profile';
+import type { ProviderProfile } from '../../refunds/provider-profile';
 
 const { MINUTE, HOUR } = durations;
 

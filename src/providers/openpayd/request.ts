@@ -18,3 +18,6 @@ export const openpaydRefundRequestSchema = z
   })
   .strict()
   .superRefine(checkCommonFields);
+
+/** A Openpayd refund request, as its activities receive it. */
+export type OpenpaydRefundRequest = z.infer<typeof openpaydRefundRequestSchema>;

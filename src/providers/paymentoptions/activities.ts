@@ -1,7 +1,6 @@
 import type { Logger } from '../../logger';
 import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RequestOf } from '../../refunds/request';
 import { refundActivityInfo } from '../activity-info';
 import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';
 import { idempotencyKey } from '../idempotency';
@@ -9,6 +8,7 @@ import { idempotencyKey } from '../idempotency';
 import { PaymentoptionsClient } from './client';
 import type { PaymentoptionsReply, PaymentoptionsSettings } from './client';
 import { PROVIDER, classify, declineFailure, httpFailure, isRefundDecline } from './outcome';
+import type { PaymentoptionsRefundRequest } from './request';
 
 export interface PaymentoptionsDeps {
   readonly settings: PaymentoptionsSettings;
@@ -18,7 +18,7 @@ export interface PaymentoptionsDeps {
 export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
   const client = new PaymentoptionsClient(deps.settings);
   /** The account's `amount` (minor units, or a major-unit decimal) → minor units, exactly. */
-  const minorOf = (amount: number | string | undefined, request: RequestOf<'paymentoptions'>): number | null => {
+  const minorOf = (amount: number | string | undefined, request: PaymentoptionsRefundRequest): number | null => {
     if (amount === undefined) return null;
     const text = String(amount);
     const minor =
@@ -35,7 +35,10 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
      * Sends the refund once. The profile gives this activity a single attempt: Temporal never resends
      * it; the workflow does, and only after the provider said it did not process it.
      */
-    async paymentoptionsSubmitRefund({ request, submission }: SubmitInput<'paymentoptions'>): Promise<SubmitOutcome> {
+    async paymentoptionsSubmitRefund({
+      request,
+      submission,
+    }: SubmitInput<PaymentoptionsRefundRequest>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       // A second attempt follows one that may have reached PaymentOptions: it never sends.
       if (attempt > 1) {
@@ -89,7 +92,7 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
     },
 
     /** Reads the refund's own transaction until its result is clear; errors are read again. */
-    async paymentoptionsPollRefund(input: PollInput<'paymentoptions'>): Promise<PollOutcome> {
+    async paymentoptionsPollRefund(input: PollInput<PaymentoptionsRefundRequest>): Promise<PollOutcome> {
       const { request, providerRefundId, intervalMs, jitter } = input;
       if (providerRefundId === null) throw readFailure(PROVIDER, 'no refund id to read', input);
       const reply = await readProvider(PROVIDER, input, () => client.status(providerRefundId));

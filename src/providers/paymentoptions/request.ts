@@ -13,3 +13,6 @@ export const paymentoptionsRefundRequestSchema = z
   })
   .strict()
   .superRefine(checkCommonFields);
+
+/** A Paymentoptions refund request, as its activities receive it. */
+export type PaymentoptionsRefundRequest = z.infer<typeof paymentoptionsRefundRequestSchema>;

@@ -9,6 +9,7 @@ import { idempotencyKey } from '../idempotency';
 import { SandpayClient } from './client';
 import type { SandpaySettings } from './client';
 import { PROVIDER, errorFailure, statusFailure } from './outcome';
+import type { SandpayRefundRequest } from './request';
 
 export interface SandpayDeps {
   readonly settings: SandpaySettings;
@@ -28,7 +29,7 @@ export function createSandpayActivities(deps: SandpayDeps) {
      * Sends the refund with a reference derived from the workflow id and the submission: a retry
      * after a lost answer sends the same reference and SandPay replays the first refund.
      */
-    async sandpaySubmitRefund({ request, submission }: SubmitInput<'sandpay'>): Promise<SubmitOutcome> {
+    async sandpaySubmitRefund({ request, submission }: SubmitInput<SandpayRefundRequest>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const reference = sandpayReference(workflowId, submission);
       const facts = { afterEarlierAttempt: attempt > 1 };
@@ -80,7 +81,7 @@ export function createSandpayActivities(deps: SandpayDeps) {
     },
 
     /** Reads our refund transaction: only its status ends anything; every other answer is read again. */
-    async sandpayPollRefund(input: PollInput<'sandpay'>): Promise<PollOutcome> {
+    async sandpayPollRefund(input: PollInput<SandpayRefundRequest>): Promise<PollOutcome> {
       const { providerRefundId, intervalMs, jitter } = input;
       if (providerRefundId === null) throw readFailure(PROVIDER, 'no transaction id to read', input);
       const result = await readProvider(PROVIDER, input, () => client.payment(providerRefundId));

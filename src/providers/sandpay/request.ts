@@ -21,3 +21,6 @@ export const sandpayRefundRequestSchema = z
   })
   .strict()
   .superRefine(checkCommonFields);
+
+/** A Sandpay refund request, as its activities receive it. */
+export type SandpayRefundRequest = z.infer<typeof sandpayRefundRequestSchema>;

@@ -9,6 +9,7 @@ import type { SecpaidSettings } from './client';
 import { PROVIDER, refusal } from './outcome';
 import type { SecpaidTransaction } from './schemas';
 import { berlinTimeToEpochMs } from './time';
+import type { SecpaidRefundRequest } from './request';
 
 export interface SecpaidDeps {
   readonly settings: SecpaidSettings;
@@ -21,7 +22,7 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
 
   return {
     /** Requests the refund. SecPaid takes one request per link, so a resend can never refund twice. */
-    async secpaidSubmitRefund({ request }: SubmitInput<'secpaid'>): Promise<SubmitOutcome> {
+    async secpaidSubmitRefund({ request }: SubmitInput<SecpaidRefundRequest>): Promise<SubmitOutcome> {
       const { workflowId, attempt } = refundActivityInfo();
       const log = deps.logger.child({ provider: 'secpaid', workflowId, attempt, payId: request.paymentId });
       const amount = toMajorUnitString(request.amount);
@@ -39,7 +40,7 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
      * Looks for our approved refund in `getPayInTransactions`: a negative Refund row of the link,
      * of our amount, no older than our first request. Still in review while there is none.
      */
-    async secpaidPollRefund(input: PollInput<'secpaid'>): Promise<PollOutcome> {
+    async secpaidPollRefund(input: PollInput<SecpaidRefundRequest>): Promise<PollOutcome> {
       const { request, intervalMs, jitter } = input;
       const { envelope, rows } = await readProvider(PROVIDER, input, () => client.payInTransactions(request.paymentId));
       if (envelope.ResponseCode !== 1)

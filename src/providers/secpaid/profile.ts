@@ -1,5 +1,5 @@
-import { durations } from '../profile';
-import type { ProviderProfile } from '../profile';
+import { durations } from '../../refunds/provider-profile';
+import type { ProviderProfile } from '../../refunds/provider-profile';
 
 const { SECOND, MINUTE, HOUR, DAY } = durations;
 

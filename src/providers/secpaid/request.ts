@@ -15,3 +15,6 @@ export const secpaidRefundRequestSchema = z
   })
   .strict()
   .superRefine(checkCommonFields);
+
+/** A Secpaid refund request, as its activities receive it. */
+export type SecpaidRefundRequest = z.infer<typeof secpaidRefundRequestSchema>;

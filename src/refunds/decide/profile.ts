@@ -1,4 +1,4 @@
-import type { ProviderProfile } from '../../providers/profile';
+import type { ProviderProfile } from '../provider-profile';
 
 import type { DecisionProfile } from './machine';
 

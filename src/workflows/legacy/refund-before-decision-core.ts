@@ -2,21 +2,22 @@ import * as wf from '@temporalio/workflow';
 
 import type { createPaymentGuardActivities } from '../../activities/payment-guard';
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
-import type { ProviderProfile } from '../../providers/profile';
-import { providerProfiles } from '../../providers/profiles';
+import type { ProviderProfile } from '../../refunds/provider-profile';
+import { profileOf } from '../../providers';
 import {
   approveSignal,
   approveUpdate,
   cancelSignal,
   cancelUpdate,
+  completionCallbackWorkflowId,
   escalateSignal,
   escalateUpdate,
   providerEventSignal,
   resolveSignal,
   resolveUpdate,
   stateQuery,
-} from '../../refunds/messages';
-import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
+} from '../../contract';
+import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/actions';
 import { approvalDecision } from '../../refunds/approval';
 import type { RefundPolicy } from '../../refunds/policy';
 import { attentionFailureTypes } from '../../refunds/provider-outcome';
@@ -27,9 +28,8 @@ import type {
   SubmitInput,
   SubmitOutcome,
 } from '../../refunds/provider-outcome';
-import { completionCallbackWorkflowId } from '../../refunds/completion';
 import type { CompletionEvent } from '../../refunds/completion';
-import type { RefundRequest } from '../../refunds/request';
+import type { RefundRequest } from '../../providers';
 import type { RefundFailure } from '../../refunds/state';
 import type { RefundOutcome, RefundWorkflowOptions } from '../refund/types';
 
@@ -146,7 +146,7 @@ async function driveRefund(
   run: { timeScale: number }
 ): Promise<RefundOutcome> {
   const record = new RefundRecord(request, options.initiatedBy ?? null);
-  const profile: ProviderProfile = providerProfiles[request.provider];
+  const profile: ProviderProfile = profileOf(request.provider);
   const provider = request.provider;
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * run.timeScale));
   const taskQueue = profile.taskQueueSuffix && {

@@ -4,7 +4,7 @@ import type { RefundInbox } from './inbox';
 import type { RefundRecord } from '../refund-record';
 import type { refund } from './index';
 import type { ContinuedRefund, RefundWorkflowOptions } from './types';
-import type { RefundRequest } from '../../refunds/request';
+import type { RefundRequest } from '../../providers';
 
 /**
  * A run continues as new once its history is this long, if the server has not suggested it

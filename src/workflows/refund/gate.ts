@@ -2,10 +2,10 @@ import * as wf from '@temporalio/workflow';
 
 import type { createPaymentGuardActivities } from '../../activities/payment-guard';
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
-import type { ProviderProfile } from '../../providers/profile';
+import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
 import type { RefundPolicy } from '../../refunds/policy';
-import type { RefundRequest } from '../../refunds/request';
+import type { RefundRequest } from '../../providers';
 import type { RefundRecord } from '../refund-record';
 
 import type { RefundInbox } from './inbox';

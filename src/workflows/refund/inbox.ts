@@ -12,8 +12,8 @@ import {
   resolveSignal,
   resolveUpdate,
   stateQuery,
-} from '../../refunds/messages';
-import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/messages';
+} from '../../contract';
+import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/actions';
 import type { OrchestratorErrorType } from '../../refunds/failures';
 import type { RefundRecord } from '../refund-record';
 

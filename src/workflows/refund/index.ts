@@ -1,8 +1,9 @@
 import * as wf from '@temporalio/workflow';
 
-import type { ProviderProfile } from '../../providers/profile';
-import { providerProfiles } from '../../providers/profiles';
-import { completionCallbackWorkflowId, completionEvent } from '../../refunds/completion';
+import type { ProviderProfile } from '../../refunds/provider-profile';
+import { profileOf } from '../../providers';
+import { completionCallbackWorkflowId, refundWatchWorkflowId } from '../../contract';
+import { completionEvent } from '../../refunds/completion';
 import { canResolve, decide, initialState, readErrorsRetried } from '../../refunds/decide/machine';
 import { decisionProfile } from '../../refunds/decide/profile';
 import type {
@@ -17,11 +18,10 @@ import type {
 import type { AttentionCause } from '../../refunds/decide/rules';
 import type { AnswerKind } from '../../refunds/failures';
 import type { ProviderAttempt } from '../../refunds/state';
-import type { RefundRequest } from '../../refunds/request';
+import type { RefundRequest } from '../../providers';
 import { completionCallback } from '../completion-callback';
 import { refundBeforeDecisionCore } from '../legacy/refund-before-decision-core';
 import { RefundRecord } from '../refund-record';
-import { refundWatchWorkflowId } from '../../refunds/ids';
 import { refundWatch } from '../refund-watch';
 
 import { continuationDue, continueRefund } from './continuation';
@@ -38,7 +38,7 @@ const MINUTE = 60_000;
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
   if (!wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
-  const profile = providerProfiles[request.provider];
+  const profile = profileOf(request.provider);
   const { continued } = options;
   const record = new RefundRecord(request, options.initiatedBy ?? null, continued?.record);
   const resumed = continued?.phase.at === 'provider' ? continued.phase : undefined;

@@ -1,12 +1,12 @@
 import * as wf from '@temporalio/workflow';
 
-import { retryAttemptsWithin } from '../../providers/profile';
-import type { ProviderProfile } from '../../providers/profile';
+import { retryAttemptsWithin } from '../../refunds/provider-profile';
+import type { ProviderProfile } from '../../refunds/provider-profile';
 import type { Answer, ReadMode, ReadResult, SubmitResult } from '../../refunds/decide/machine';
 import { kindOf } from '../../refunds/failures';
 import type { ProviderFailureDetails } from '../../refunds/failures';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
-import type { RefundRequest } from '../../refunds/request';
+import type { RefundRequest } from '../../providers';
 
 // Every provider's activities have one shape; each provider's input type is checked where its
 // activities are defined (src/activities), and the refund always passes its own provider's request.

@@ -1,6 +1,6 @@
 import type { DecisionState } from '../../refunds/decide/machine';
 import type { RefundPolicy } from '../../refunds/policy';
-import type { OperatorAction, ResolveAction } from '../../refunds/messages';
+import type { OperatorAction, ResolveAction } from '../../refunds/actions';
 import type { RefundFailure, RefundState } from '../../refunds/state';
 
 /** Per-start settings the client passes. */

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-import { sandboxCredentials } from '../../config';
-import { currencySchema } from '../../refunds/money';
-import type { SandboxContext, SandboxProvider } from '../provider';
+import { currencySchema } from '../../../refunds/money';
+import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
 
 import { openpaydCodes, registerOpenpaydRoutes } from './routes';
 import { OpenpaydStore } from './store';
 import type { OpenpaydPayment, OpenpaydTransaction } from './store';
+
+/** The API key the OpenPayd sandbox accepts (its public test credential). */
+export const OPENPAYD_SANDBOX_KEY = 'opsandbox0000000000000000000000k';
 
 const paymentBody = z
   .object({
@@ -21,7 +23,7 @@ const accountBody = z.object({ partialRefunds: z.boolean() }).strict();
 
 export function createOpenpaydSandbox(
   ctx: SandboxContext,
-  apiKey = sandboxCredentials.openpaydApiKey
+  apiKey = OPENPAYD_SANDBOX_KEY
 ): SandboxProvider & { store: OpenpaydStore } {
   const store = new OpenpaydStore(apiKey, ctx.ledger);
   const random = ctx.strictDocs ? ctx.random('openpayd') : undefined;

@@ -1,5 +1,5 @@
-import type { Ledger } from '../ledger';
-import { instanceNumber } from '../provider';
+import type { Ledger } from '../../../sandbox/ledger';
+import { instanceNumber } from '../../../sandbox/provider';
 
 /**
  * OpenPayd's side of the world: payments that can be refunded, the account's settings, and every

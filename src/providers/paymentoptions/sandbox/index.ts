@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { minorUnitDigits } from '../../refunds/money';
-import { decimalToMinor, minorToDecimal, tag } from '../provider';
-import type { SandboxContext, SandboxProvider } from '../provider';
+import { minorUnitDigits } from '../../../refunds/money';
+import { decimalToMinor, minorToDecimal, tag } from '../../../sandbox/provider';
+import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
 
 /**
  * PaymentOptions (DASGATEWAY) server-to-server refund: `Authorization: Basic <base64(key)>` plus

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { decimalToMinor, instanceNumber, minorToDecimal, tag } from '../provider';
-import type { SandboxContext, SandboxProvider } from '../provider';
-import { formatBerlinTime } from '../../providers/secpaid/time';
+import { decimalToMinor, instanceNumber, minorToDecimal, tag } from '../../../sandbox/provider';
+import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
+import { formatBerlinTime } from '../time';
 
 /**
  * SecPaid `/api/v2`: `token` header; every answer is the `ResponseCode`/`ResponseMsg`/`Result`/

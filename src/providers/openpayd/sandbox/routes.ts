@@ -3,8 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-import { tag } from '../provider';
-import type { SandboxRandom } from '../random';
+import { tag } from '../../../sandbox/provider';
+import type { SandboxRandom } from '../../../sandbox/random';
 
 import { REFUNDABLE_METHODS } from './store';
 import type { OpenpaydStore, OpenpaydTransaction } from './store';

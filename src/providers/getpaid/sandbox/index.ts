@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { tag } from '../provider';
-import type { SandboxContext, SandboxProvider } from '../provider';
+import { tag } from '../../../sandbox/provider';
+import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
 
 import { signJwt, verifyJwt } from './jwt';
 

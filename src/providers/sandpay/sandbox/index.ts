@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 
-import { instanceNumber, tag } from '../provider';
-import type { SandboxContext, SandboxProvider } from '../provider';
+import { instanceNumber, tag } from '../../../sandbox/provider';
+import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
 
 /**
  * SandPay `/v1` (mobile money): Bearer `sp_sk_test_…`; `POST /payments/{id}/refund` with optional

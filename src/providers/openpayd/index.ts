@@ -1,0 +1,11 @@
+import { defineProvider } from '../definition';
+
+import { openpaydProfile } from './profile';
+import { openpaydRefundRequestSchema } from './request';
+
+/** Openpayd, workflow-safe: its request and its lifecycle profile (the Node part: `adapter.ts`). */
+export const openpayd = defineProvider({
+  name: 'openpayd',
+  requestSchema: openpaydRefundRequestSchema,
+  profile: openpaydProfile,
+});
