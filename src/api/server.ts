@@ -102,7 +102,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger?.child({}, { serializers: { req: requestForLog } }),
     bodyLimit: 256 * 1024,
     // A long path parameter reaches the route's schema (a 400 naming the field), not Fastify's 414.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
     // `__proto__` and `constructor.prototype` keys are dropped, never applied (and not a 400).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',

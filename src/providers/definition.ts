@@ -18,6 +18,17 @@ export interface ProviderDefinition<Name extends string = string, Schema extends
   readonly requestSchema: Schema;
   /** How the refund workflow drives its lifecycle (src/refunds/provider-profile.ts). */
   readonly profile: ProviderProfile;
+  /**
+   * A reference the caller chose for the refund at the provider (OpenPayd's `referenceNo`), if the
+   * request carries one: the refund claims it before it is sent, so that it names one refund only.
+   */
+  callerReference?(request: z.output<Schema>): CallerReference | undefined;
+}
+
+export interface CallerReference {
+  /** The request's field, for the refund's record. */
+  readonly field: string;
+  readonly value: string;
 }
 
 /** A provider's definition, with its name and request schema checked against each other. */

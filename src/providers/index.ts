@@ -40,13 +40,18 @@ export const providerNames = providers.map((p) => p.name) as unknown as NamesOf<
 /** A provider's name at a boundary (a list filter, a CLI argument). */
 export const providerNameSchema = z.enum(providerNames);
 
-const profiles: ReadonlyMap<string, ProviderProfile> = new Map(providers.map((p) => [p.name, p.profile]));
+const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(providers.map((p) => [p.name, p]));
 
-/** The profile of a provider the registry has; a name it lacks is a programming error. */
+/** The definition of a provider the registry has; a name it lacks is a programming error. */
+export function definitionOf(name: string): ProviderDefinition {
+  const definition = definitions.get(name);
+  if (definition === undefined) throw new Error(`no provider named ${name} is registered`);
+  return definition;
+}
+
+/** The profile of a provider the registry has. */
 export function profileOf(name: string): ProviderProfile {
-  const profile = profiles.get(name);
-  if (profile === undefined) throw new Error(`no provider named ${name} is registered`);
-  return profile;
+  return definitionOf(name).profile;
 }
 
 /** Every profile by name, e.g. to check each against its adapter's settings. */

@@ -71,6 +71,8 @@ export interface TestStackOptions {
   readonly temporalAddress?: string;
   /** The sandbox's options, e.g. `{ strictDocs: true }`. */
   readonly sandbox?: SandboxOptions;
+  /** Another workflow bundle than the suite's (a test that registers a provider of its own). */
+  readonly workflowBundle?: string;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -102,7 +104,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     client,
     namespace: config.temporal.namespace,
     taskQueue,
-    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+    workflowBundle: { codePath: options.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '' },
     ...(dataConverter && { dataConverter }),
     providers: config.providers,
     callbacks: config.callbacks,

@@ -8,4 +8,7 @@ export const openpayd = defineProvider({
   name: 'openpayd',
   requestSchema: openpaydRefundRequestSchema,
   profile: openpaydProfile,
+  // An earlier attempt is found by it (src/providers/openpayd/outcome.ts), so one referenceNo is one refund.
+  callerReference: (request) =>
+    request.referenceNo === undefined ? undefined : { field: 'referenceNo', value: request.referenceNo },
 });

@@ -5,6 +5,7 @@ import type { createRefundPolicyActivities } from '../../activities/refund-polic
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
 import type { RefundPolicy } from '../../refunds/policy';
+import { definitionOf } from '../../providers';
 import type { RefundRequest } from '../../providers';
 import type { RefundRecord } from '../refund-record';
 
@@ -167,14 +168,16 @@ export async function passGate(
 }
 
 /**
- * A reference the caller chose (OpenPayd's `referenceNo`) is how an earlier attempt is found at the
- * provider, so it must name one refund only: it is claimed, for good, at a guard of its own
- * (`payment-<provider>-reference:<ref>`), which refuses any other refund. Null when it is ours.
+ * A reference the caller chose (OpenPayd's `referenceNo`: its definition's `callerReference`) is
+ * how an earlier attempt is found at the provider, so it must name one refund only: it is claimed,
+ * for good, at a guard of its own (`payment-<provider>-reference:<ref>`), which refuses any other
+ * refund. Null when it is ours.
  */
 async function claimCallerReference(request: RefundRequest): Promise<string | null> {
-  if (request.provider !== 'openpayd' || request.referenceNo === undefined) return null;
+  const reference = definitionOf(request.provider).callerReference?.(request);
+  if (reference === undefined) return null;
   const claim = await paymentGuardCalls.reservePayment(
-    { provider: request.provider, paymentId: `reference:${request.referenceNo}` },
+    { provider: request.provider, paymentId: `reference:${reference.value}` },
     {
       refundId: request.refundId,
       amountMinor: 0,
@@ -183,7 +186,7 @@ async function claimCallerReference(request: RefundRequest): Promise<string | nu
       exclusive: true,
     }
   );
-  return claim.accepted ? null : `referenceNo ${request.referenceNo}: ${claim.reason}`;
+  return claim.accepted ? null : `${reference.field} ${reference.value}: ${claim.reason}`;
 }
 
 function cancelled(inbox: RefundInbox): GateOutcome {
