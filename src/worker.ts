@@ -1,5 +1,5 @@
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { BundleOptions, NativeConnection, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, providerActivities, providerTaskQueueSuffixes } from './activities';
 import type { ActivityDeps } from './activities';
@@ -7,6 +7,7 @@ import { createGuardWorkerActivities } from './activities/payment-guard';
 import { refundPolicySettings } from './activities/refund-policy';
 import { loadConfig } from './config';
 import type { WorkerTuning } from './config';
+import { stopWhenSupervisorExits } from './dev/supervised';
 import { createLogger } from './logger';
 import { everyProfile, profileOf } from './providers';
 import { everyAdapter, settingsOf } from './providers/settings';
@@ -51,6 +52,24 @@ export function checkCallTimeouts(providers: ActivityDeps['providers']): void {
   }
 }
 
+/** The bundler's report (webpack's module list) as debug lines of the worker's log, not plain text beside it. */
+function bundlerLogger(logger: RefundWorkerOptions['logger']): NonNullable<BundleOptions['logger']> {
+  const bundler = logger.child({ component: 'workflow-bundler' });
+  const at =
+    (level: 'trace' | 'debug' | 'warn' | 'error') =>
+    (message: string, meta?: Record<string, unknown>): void =>
+      bundler[level](meta ?? {}, message);
+  return {
+    log: (level, message, meta) =>
+      bundler[level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'debug'](meta ?? {}, message),
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('debug'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+}
+
 /** The workers of one worker process; run and stop them together. */
 export interface RefundWorkers {
   readonly main: Worker;
@@ -81,7 +100,9 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   // Bundled once for both workflow workers when no prebuilt bundle is given.
   const workflowBundle = options.workflowBundle ?? {
-    code: (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code,
+    code: (
+      await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: bundlerLogger(options.logger) })
+    ).code,
   };
   const tuning = options.tuning ?? {};
   const main = await Worker.create({
@@ -175,7 +196,9 @@ async function main(): Promise<void> {
       },
       'worker started'
     );
-    // Runs until SIGINT/SIGTERM, then drains: in-flight activities finish before it returns.
+    // Runs until SIGINT/SIGTERM (or `npm start` going away), then drains: in-flight activities
+    // finish before it returns.
+    stopWhenSupervisorExits(() => workers.shutdown());
     await workers.run();
     logger.info('worker stopped');
   } finally {

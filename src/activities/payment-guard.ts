@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 
 import {
   commitUpdate,
@@ -32,20 +33,42 @@ export interface PaymentGuardDeps {
  * and a guard closed after its quiet window resumes from its ledger (updatePaymentGuard).
  */
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
-  // Next to the refund's own task queue.
-  const placement = () => ({ refundsTaskQueue: Context.current().info.taskQueue, quietWindowMs: deps.quietWindowMs });
+  /**
+   * One update to the guard, next to the refund's own task queue. It is abandoned the moment the
+   * local activity is cancelled (its timeout, the worker's shutdown): an update the guard never
+   * takes (no worker serves it) must not keep a call open, or the worker's shutdown waits on it
+   * and every retry of the refund's call adds one more that never ends.
+   */
+  const update = async <Ret, Args extends [unknown]>(
+    target: PaymentGuardTarget,
+    definition: UpdateDefinition<Ret, Args>,
+    args: Args
+  ): Promise<Ret> => {
+    const context = Context.current();
+    const placement = { refundsTaskQueue: context.info.taskQueue, quietWindowMs: deps.quietWindowMs };
+    try {
+      return await deps.client.withAbortSignal(context.cancellationSignal, () =>
+        updatePaymentGuard(deps.client, target, placement, definition, args)
+      );
+    } catch (err) {
+      // Cancelled: answered as a cancellation (which ends the attempt for good), not as a failure
+      // that the retry policy would try again past the call's timeout.
+      if (context.cancellationSignal.aborted) await context.cancelled;
+      throw err;
+    }
+  };
   return {
     async reservePayment(target: PaymentGuardTarget, input: ReserveInput): Promise<ReserveResult> {
-      return updatePaymentGuard(deps.client, target, placement(), reserveUpdate, [input]);
+      return update(target, reserveUpdate, [input]);
     },
     async handOverPayment(target: PaymentGuardTarget, input: HandoverInput): Promise<HandoverResult> {
-      return updatePaymentGuard(deps.client, target, placement(), handoverUpdate, [input]);
+      return update(target, handoverUpdate, [input]);
     },
     async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
-      await updatePaymentGuard(deps.client, target, placement(), commitUpdate, [input]);
+      await update(target, commitUpdate, [input]);
     },
     async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
-      await updatePaymentGuard(deps.client, target, placement(), releaseUpdate, [input]);
+      await update(target, releaseUpdate, [input]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { isLoopbackHost } from '../callbacks/destination';
 import { RefundsClient } from '../client';
 import { ConfigError, loadConfig } from '../config';
+import { stopWhenSupervisorExits } from '../dev/supervised';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { encryptionCodecFor } from '../temporal/encryption-codec';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stopWhenSupervisorExits(shutdown);
 }
 
 main().catch((err: unknown) => {

@@ -1,43 +1,90 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+import { providerTaskQueueSuffixes } from '../activities';
 import { ConfigError, loadConfig } from '../config';
+import type { Config } from '../config';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../contract';
 import { createLogger } from '../logger';
 import type { Logger } from '../logger';
 
 import { startDevServer } from './dev-server';
+import type { DevServer, DevServerOptions } from './dev-server';
+import { Supervisor } from './supervisor';
+import type { ServiceSpec } from './supervisor';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
 /**
- * `npm start`: the whole stack on one machine. The Temporal dev server (SQLite under `.data/`, so
- * refunds survive a restart; Web UI on TEMPORAL_UI_PORT), the provider sandbox and the worker, each
- * its own process. One Ctrl-C (or SIGTERM) stops the worker and sandbox first, then the server.
+ * `npm start`: the whole stack on one machine, supervised. The Temporal dev server (SQLite under
+ * `.data/`, so refunds survive a restart; Web UI on TEMPORAL_UI_PORT), the provider sandbox, the
+ * worker and the API, each its own process, each restarted when it exits on its own. "Ready." is
+ * said once the sandbox and the API answer and the worker polls every queue. One Ctrl-C (or
+ * SIGTERM) stops the API, then the worker (it drains: "worker stopped"), the sandbox, and the
+ * server last.
  */
 
-interface Service {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
+const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+
+async function answers(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  return res.ok;
 }
 
-function startService(name: string, entry: string, logger: Logger, env: NodeJS.ProcessEnv): Service {
-  const tsxCli = require.resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, entry)], { stdio: 'inherit', env });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => {
-      logger.info({ service: name, code, signal }, `${name} exited`);
-      resolve(code);
-    })
-  );
-  return { name, child, exited };
+/** Whether the process `pid` polls every queue the worker serves (the SDK's identity is `<pid>@<host>`). */
+async function workerPolls(connection: Connection, config: Config, pid: number): Promise<boolean> {
+  const queue = config.temporal.taskQueue;
+  const queues = [
+    { name: queue, type: TASK_QUEUE_TYPE_WORKFLOW },
+    { name: `${queue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`, type: TASK_QUEUE_TYPE_WORKFLOW },
+    { name: queue, type: TASK_QUEUE_TYPE_ACTIVITY },
+    ...providerTaskQueueSuffixes().map((suffix) => ({ name: `${queue}-${suffix}`, type: TASK_QUEUE_TYPE_ACTIVITY })),
+  ];
+  for (const { name, type } of queues) {
+    const described = await connection.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name },
+      taskQueueType: type,
+    });
+    if (!(described.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return false;
+  }
+  return true;
 }
 
 function splitAddress(address: string): { ip: string; port: number } {
   const match = /^(.+):(\d+)$/.exec(address);
   if (!match?.[1] || !match[2]) throw new ConfigError([`TEMPORAL_ADDRESS: expected host:port, got ${address}`]);
   return { ip: match[1], port: Number(match[2]) };
+}
+
+/**
+ * A dev server left by an earlier `npm start` that was killed outright (SIGKILL: it had no chance
+ * to stop it) still holds the port and the SQLite file: stopped before a new one starts. Only a
+ * process that is that server (its pid recorded at start, its command line `temporal server
+ * start-dev`) is stopped.
+ */
+async function stopLeftoverServer(pidFile: string, logger: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return;
+  }
+  const isOurServer = (): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 0 || !isOurServer()) return;
+  logger.warn({ pid }, 'a Temporal dev server from an earlier run still runs: stopping it');
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 10_000 && isOurServer(); waited += 200) await new Promise((r) => setTimeout(r, 200));
+  if (isOurServer()) process.kill(pid, 'SIGKILL');
 }
 
 async function main(): Promise<void> {
@@ -51,7 +98,7 @@ async function main(): Promise<void> {
   const cli = await ensureTemporalCli((line) => logger.info(line));
   const { ip, port } = splitAddress(config.temporal.address);
 
-  const server = await startDevServer({
+  const serverOptions: DevServerOptions = {
     cliPath: cli.path,
     ip,
     port,
@@ -64,7 +111,13 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     logger,
     detached: true,
-  });
+  };
+  // Next to the server's SQLite file, whose directory the server's start creates.
+  const pidFile = `${path.resolve(projectRoot, config.temporal.dbFile)}.server-pid`;
+  await stopLeftoverServer(pidFile, logger);
+  const server = await startDevServer(serverOptions);
+  const recordPid = (running: DevServer): void => writeFileSync(pidFile, String(running.process.pid ?? ''));
+  recordPid(server);
   logger.info({ address: server.address, db: config.temporal.dbFile, cli: cli.path }, 'Temporal dev server is up');
 
   // GetPaid's webhooks go from the sandbox to the API's receiver, with a secret made for this run
@@ -81,32 +134,70 @@ async function main(): Promise<void> {
       process.env.GETPAID_WEBHOOK_URL ??
       `http://127.0.0.1:${config.api.port}/v1/webhooks/getpaid?token=${webhookSecret}`,
   };
-  const services = [
-    startService('sandbox', 'src/sandbox/main.ts', logger, env),
-    startService('worker', 'src/worker.ts', logger, env),
-    startService('api', 'src/api/main.ts', logger, env),
+  const connection = await Connection.connect({ address: server.address });
+  const local = (port: number, route: string): string => `http://127.0.0.1:${port}${route}`;
+  const services: ServiceSpec[] = [
+    {
+      name: 'sandbox',
+      entry: path.join(projectRoot, 'src/sandbox/main.ts'),
+      ready: () => answers(local(config.sandbox.port, '/_sandbox/meta')),
+      stopGraceMs: 5_000,
+    },
+    {
+      name: 'worker',
+      entry: path.join(projectRoot, 'src/worker.ts'),
+      ready: (pid) => workerPolls(connection, config, pid),
+      // Its own drain (30 s for activities in flight), and a margin.
+      stopGraceMs: 45_000,
+    },
+    {
+      name: 'api',
+      entry: path.join(projectRoot, 'src/api/main.ts'),
+      ready: () => answers(local(config.api.port, '/healthz')),
+      stopGraceMs: 10_000,
+    },
   ];
-  logger.info(
-    `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  API: http://127.0.0.1:${config.api.port}  ·  sandbox: http://127.0.0.1:${config.sandbox.port}  ·  Ctrl-C stops everything`
-  );
 
+  let current: DevServer = server;
   let stopping: Promise<never> | undefined;
   const stopAll = (reason: string, exitCode: number): Promise<never> => {
     stopping ??= (async () => {
-      logger.info(`stopping (${reason})…`);
-      for (const s of services) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
-      await Promise.all(services.map((s) => s.exited));
-      await server.stop();
+      logger.info(`stopping (${reason}): the API, then the worker (it drains), the sandbox, the Temporal server`);
+      await supervisor.stop(['api', 'worker', 'sandbox']);
+      await connection.close();
+      await current.stop();
+      rmSync(pidFile, { force: true });
       logger.info('stopped');
       process.exit(exitCode);
     })();
     return stopping;
   };
-
+  const supervisor = new Supervisor(services, env, logger, (reason) => void stopAll(reason, 1));
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
-  server.process.once('exit', () => void stopAll('the Temporal server exited', 1));
-  for (const s of services) void s.exited.then(() => stopAll(`${s.name} exited unexpectedly`, 1));
+  // The server is restarted on the same SQLite file; the services reconnect on their own.
+  const watchServer = (running: DevServer): void => {
+    running.process.once('exit', () => {
+      if (stopping) return;
+      logger.warn('the Temporal dev server exited on its own; restarting it');
+      startDevServer(serverOptions)
+        .then((restarted) => {
+          current = restarted;
+          recordPid(restarted);
+          logger.info('the Temporal dev server is back');
+          watchServer(restarted);
+        })
+        .catch((err: unknown) => void stopAll(`the Temporal server cannot restart: ${(err as Error).message}`, 1));
+    });
+  };
+  watchServer(server);
+
+  supervisor.startAll();
+  if (await supervisor.whenReady(120_000)) {
+    logger.info(
+      `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  API: ${local(config.api.port, '')}  ·  sandbox: ${local(config.sandbox.port, '')}  ·  Ctrl-C stops everything`
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config';
+import { stopWhenSupervisorExits } from '../dev/supervised';
 import { createLogger } from '../logger';
 
 import { buildSandbox } from './server';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stopWhenSupervisorExits(shutdown);
 }
 
 main().catch((err: unknown) => {

@@ -113,7 +113,8 @@ export async function buildSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return { refunds: ledger.list(parsed.data) };
   });
   app.get('/_sandbox/stats', async () => ({ requests: Object.fromEntries(requestCounts), strictDocs }));
-  app.get('/_sandbox/meta', async () => ({
+  // Also what `npm start` probes until the sandbox is up: not a log line each time.
+  app.get('/_sandbox/meta', { logLevel: 'warn' }, async () => ({
     strictDocs,
     seed,
     ...(strictDocs && {

@@ -14,6 +14,12 @@ const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> =
 let installed = false;
 
 /**
+ * Said at every start by a worker with nothing of a kind to poll (SecPaid's queue has no workflows,
+ * none has Nexus services): expected, so kept below info.
+ */
+const EXPECTED_AT_START = /^No (workflows|activities|Nexus services) registered, not polling/;
+
+/**
  * Routes the SDK's own logs (workflow `log`, activity `log`, worker and core messages) into pino,
  * once per process. `error` metadata is renamed `err` so pino's serializer prints the stack.
  */
@@ -32,7 +38,8 @@ export function installTemporalRuntime(logger: Logger, metrics?: { readonly prom
     },
     logger: new DefaultLogger('INFO', (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
-      sdkLogger[levelOf[entry.level]]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);
+      const level = EXPECTED_AT_START.test(entry.message) ? 'debug' : levelOf[entry.level];
+      sdkLogger[level]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);
     }),
   });
 }

@@ -96,7 +96,17 @@ describe('GetPaid: POST /refunds problems', () => {
       [e422('exceeds_refundable_amount'), e422('exceeds_captured_amount')],
     ],
     ['422 `payout_not_started`', 'PartialRefundNotAllowed', 'declined', [e422('payout_not_started')]],
-    ['422 other, 400, 409', 'ProviderRejectedRequest', 'declined', [e422('invalid_format'), bare(400), bare(409)]],
+    [
+      '422 other, 400 (the codes count on a 422 only)',
+      'ProviderRejectedRequest',
+      'declined',
+      [
+        e422('invalid_format'),
+        bare(400),
+        [400, { status: 400, errors: { payment_id: ['already_refunded'] } }, 'already_refunded'],
+      ],
+    ],
+    ['409 (concurrent or duplicate: read before ending)', 'DuplicateReference', 'already-done', [bare(409)]],
     ['404', 'PaymentNotFound', 'declined', [bare(404)]],
     ['401 after one token refresh', 'ProviderAuthFailed', 'auth', [bare(401)]],
   ])('%s → %s', (_, type, kind, answers) => {
@@ -155,6 +165,13 @@ describe('SandPay: refund call errors', () => {
   it.each<[string, FailureType, AnswerKind, number, SandpayError]>([
     ['400 `invalid_body` on `amount`', 'InvalidRefundAmount', 'declined', 400, error('invalid_body', amount)],
     ['400 other', 'ProviderRejectedRequest', 'declined', 400, error('invalid_body', reference)],
+    [
+      '400 not `invalid_body`, on `amount`',
+      'ProviderRejectedRequest',
+      'declined',
+      400,
+      error('amount_too_high', amount),
+    ],
     ['401', 'ProviderAuthFailed', 'auth', 401, error('unauthorized')],
     ['404', 'PaymentNotFound', 'declined', 404, error('not_found')],
   ])('%s → %s', (_, type, kind, status, answer) => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { refundSearchAttributeKeys } from '../../src/contract';
+import { sandboxProviderEnv } from '../../src/providers/settings';
 import { ensureComposeCheck, ensureHadolint, ensureShellcheck } from '../support/deploy-tools';
 
 /**
@@ -153,6 +154,18 @@ describe('docker-compose.yml', () => {
     expect(refundSearchAttributeKeys.map((k) => k.name).sort()).toEqual(
       ['NeedsAttention', 'PaymentId', 'RefundAmount', 'RefundCurrency', 'RefundProvider', 'RefundStatus'].sort()
     );
+  });
+
+  it("points every registered provider at the sandbox in the sandbox profile's settings, as its adapter does", () => {
+    const file = readFileSync(path.join(projectRoot, 'deploy/sandbox.env'), 'utf8');
+    const set = Object.fromEntries(
+      file
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+    );
+    // A provider added to the registries without its lines here would stop the compose stack at start.
+    expect(set).toMatchObject(sandboxProviderEnv('http://sandbox:4010'));
   });
 });
 

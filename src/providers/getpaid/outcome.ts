@@ -18,7 +18,8 @@ export const PROVIDER = 'GetPaid';
  * | 422 `already_refunded` | AlreadyRefunded (already done: someone's refund; ours only if a read shows it) |
  * | 422 `exceeds_refundable_amount`, `exceeds_captured_amount` | InvalidRefundAmount |
  * | 422 `payout_not_started` | PartialRefundNotAllowed |
- * | 422 other, 400, 409 | ProviderRejectedRequest |
+ * | 422 other, 400 | ProviderRejectedRequest |
+ * | 409 | DuplicateReference (already done: "concurrent or duplicate", so the refund reads before it ends) |
  * | 404 | PaymentNotFound |
  * | 401 after one token refresh | ProviderAuthFailed |
  * | connection refused, 429, no token | not processed: sent again later |
@@ -39,12 +40,27 @@ export function problemFailure(status: number, problem: GetpaidProblem): Applica
   const fields = Object.entries(problem.errors ?? {})
     .map(([field, errs]) => `${field}: ${errs.join(', ')}`)
     .join('; ');
-  const known = codes.map((c) => errorTypes[c]).find((t) => t !== undefined);
+  // The error codes are documented for 422 only; on another status they are not read.
+  const known = status === 422 ? codes.find((c) => errorTypes[c] !== undefined) : undefined;
   const type: FailureType =
-    status === 401 ? 'ProviderAuthFailed' : status === 404 ? 'PaymentNotFound' : (known ?? 'ProviderRejectedRequest');
-  return permanentFailure(type, PROVIDER, codes[0] ?? `HTTP ${status}`, fields || problem.detail || problem.title, {
-    scope: 'request',
-  });
+    status === 401
+      ? 'ProviderAuthFailed'
+      : status === 404
+        ? 'PaymentNotFound'
+        : status === 409
+          ? 'DuplicateReference'
+          : known !== undefined
+            ? errorTypes[known]!
+            : 'ProviderRejectedRequest';
+  return permanentFailure(
+    type,
+    PROVIDER,
+    known ?? codes[0] ?? `HTTP ${status}`,
+    fields || problem.detail || problem.title,
+    {
+      scope: 'request',
+    }
+  );
 }
 
 /** GetPaid's final word on our refund `id`. */

@@ -59,13 +59,13 @@ export function statusFailure(
 /** A 4xx answer to the refund call, or undefined when it is to be retried (402). */
 export function errorFailure(status: number, error: SandpayError, facts: AnswerFacts): ApplicationFailure | undefined {
   if (status === 402) return undefined;
-  const mentionsAmount = JSON.stringify(error.detail ?? {}).includes('"amount"');
+  const onAmount = error.error === 'invalid_body' && JSON.stringify(error.detail ?? {}).includes('"amount"');
   const type: FailureType =
     status === 401
       ? 'ProviderAuthFailed'
       : status === 404
         ? 'PaymentNotFound'
-        : status === 400 && mentionsAmount
+        : status === 400 && onAmount
           ? 'InvalidRefundAmount'
           : 'ProviderRejectedRequest';
   return permanentFailure(type, PROVIDER, error.error, error.message, { ...facts, scope: 'request' });

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+
+import type { Logger } from '../logger';
+
+/** One process `npm start` keeps running. */
+export interface ServiceSpec {
+  readonly name: string;
+  /** The TypeScript entry point, run by Node itself with tsx as its loader: the child is the real process. */
+  readonly entry: string;
+  /** Whether the process with this pid does its job yet (listens, polls). */
+  ready(pid: number): Promise<boolean>;
+  /** How long a SIGTERM may take before SIGKILL. */
+  readonly stopGraceMs: number;
+}
+
+/** Restarts come after 1, 2, 4 … s, at most 30 s; more than this many in 5 minutes stops everything. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 5 * 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Keeps services running: each is spawned in a process group of its own (so a terminal's Ctrl-C
+ * reaches only the supervisor, which stops them in order), restarted with backoff when it exits on
+ * its own, and given up on (everything stops) when it keeps crashing. Each learns of the
+ * supervisor's end through its IPC channel (src/dev/supervised.ts).
+ */
+export class Supervisor {
+  private readonly running = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
+  private readonly crashes = new Map<string, number[]>();
+  private stopping = false;
+
+  constructor(
+    private readonly services: readonly ServiceSpec[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logger: Logger,
+    /** Called when a service keeps crashing: the caller stops everything. */
+    private readonly onGiveUp: (reason: string) => void
+  ) {}
+
+  startAll(): void {
+    for (const service of this.services) this.start(service);
+  }
+
+  /** Resolves once every service is ready (its current process); logs which ones are late. */
+  async whenReady(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(this.services);
+    while (pending.size > 0 && !this.stopping) {
+      for (const service of [...pending]) {
+        const pid = this.running.get(service.name)?.child.pid;
+        if (pid !== undefined && (await service.ready(pid).catch(() => false))) pending.delete(service);
+      }
+      if (pending.size === 0) break;
+      if (Date.now() > deadline) {
+        this.logger.warn({ notReady: [...pending].map((s) => s.name) }, 'services not ready yet; still waiting');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return pending.size === 0;
+  }
+
+  /** Stops the services one at a time, in the given order, each within its grace. */
+  async stop(order: readonly string[]): Promise<void> {
+    this.stopping = true;
+    for (const name of order) {
+      const current = this.running.get(name);
+      const service = this.services.find((s) => s.name === name);
+      if (!current || !service || current.child.exitCode !== null || current.child.signalCode !== null) continue;
+      current.child.kill('SIGTERM');
+      const killed = await Promise.race([
+        current.exited.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), service.stopGraceMs).unref()),
+      ]);
+      if (killed) {
+        this.logger.error(`${name} did not stop within ${service.stopGraceMs / 1000} s: killed`);
+        current.child.kill('SIGKILL');
+        await current.exited;
+      }
+    }
+  }
+
+  private start(service: ServiceSpec): void {
+    const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: this.env,
+      detached: true,
+    });
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve();
+        if (this.stopping) {
+          this.logger.info({ service: service.name, code, signal }, `${service.name} stopped`);
+          return;
+        }
+        this.restartLater(service, code, signal);
+      })
+    );
+    this.running.set(service.name, { child, exited });
+  }
+
+  private restartLater(service: ServiceSpec, code: number | null, signal: NodeJS.Signals | null): void {
+    const now = Date.now();
+    const recent = [...(this.crashes.get(service.name) ?? []), now].filter((t) => now - t < CRASH_WINDOW_MS);
+    this.crashes.set(service.name, recent);
+    if (recent.length > MAX_CRASHES) {
+      this.onGiveUp(`${service.name} exited ${recent.length} times within 5 minutes`);
+      return;
+    }
+    const delayMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (recent.length - 1));
+    this.logger.warn(
+      { service: service.name, code, signal },
+      `${service.name} exited on its own; restarting it in ${delayMs / 1000} s`
+    );
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.start(service);
+      void this.whenServiceReady(service);
+    }, delayMs);
+  }
+
+  private async whenServiceReady(service: ServiceSpec): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (!this.stopping && Date.now() < deadline) {
+      const pid = this.running.get(service.name)?.child.pid;
+      if (pid !== undefined && (await service.ready(pid).catch(() => false))) {
+        this.logger.info(`${service.name} restarted and ready`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
