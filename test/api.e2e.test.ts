@@ -76,7 +76,7 @@ describe('HTTP API', () => {
     await expect(stack.client.workflow.getHandle(`refund-${body.refundId}`).describe()).rejects.toThrow(/not found/i);
   });
 
-  it('answers a path parameter longer than Fastify\'s default 100 characters with 400 naming it, not 414', async () => {
+  it("answers a path parameter longer than Fastify's default 100 characters with 400 naming it, not 414", async () => {
     const res = await api.inject({ method: 'GET', url: `/v1/refunds/${'a'.repeat(300)}`, headers: auth });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('refundId');

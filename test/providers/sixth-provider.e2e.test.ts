@@ -9,9 +9,14 @@ import webpack from 'webpack';
 import { buildApi } from '../../src/api/server';
 import type { RefundListFilter, RefundRequestInput } from '../../src/client';
 import { providerNameSchema, refundRequestSchema } from '../../src/providers';
+import type * as Adapters from '../../src/providers/adapters';
+import type * as Registry from '../../src/providers/registry';
 import { eventually, quietLogger, startTestStack, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
+
+import type * as Examplepay from './examplepay';
+import type * as ExamplepayAdapter from './examplepay/adapter';
 
 /**
  * A provider is its folder plus one line in each registry. ExamplePay (test/providers/examplepay/)
@@ -21,13 +26,13 @@ import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
  * end: the HTTP API accepts it, the workflow drives it, the sandbox pays it once, lists find it.
  */
 jest.mock('../../src/providers/registry', () => {
-  const actual = jest.requireActual<typeof import('../../src/providers/registry')>('../../src/providers/registry');
-  const { examplepay } = jest.requireActual<typeof import('./examplepay')>('./examplepay');
+  const actual = jest.requireActual<typeof Registry>('../../src/providers/registry');
+  const { examplepay } = jest.requireActual<typeof Examplepay>('./examplepay');
   return { providers: [...actual.providers, examplepay] };
 });
 jest.mock('../../src/providers/adapters', () => {
-  const actual = jest.requireActual<typeof import('../../src/providers/adapters')>('../../src/providers/adapters');
-  const { examplepayAdapter } = jest.requireActual<typeof import('./examplepay/adapter')>('./examplepay/adapter');
+  const actual = jest.requireActual<typeof Adapters>('../../src/providers/adapters');
+  const { examplepayAdapter } = jest.requireActual<typeof ExamplepayAdapter>('./examplepay/adapter');
   return { adapters: [...actual.adapters, examplepayAdapter] };
 });
 
