@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
@@ -87,14 +87,52 @@ async function stopLeftoverServer(pidFile: string, logger: Logger): Promise<void
   if (isOurServer()) process.kill(pid, 'SIGKILL');
 }
 
+/**
+ * Without API_TOKENS, `npm start` makes a token for this machine (all three scopes), kept in a
+ * file only its user can read, so the API is never open, not even on loopback. The token itself is
+ * never logged.
+ */
+function developmentApiToken(config: Config, dataDir: string): { setting: string; file: string } | undefined {
+  if (config.api.tokens.length > 0 || process.env.API_TOKENS_FILE !== undefined) return undefined;
+  const file = path.join(dataDir, 'api-token');
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch {
+    token = `dev-${randomBytes(24).toString('base64url')}`;
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  }
+  return { setting: `development@refunds:create+refunds:read+refunds:operate=${token}`, file };
+}
+
+/** What an operator needs once everything answers: where to look, with the queries computed now. */
+function readyMessage(config: Config, uiUrl: string | undefined, tokenFile: string | undefined): string {
+  const list = (query: string): string =>
+    `${uiUrl}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(query)}`;
+  const threeDaysAgo = new Date(Date.now() - 3 * 24 * 3_600_000).toISOString();
+  const api = `http://127.0.0.1:${config.api.port}`;
+  const lines = [
+    'Ready. Ctrl-C stops everything.',
+    ...(uiUrl === undefined
+      ? ['  Temporal UI:        (headless)']
+      : [
+          `  Temporal UI:        ${list('WorkflowType = "refund"')}`,
+          `  needing attention:  ${list('WorkflowType = "refund" AND NeedsAttention = true')}`,
+          `  awaiting approval:  ${list('RefundStatus = "AWAITING_APPROVAL"')}`,
+          `  SecPaid in review for more than 3 days: ${list(`RefundStatus = "PENDING_REVIEW" AND StartTime < "${threeDaysAgo}"`)}`,
+        ]),
+    `  API:                ${api}  (OpenAPI: ${api}/openapi.json${tokenFile ? `; token: Authorization: Bearer $(cat ${path.relative(projectRoot, tokenFile)})` : ''})`,
+    `  sandbox:            http://127.0.0.1:${config.sandbox.port}`,
+    ...(config.metrics.port === 0 ? [] : [`  worker metrics:     http://127.0.0.1:${config.metrics.port}/metrics`]),
+    '  next: npm run demo',
+  ];
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'start' });
-  if (config.api.tokens.length === 0) {
-    logger.warn(
-      `The API runs without tokens, on ${config.listenHost} only: set API_TOKENS (<name>@<scope>+<scope>=<token>) to require them`
-    );
-  }
   const cli = await ensureTemporalCli((line) => logger.info(line));
   const { ip, port } = splitAddress(config.temporal.address);
 
@@ -123,12 +161,14 @@ async function main(): Promise<void> {
   // GetPaid's webhooks go from the sandbox to the API's receiver, with a secret made for this run
   // unless one is configured: the same path as in production.
   const webhookSecret = process.env.GETPAID_WEBHOOK_SECRET ?? randomBytes(24).toString('hex');
+  const apiToken = developmentApiToken(config, path.dirname(pidFile));
   const env: NodeJS.ProcessEnv = {
     // The development defaults the demo shows: refunds above €1,000 wait for approval, and the
     // demo's callbacks may go to a receiver on this machine.
     APPROVAL_THRESHOLDS: 'EUR:100000',
     CALLBACK_ALLOW_LOOPBACK: 'true',
     ...process.env,
+    ...(apiToken && { API_TOKENS: apiToken.setting }),
     GETPAID_WEBHOOK_SECRET: webhookSecret,
     GETPAID_WEBHOOK_URL:
       process.env.GETPAID_WEBHOOK_URL ??
@@ -194,9 +234,7 @@ async function main(): Promise<void> {
 
   supervisor.startAll();
   if (await supervisor.whenReady(120_000)) {
-    logger.info(
-      `Ready. Temporal UI: ${server.uiUrl ?? '(headless)'}  ·  API: ${local(config.api.port, '')}  ·  sandbox: ${local(config.sandbox.port, '')}  ·  Ctrl-C stops everything`
-    );
+    logger.info(readyMessage(config, server.uiUrl, apiToken?.file));
   }
 }
 
