@@ -59,7 +59,7 @@ const envSchema = z.object({
   CODEC_CORS_ORIGINS: z.string().min(1).default('http://127.0.0.1:8233,http://localhost:8233'),
 
   /**
-   * Worker tuning (README, "Performance"); unset keeps the SDK's default. Applied to the refund and
+   * Worker tuning (bench/README.md, "Performance"); unset keeps the SDK's default. Applied to the refund and
    * guard workflow workers of each process; SecPaid's queue is bounded by its rate limit instead.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),

@@ -74,7 +74,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 /**
  * After a request whose outcome is unknown, the provider is given as long again as we waited, twice
  * over, to finish it before its status is read. A provider that holds a request longer still is
- * the residual risk of providers without idempotency keys (README: reliability).
+ * the residual risk of providers without idempotency keys (docs/operations.md, "Reliability and security").
  */
 export function settleWindowMs(timeoutMs: number): number {
   return 2 * timeoutMs;

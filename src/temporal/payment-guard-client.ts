@@ -35,7 +35,7 @@ const RESUME_WAIT_MS = 5_000;
  * callers find the guard closed, one resume per run can start, so no later run ever starts from an
  * older ledger. A terminated or failed run would forget the payment's refunds: the call fails
  * (`PaymentGuardClosed`) until an operator restores it. A guard gone after the namespace's retention
- * cannot be seen (README, "The payment guard").
+ * cannot be seen (docs/operations.md, "The payment guard").
  */
 export async function updatePaymentGuard<Ret, Args extends [unknown]>(
   client: Client,

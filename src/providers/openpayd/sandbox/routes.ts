@@ -13,7 +13,7 @@ import type { OpenpaydStore, OpenpaydTransaction } from './store';
  * OpenPayd PSP `/pw/v3` as its docs describe it: `apiKey` in the body, a full refund when amount
  * and currency are omitted, partial refunds declined unless enabled for the account, `32 Already
  * refunded`, non-refundable methods declined, and the answer "straight away". Where the docs give
- * a decline without a code, the sandbox uses the codes listed in {@link codes} (see README); in
+ * a decline without a code, the sandbox uses the codes listed in {@link codes} (src/sandbox/README.md); in
  * strict-docs mode only 32 and 188 are the docs', every other code and its text is drawn at random
  * per instance ({@link openpaydCodes}).
  */
