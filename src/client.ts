@@ -29,6 +29,7 @@ import {
   stateQuery,
 } from './contract';
 import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/actions';
+import { formatMoney } from './refunds/money';
 import { operatorActionSchema, resolveActionSchema } from './refunds/operator';
 import { refundListFilterSchema, visibilityQuery } from './refund-list';
 import type { RefundListFilter, RefundSummary } from './refund-list';
@@ -154,7 +155,7 @@ export class RefundsClient {
           { key: RefundCurrencyKey, value: request.amount.currency },
           { key: NeedsAttentionKey, value: false },
         ],
-        staticSummary: `${request.provider} refund of ${request.amount.amountMinor} ${request.amount.currency} (minor units) for payment ${request.paymentId}`,
+        staticSummary: `${request.provider} refund of ${formatMoney(request.amount.amountMinor, request.amount.currency)} for payment ${request.paymentId}`,
       });
       // Started just now with this status; asking the server again would only cost a round trip.
       return { workflowId, handle, created: true, status: 'RECEIVED' };
@@ -191,6 +192,20 @@ export class RefundsClient {
   /** Waits for the refund's final outcome. */
   async waitForOutcome(refundId: string): Promise<RefundOutcome> {
     return this.handle(refundId).result();
+  }
+
+  /**
+   * Starts a refund and waits up to `waitMs` for it to end (synchronous providers usually answer
+   * within seconds): its final state then, or `undefined` while it goes on. The HTTP API's
+   * `Prefer: wait=<s>`, for a TypeScript backend.
+   */
+  async startAndWait(
+    input: RefundRequestInput,
+    waitMs: number,
+    start: StartOptions = {}
+  ): Promise<{ readonly started: StartedRefund; readonly final: RefundState | undefined }> {
+    const started = await this.start(input, start);
+    return { started, final: await this.outcomeWithin(parseRefundRequest(input).refundId, waitMs) };
   }
 
   /**

@@ -13,6 +13,8 @@ export const refundListFilterSchema = z
       .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'may contain only letters, digits and _ . : -')
       .optional(),
     needsAttention: z.boolean().optional(),
+    /** Only refunds still running that started before this instant: those waiting since then. */
+    startedBefore: z.iso.datetime().optional(),
     limit: z.number().int().min(1).max(500).default(50),
   })
   .strict();
@@ -40,5 +42,6 @@ export function visibilityQuery(filter: z.output<typeof refundListFilterSchema>)
   if (filter.provider) terms.push(`RefundProvider = "${filter.provider}"`);
   if (filter.paymentId) terms.push(`PaymentId = "${filter.paymentId}"`);
   if (filter.needsAttention !== undefined) terms.push(`NeedsAttention = ${filter.needsAttention}`);
+  if (filter.startedBefore) terms.push(`StartTime < "${filter.startedBefore}"`, 'ExecutionStatus = "Running"');
   return terms.join(' AND ');
 }

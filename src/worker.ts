@@ -12,7 +12,8 @@ import { createLogger } from './logger';
 import { everyProfile, profileOf } from './providers';
 import { everyAdapter, settingsOf } from './providers/settings';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, REFUNDS_TASK_QUEUE } from './contract';
-import { connectClient, connectWorker } from './temporal/connection';
+import { connectClient } from './temporal/connection';
+import { connectWorker } from './temporal/worker-connection';
 import { dataConverterFor } from './temporal/encryption-codec';
 import { installTemporalRuntime } from './temporal/runtime';
 

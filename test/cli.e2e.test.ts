@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { startTestStack, stateWhen, temporalAddress, uniqueRefundId } from './support/stack';
+import type { RefundSummary } from '../src/client';
+
+import { eventually, startTestStack, stateWhen, temporalAddress, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
 const run = promisify(execFile);
@@ -10,7 +13,8 @@ const bin = path.join(__dirname, '..', 'bin', 'refunds.js');
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack();
+  // XOF refunds above 1000 wait for approval: something for the CLI to act on (EUR has no threshold).
+  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'XOF:1000' } });
 });
 afterAll(() => stack?.stop());
 
@@ -65,7 +69,88 @@ describe('refunds CLI against the real stack', () => {
 
     const refused = await refunds('approve', refundId, '--reason', 'late', '--by', 'ops');
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/REFUSED: the refund has already ended: SUCCEEDED/);
+    expect(refused.stdout).toMatch(/REFUSED: the refund has already ended: SUCCEEDED \(status now SUCCEEDED\)/);
+  });
+
+  it('records the CLI as requestedBy and the OS user as initiatedBy, shows amounts in major units, and prints the status after an action', async () => {
+    const paymentId = await stack.api.sandpayCollection(1500);
+    const refundId = uniqueRefundId('cli-by');
+    const body = { provider: 'sandpay', refundId, paymentId, amount: { amountMinor: 1500, currency: 'XOF' } };
+    expect((await refunds('start', '--body', JSON.stringify(body))).code).toBe(0);
+    const waiting = await stateWhen(stack.refunds, refundId, (s) => s.status === 'AWAITING_APPROVAL', 'approval');
+    expect(waiting).toMatchObject({ requestedBy: 'cli', initiatedBy: expect.stringContaining(userInfo().username) });
+    expect(waiting.transitions[0]).toMatchObject({ to: 'RECEIVED', by: 'cli' });
+
+    // A body that names its requester keeps it.
+    const named = { ...body, refundId: uniqueRefundId('cli-named'), requestedBy: 'billing-service' };
+    expect((await refunds('start', '--body', JSON.stringify(named))).code).toBe(0);
+    expect((await stack.refunds.get(named.refundId)).requestedBy).toBe('billing-service');
+
+    // People read major units with the currency's own digits (XOF has none); JSON keeps minor units.
+    expect((await refunds('get', refundId)).stdout).toMatch(/sandpay refund of 1500 XOF, payment /);
+    const handle = stack.client.workflow.getHandle(`refund-${refundId}`);
+    expect(await (await handle.describe()).staticSummary()).toBe(`sandpay refund of 1500 XOF for payment ${paymentId}`);
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/sandpay refund of 1500 XOF for payment/);
+    const listed = await eventually(async () => {
+      const out = await refunds('list', '--payment', paymentId);
+      return out.stdout.includes(refundId) ? out.stdout : undefined;
+    }, 'the refund listed');
+    expect(listed).toMatch(new RegExp(`${refundId}\\s+AWAITING_APPROVAL\\s+sandpay\\s+${paymentId}\\s+1500 XOF\\s`));
+    const listedJson = JSON.parse((await refunds('list', '--payment', paymentId, '--json')).stdout) as RefundSummary[];
+    expect(listedJson.find((r) => r.refundId === refundId)).toMatchObject({ amountMinor: 1500, currency: 'XOF' });
+
+    // The update answers with the status when it was taken (AWAITING_APPROVAL); the CLI reads it again.
+    const cancelled = await refunds('cancel', refundId, '--reason', 'customer kept the goods', '--by', 'ops');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(/^accepted: cancelled before reaching the provider \(status now CANCELLED\)$/m);
+    const again = await refunds('approve', refundId, '--reason', 'late', '--by', 'ops', '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: false, status: 'CANCELLED' });
+    await refunds('cancel', named.refundId, '--reason', 'test done', '--by', 'ops');
+  });
+
+  it('lists refunds stuck for longer than --stuck: still running and started before now minus the duration', async () => {
+    const paymentId = await stack.api.sandpayCollection(3000);
+    const waitingId = uniqueRefundId('stuck-waiting');
+    const endedId = uniqueRefundId('stuck-ended');
+    const body = (refundId: string) =>
+      JSON.stringify({ provider: 'sandpay', refundId, paymentId, amount: { amountMinor: 1500, currency: 'XOF' } });
+    expect((await refunds('start', '--body', body(waitingId))).code).toBe(0);
+    expect((await refunds('start', '--body', body(endedId))).code).toBe(0);
+    await stateWhen(stack.refunds, waitingId, (s) => s.status === 'AWAITING_APPROVAL', 'approval');
+    await stateWhen(stack.refunds, endedId, (s) => s.status === 'AWAITING_APPROVAL', 'approval');
+    expect((await refunds('cancel', endedId, '--reason', 'ended', '--by', 'ops')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2500));
+
+    const ids = async (...args: string[]): Promise<string[]> => {
+      const out = await refunds('list', '--payment', paymentId, '--json', ...args);
+      expect(out.code).toBe(0);
+      return (JSON.parse(out.stdout) as RefundSummary[]).map((r) => r.refundId).sort();
+    };
+    // Both are in visibility, the cancelled one closed.
+    await eventually(async () => {
+      const out = await refunds('list', '--payment', paymentId, '--json');
+      const found = JSON.parse(out.stdout) as RefundSummary[];
+      return found.length === 2 && found.some((r) => r.refundId === endedId && r.closedAt !== null) ? true : undefined;
+    }, 'both refunds listed, one closed');
+    expect(await ids()).toEqual([endedId, waitingId].sort());
+    // Started more than 2 s ago and still running: only the one waiting for approval.
+    expect(await ids('--stuck', '2s')).toEqual([waitingId]);
+    // Not started more than 12 hours (or 3 days, 30 minutes) ago.
+    expect(await ids('--stuck', '12h')).toEqual([]);
+    expect(await ids('--stuck', '3d')).toEqual([]);
+    expect(await ids('--stuck', '30m')).toEqual([]);
+    const table = await refunds('list', '--payment', paymentId, '--stuck', '1s');
+    expect(table.stdout).toMatch(new RegExp(`^${waitingId}\\s+AWAITING_APPROVAL`, 'm'));
+    expect(table.stdout).not.toContain(endedId);
+
+    for (const bad of ['3x', '0d', '-3d', 'd', '99999d']) {
+      const refused = await refunds('list', `--stuck=${bad}`);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^--stuck takes a duration such as 3d, 12h, 30m/);
+    }
+    await refunds('cancel', waitingId, '--reason', 'test done', '--by', 'ops');
   });
 
   it('names the bad field of an invalid request and exits 2', async () => {
@@ -103,7 +188,7 @@ describe('refunds CLI against the real stack', () => {
 
     await stack.client.workflow.getHandle(`refund-${refundId}`).terminate('stuck, by mistake');
     const shown = await refunds('payment', 'sandpay', paymentId);
-    expect(shown.stdout).toMatch(new RegExp(`reserved +800 +${refundId}`));
+    expect(shown.stdout).toMatch(new RegExp(`reserved +800 XOF +${refundId}`));
     const released = await refunds(
       'payment',
       'sandpay',

@@ -1,4 +1,4 @@
-import { moneySchema, toMajorUnitString } from '../src/refunds/money';
+import { formatMoney, moneySchema, toMajorUnitString } from '../src/refunds/money';
 
 describe('money', () => {
   it.each([
@@ -11,6 +11,40 @@ describe('money', () => {
     [Number.MAX_SAFE_INTEGER, 'EUR', '90071992547409.91'],
   ])('%i minor units of %s are %s in major units, exactly', (amountMinor, currency, expected) => {
     expect(toMajorUnitString({ amountMinor, currency })).toBe(expected);
+  });
+
+  it.each([
+    // The currency's own ISO 4217 digits: 2, 0, 3 and 4.
+    [4999, 'EUR', '49.99 EUR'],
+    [5, 'EUR', '0.05 EUR'],
+    [100, 'EUR', '1.00 EUR'],
+    [0, 'EUR', '0.00 EUR'],
+    [5000, 'JPY', '5000 JPY'],
+    [1500, 'XOF', '1500 XOF'],
+    [1, 'BHD', '0.001 BHD'],
+    [12345, 'KWD', '12.345 KWD'],
+    [1, 'CLF', '0.0001 CLF'],
+    [Number.MAX_SAFE_INTEGER, 'EUR', '90071992547409.91 EUR'],
+    [Number.MAX_SAFE_INTEGER, 'JPY', '9007199254740991 JPY'],
+    // Negative amounts (a correction, a difference): the sign before the major units.
+    [-4999, 'EUR', '-49.99 EUR'],
+    [-5, 'EUR', '-0.05 EUR'],
+    [-1, 'BHD', '-0.001 BHD'],
+    [-5000, 'JPY', '-5000 JPY'],
+    [-Number.MAX_SAFE_INTEGER, 'EUR', '-90071992547409.91 EUR'],
+    [-0, 'EUR', '0.00 EUR'],
+  ])('formatMoney(%p, %s) is %s', (amountMinor, currency, expected) => {
+    expect(formatMoney(amountMinor, currency)).toBe(expected);
+  });
+
+  it.each([
+    // What it cannot place exactly it shows as it is, labelled: a display never throws (workflow code writes it).
+    [1234, 'ABC', '1234 ABC (minor units)'],
+    [10.5, 'EUR', '10.5 EUR (minor units)'],
+    [Number.MAX_SAFE_INTEGER + 1, 'EUR', '9007199254740992 EUR (minor units)'],
+    [Number.NaN, 'EUR', 'NaN EUR (minor units)'],
+  ])('formatMoney(%p, %s) falls back to %s', (amountMinor, currency, expected) => {
+    expect(formatMoney(amountMinor, currency)).toBe(expected);
   });
 
   it.each([

@@ -30,6 +30,15 @@ describe('SandPay refund lifecycle', () => {
     ]);
   });
 
+  it('startAndWait answers the final state of a refund that ends within the wait, and nothing of one that does not', async () => {
+    const tx = await stack.api.sandpayCollection(4000);
+    const ended = await stack.refunds.startAndWait(request(tx, 1500), 20_000);
+    expect(ended.final).toMatchObject({ status: 'SUCCEEDED', refundedAmountMinor: 1500 });
+    const pendingTx = await stack.api.sandpayCollection(3000, { refundOutcome: 'PENDING' });
+    const pending = await stack.refunds.startAndWait(request(pendingTx, 1000), 1_000);
+    expect({ created: pending.started.created, final: pending.final }).toEqual({ created: true, final: undefined });
+  });
+
   it('waits in PENDING_PROVIDER for a PENDING refund, polls it, and ends when SandPay settles it', async () => {
     const tx = await stack.api.sandpayCollection(3000, { refundOutcome: 'PENDING' });
     const req = request(tx, 3000, true);

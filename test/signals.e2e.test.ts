@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+
 import { RefundsClient } from '../src/client';
+import { findTemporalCli } from '../src/dev/temporal-cli';
 import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
@@ -57,7 +60,7 @@ describe('approval gate and operator signals', () => {
     // What moved is what the state, the search attribute and a person see.
     const state = await gated.get(refundId);
     expect(state).toMatchObject({ refundedAmountMinor: 500_000, needsAttention: true });
-    expect(state.attentionReason).toMatch(/openpayd refunded 500000, not the 100 requested/);
+    expect(state.attentionReason).toMatch(/openpayd refunded 5000.00 EUR, not the 1.00 EUR requested/);
     const described = await stack.client.workflow.getHandle(`refund-${refundId}`).describe();
     expect(described.searchAttributes.RefundAmount).toEqual([500_000]);
   });
@@ -201,6 +204,45 @@ describe('approval gate and operator signals', () => {
       ['unknown', false],
       ['bob', true],
     ]);
+  });
+
+  it('records a signal it does not take (a misspelled "aprove") as refused, where an operator looks', async () => {
+    const req = await openpaydRefund(50_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    await stack.client.workflow.getHandle(`refund-${req.refundId}`).signal('aprove', { reason: 'ok', by: 'bob' });
+    const state = await stateWhen(gated, req.refundId, (s) => s.actions.length > 0, 'the refused signal recorded');
+    expect(state.status).toBe('AWAITING_APPROVAL');
+    expect(state.actions).toEqual([
+      expect.objectContaining({
+        signal: 'aprove',
+        by: 'bob',
+        accepted: false,
+        note: expect.stringMatching(/no signal named "aprove"/),
+      }),
+    ]);
+    await gated.cancel(req.refundId, ops('test over'));
+  });
+
+  it('answers a refused update through the temporal CLI with its reason, and a taken one with its result', async () => {
+    const req = await openpaydRefund(50_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    // Asynchronously: this process runs the worker that must answer the update.
+    const cli = (name: string, input: object): Promise<{ status: number; out: string }> =>
+      new Promise((resolve) => {
+        const args = ['workflow', 'update', 'execute', '--address', stack.config.temporal.address];
+        args.push('--workflow-id', `refund-${req.refundId}`, '--name', name, '--input', JSON.stringify(input));
+        execFile(findTemporalCli()!.path, args, { timeout: 30_000 }, (err, stdout, stderr) =>
+          resolve({ status: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` })
+        );
+      });
+    const refused = await cli('resolve', { outcome: 'FAILED', reason: 'wrong', by: 'bob' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.out).toMatch(/nothing to resolve yet: the refund is AWAITING_APPROVAL.*type: ActionRefused/);
+    const taken = await cli('approve', { reason: 'checked', by: 'bob' });
+    expect(taken).toEqual({ status: 0, out: expect.stringMatching(/accepted:true/) });
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
   });
 });
 

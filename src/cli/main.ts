@@ -1,209 +1,61 @@
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { RefundsClient } from '../client';
-import type { ActionResult, RefundListFilter } from '../client';
-import { ConfigError, loadConfig } from '../config';
-import { InvalidRefundRequestError } from '../refunds/request';
-import type { RefundState } from '../refunds/state';
-import { isFinal } from '../refunds/status';
-import type { RefundStatus } from '../refunds/status';
-import { connectClient } from '../temporal/connection';
+import type * as Commands from './commands';
+import { parseDuration } from './stuck';
+import { options, usage, UsageError } from './usage';
 
-import { table } from './format';
+/*
+ * `npx refunds …` (bin/refunds.js). This entry loads only what help and usage errors need; the
+ * commands, and with them the Temporal client, zod and the config, are loaded once a command is
+ * known to run: most of the CLI's start-up time is loading modules.
+ */
 
-const usage = `refunds: start, find and act on refunds
-
-  refunds start (--file request.json | --body '{…}')
-  refunds get <refundId>
-  refunds list [--status S] [--provider P] [--payment ID] [--attention] [--limit N]
-  refunds watch <refundId>                 follow a refund until it ends
-  refunds approve|cancel|escalate <refundId> --reason R --by B
-  refunds resolve <refundId> --outcome SUCCEEDED|FAILED --reason R --by B
-  refunds payment <provider> <paymentId>   what the payment's guard holds
-  refunds payment <provider> <paymentId> --release <refundId> --reason R --by B
-                                           release a reservation its terminated refund left
-
-  --json     print JSON instead of tables
-  Temporal: TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE (refunds)`;
-
-const options = {
-  json: { type: 'boolean' },
-  file: { type: 'string' },
-  body: { type: 'string' },
-  status: { type: 'string' },
-  provider: { type: 'string' },
-  payment: { type: 'string' },
-  attention: { type: 'boolean' },
-  limit: { type: 'string' },
-  reason: { type: 'string' },
-  by: { type: 'string' },
-  outcome: { type: 'string' },
-  interval: { type: 'string' },
-  release: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-class UsageError extends Error {}
-
-function print(json: boolean, data: unknown, human: () => string): void {
-  console.log(json ? JSON.stringify(data, null, 2) : human());
-}
-
-function describeState(state: RefundState): string {
-  const lines = [
-    `${state.refundId}  ${state.status}${state.needsAttention ? '  NEEDS ATTENTION' : ''}`,
-    `  ${state.provider} refund of ${state.amount.amountMinor} ${state.amount.currency} (minor units), payment ${state.paymentId}`,
-  ];
-  if (state.attentionReason) lines.push(`  attention: ${state.attentionReason}`);
-  if (state.waitingFor) lines.push(`  waiting for: ${state.waitingFor}`);
-  if (state.failure)
-    lines.push(
-      `  failure: ${state.failure.type} ${state.failure.providerCode ?? ''} ${state.failure.providerMessage ?? ''}`
-    );
-  lines.push(
-    '',
-    table(
-      state.transitions.map((t) => ({ at: t.at, to: t.to, by: t.by, cause: t.cause })),
-      ['at', 'to', 'by', 'cause']
-    )
-  );
-  return lines.join('\n');
-}
+const commands = new Set(['start', 'get', 'list', 'watch', 'approve', 'cancel', 'escalate', 'resolve', 'payment']);
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  const [command, refundId] = positionals;
-  if (values.help || !command) {
+  const [command] = positionals;
+  if (values.help) {
     console.log(usage);
-    return command ? 0 : 2;
+    return 0;
   }
-  const json = values.json ?? false;
-  const config = loadConfig();
-  const client = await connectClient(config.temporal);
-  const refunds = new RefundsClient(client, { taskQueue: config.temporal.taskQueue });
-  // The CLI talks to Temporal directly, with the operator's own access: its identity is the OS user.
-  const operator = { actor: `cli:${userInfo().username}` };
-  const needId = (): string => {
-    if (!refundId) throw new UsageError(`refunds ${command} needs a refundId`);
-    return refundId;
-  };
-  const action = (): { reason: string; by: string } => {
-    if (!values.reason || !values.by) throw new UsageError(`refunds ${command} needs --reason and --by`);
-    return { reason: values.reason, by: values.by };
-  };
-  const answer = (result: ActionResult): number => {
-    print(json, result, () => `${result.accepted ? 'accepted' : 'REFUSED'}: ${result.note} (status ${result.status})`);
-    return result.accepted ? 0 : 1;
-  };
+  if (!command) throw new UsageError('refunds needs a command');
+  if (!commands.has(command)) throw new UsageError(`unknown command ${command}`);
+  if (values.stuck !== undefined) {
+    if (command !== 'list') throw new UsageError('--stuck is an option of refunds list');
+    parseDuration(values.stuck, '--stuck'); // a bad one is refused before anything loads or connects
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand: see the top of this file (CommonJS: no import())
+  const { runCommand } = require('./commands') as typeof Commands;
+  return runCommand(command, positionals, values);
+}
 
-  try {
-    switch (command) {
-      case 'start': {
-        const text = values.file ? readFileSync(values.file, 'utf8') : values.body;
-        if (!text) throw new UsageError('refunds start needs --file or --body');
-        const started = await refunds.start(JSON.parse(text) as Parameters<RefundsClient['start']>[0], {
-          initiatedBy: operator.actor,
-        });
-        const { status } = started;
-        print(
-          json,
-          { workflowId: started.workflowId, created: started.created, status },
-          () => `${started.created ? 'started' : 'already exists'}: ${started.workflowId} (${status})`
-        );
-        return 0;
-      }
-      case 'get': {
-        const state = await refunds.get(needId());
-        print(json, state, () => describeState(state));
-        return 0;
-      }
-      case 'list': {
-        const filter: RefundListFilter = {
-          ...(values.status && { status: values.status as RefundStatus }),
-          ...(values.provider && { provider: values.provider as RefundListFilter['provider'] }),
-          ...(values.payment && { paymentId: values.payment }),
-          ...(values.attention && { needsAttention: true }),
-          ...(values.limit && { limit: Number(values.limit) }),
-        };
-        const found = await refunds.list(filter);
-        print(json, found, () =>
-          table(found, [
-            'refundId',
-            'status',
-            'provider',
-            'paymentId',
-            'amountMinor',
-            'currency',
-            'needsAttention',
-            'startedAt',
-          ])
-        );
-        return 0;
-      }
-      case 'watch': {
-        const id = needId();
-        const every = Number(values.interval ?? 1000);
-        let shown = 0;
-        for (;;) {
-          const state = await refunds.get(id);
-          for (const t of state.transitions.slice(shown)) {
-            print(json, t, () => `${t.at}  ${t.from ?? '-'} → ${t.to}  by ${t.by}: ${t.cause}`);
-          }
-          shown = state.transitions.length;
-          if (isFinal(state.status)) return state.status === 'SUCCEEDED' ? 0 : 1;
-          await new Promise((r) => setTimeout(r, every));
-        }
-      }
-      case 'approve':
-        return answer(await refunds.approve(needId(), action(), operator));
-      case 'cancel':
-        return answer(await refunds.cancel(needId(), action(), operator));
-      case 'escalate':
-        return answer(await refunds.escalate(needId(), action(), operator));
-      case 'resolve': {
-        if (values.outcome !== 'SUCCEEDED' && values.outcome !== 'FAILED') {
-          throw new UsageError('refunds resolve needs --outcome SUCCEEDED or --outcome FAILED');
-        }
-        return answer(await refunds.resolve(needId(), { ...action(), outcome: values.outcome }, operator));
-      }
-      case 'payment': {
-        const [provider, paymentId] = positionals.slice(1);
-        if (!provider || !paymentId) throw new UsageError('refunds payment needs <provider> <paymentId>');
-        if (values.release) {
-          const released = await refunds.releaseReservation(provider, paymentId, values.release, action(), operator);
-          print(json, released, () => `released ${released.amountMinor} held by ${released.refundId}`);
-          return 0;
-        }
-        const guard = await refunds.payment(provider, paymentId);
-        print(json, guard, () =>
-          [
-            `payment ${provider} ${paymentId}: ${guard.paymentAmountMinor ?? '?'} ${guard.currency ?? ''} (minor units)`,
-            ...Object.entries(guard.reserved).map(([id, amount]) => `  reserved   ${amount}  ${id}`),
-            ...Object.entries(guard.committed).map(([id, amount]) => `  committed  ${amount}  ${id}`),
-            ...Object.entries(guard.released ?? {}).map(([id, amount]) => `  released   ${amount}  ${id}`),
-            ...(guard.operatorReleases ?? []).map(
-              (r) => `  released by ${r.by} at ${r.at}: ${r.refundId} (${r.reason})`
-            ),
-          ].join('\n')
-        );
-        return 0;
-      }
-      default:
-        throw new UsageError(`unknown command ${command}`);
-    }
-  } finally {
-    await client.connection.close();
-  }
+/** One line for a module that cannot be loaded: what to do, not a stack trace. */
+function missingModule(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e?.code !== 'MODULE_NOT_FOUND' || typeof e.message !== 'string') return undefined;
+  const name = /Cannot find module '([^']+)'/.exec(e.message)?.[1] ?? 'a module';
+  // This file is src/cli/main.ts or lib/cli/main.js: the project is two folders up.
+  const root = path.resolve(__dirname, '..', '..');
+  return /^[./]/.test(name)
+    ? `refunds: cannot load ${name}: the build in ${path.join(root, 'lib')} is incomplete: run \`npm run build\` in ${root}`
+    : `refunds: cannot load ${name}: run \`npm install\` in the refund orchestrator's folder (${root}), and run \`npx refunds\` from inside it`;
 }
 
 run(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((err: unknown) => {
+    const name = err instanceof Error ? err.name : undefined;
+    const missing = missingModule(err);
     if (err instanceof UsageError) console.error(`${err.message}\n\n${usage}`);
-    else if (err instanceof InvalidRefundRequestError || err instanceof ConfigError) console.error(err.message);
-    else if (err instanceof Error && err.name === 'WorkflowNotFoundError') console.error('no such refund');
+    else if (missing) console.error(missing);
+    // parseArgs' own errors (unknown option, missing value) are usage errors too.
+    else if (err instanceof TypeError && (err as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS'))
+      console.error(`${err.message}\n\n${usage}`);
+    // By name, not instanceof: the classes live in the modules loaded on demand.
+    else if (name === 'InvalidRefundRequestError' || name === 'ConfigError') console.error((err as Error).message);
+    else if (name === 'WorkflowNotFoundError') console.error('no such refund');
     // An update a validator refused says why in its cause.
     else if (err instanceof Error && err.cause instanceof Error) console.error(`${err.message}: ${err.cause.message}`);
     else console.error(err instanceof Error ? err.message : err);

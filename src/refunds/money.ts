@@ -53,9 +53,34 @@ export function toMajorUnitString(money: Money): string {
   if (!Number.isSafeInteger(money.amountMinor) || money.amountMinor < 0) {
     throw new Error(`amountMinor must be a non-negative safe integer, got ${money.amountMinor}`);
   }
-  if (digits === 0) return String(money.amountMinor);
-  const padded = String(money.amountMinor).padStart(digits + 1, '0');
+  return shiftPoint(String(money.amountMinor), digits);
+}
+
+/** Decimal digits of a count of minor units with the point moved `digits` places left ("5", 2 → "0.05"). */
+function shiftPoint(magnitude: string, digits: number): string {
+  if (digits === 0) return magnitude;
+  const padded = magnitude.padStart(digits + 1, '0');
   return `${padded.slice(0, -digits)}.${padded.slice(-digits)}`;
+}
+
+/**
+ * An amount as people read it: major units with the currency's own ISO 4217 digits, then the code.
+ * 4999 EUR → "49.99 EUR", 5000 JPY → "5000 JPY", 1500 XOF → "1500 XOF", 1 BHD → "0.001 BHD",
+ * -5 EUR → "-0.05 EUR". Exact: the digits are moved as text, no float ever touches them.
+ *
+ * For display only (CLI, Temporal UI summaries, reasons): it never throws, because a workflow
+ * writes these texts and a throw there would fail its task. An amount it cannot place exactly
+ * (an unknown currency, not a safe integer) is shown as it is, labelled minor units.
+ */
+export function formatMoney(amountMinor: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  if (digits === undefined || !Number.isSafeInteger(amountMinor)) {
+    return `${String(amountMinor)} ${currency} (minor units)`;
+  }
+  // A safe integer's String() is plain digits with an optional minus (no exponent); -0 gives "0".
+  const text = String(amountMinor);
+  const negative = text.startsWith('-');
+  return `${negative ? '-' : ''}${shiftPoint(negative ? text.slice(1) : text, digits)} ${currency}`;
 }
 
 /**

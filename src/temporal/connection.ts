@@ -1,10 +1,14 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 
 import type { TemporalTls } from '../config';
 
 import { dataConverterFor } from './encryption-codec';
 import type { EncryptionKey } from './encryption-codec';
+
+/**
+ * The client's connection to Temporal (API, CLI, tools); the worker's is in ./worker-connection.ts,
+ * so that a client never loads the worker's native core.
+ */
 
 /** Where a process finds Temporal, and how it proves who it is; from config in production. */
 export interface TemporalTarget {
@@ -55,8 +59,4 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
   });
   const dataConverter = dataConverterFor(target.encryptionKeys ?? []);
   return new Client({ connection, namespace: target.namespace, ...(dataConverter && { dataConverter }) });
-}
-
-export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect({ ...connectionOptions(target) });
 }

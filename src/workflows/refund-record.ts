@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 
 import type { RefundRequest } from '../providers';
 import { NeedsAttentionKey, RefundAmountKey, RefundStatusKey } from '../contract';
+import { formatMoney } from '../refunds/money';
 import type { OperatorActionRecord, ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
 import { canMoveTo, isFinal } from '../refunds/status';
 import type { RefundStatus } from '../refunds/status';
@@ -60,7 +61,13 @@ export class RefundRecord {
    */
   private showDetails(): void {
     const s = this.current;
-    const lines = [`**${s.status}**${s.needsAttention ? ' · ⚠ needs attention' : ''}`];
+    const lines = [
+      `**${s.status}**${s.needsAttention ? ' · ⚠ needs attention' : ''}`,
+      `${s.provider} refund of ${formatMoney(s.amount.amountMinor, s.amount.currency)} for payment ${s.paymentId}`,
+    ];
+    if (typeof s.refundedAmountMinor === 'number' && s.refundedAmountMinor !== s.amount.amountMinor) {
+      lines.push(`Refunded: ${formatMoney(s.refundedAmountMinor, s.amount.currency)}`);
+    }
     if (s.attentionReason) lines.push(`Attention: ${s.attentionReason}`);
     if (s.waitingFor) lines.push(`Waiting for: ${s.waitingFor}`);
     if (s.failure)
@@ -152,7 +159,7 @@ export class RefundRecord {
     const { amount, provider } = this.current;
     wf.upsertSearchAttributes([{ key: RefundAmountKey, value: amountMinor }]);
     this.raiseAttention(
-      `${provider} refunded ${amountMinor}, not the ${amount.amountMinor} requested (${amount.currency} minor units)`
+      `${provider} refunded ${formatMoney(amountMinor, amount.currency)}, not the ${formatMoney(amount.amountMinor, amount.currency)} requested`
     );
   }
 

@@ -9,7 +9,8 @@ import tls from 'node:tls';
 
 import { RefundsClient } from '../../src/client';
 import { loadConfig } from '../../src/config';
-import { connectClient, connectWorker } from '../../src/temporal/connection';
+import { connectClient } from '../../src/temporal/connection';
+import { connectWorker } from '../../src/temporal/worker-connection';
 import { paymentAndRefund } from '../../harness/payments';
 import { startWorkerProcess } from '../../harness/processes';
 import { suiteLogFile } from '../support/suite-log';

@@ -54,7 +54,8 @@ beforeAll(async () => {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  for (const stream of [supervisor.stdout, supervisor.stderr]) stream?.on('data', (c: Buffer) => (output += c));
+  for (const stream of [supervisor.stdout, supervisor.stderr])
+    stream?.on('data', (c: Buffer) => (output += c.toString()));
   await eventually(async () => (said(/^Ready\./) ? true : undefined), '"Ready."', 120_000);
 }, 150_000);
 

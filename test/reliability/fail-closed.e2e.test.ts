@@ -359,7 +359,7 @@ describe('7. amounts', () => {
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', refundedAmountMinor: 600 });
     const state = await stack.refunds.get(request.refundId);
     expect(state.needsAttention).toBe(true);
-    expect(state.attentionReason).toMatch(/refunded 600, not the 1000 requested/);
+    expect(state.attentionReason).toMatch(/refunded 600 XOF, not the 1000 XOF requested/);
     await recordHistory(stack.client, request.refundId, 'sandpay-refunded-what-was-left');
   });
 
