@@ -4,6 +4,7 @@ import { retryAttemptsWithin } from '../../refunds/provider-profile';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import type { Answer, ReadMode, ReadResult, SubmitResult } from '../../refunds/decide/machine';
 import { kindOf } from '../../refunds/failures';
+import { formatMoney } from '../../refunds/money';
 import type { ProviderFailureDetails } from '../../refunds/failures';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RefundRequest } from '../../providers';
@@ -62,7 +63,7 @@ export function providerCalls(
             maximumAttempts: retryAttemptsWithin(profile.submit),
           }
         : { maximumAttempts: 1 },
-    summary: `${provider}: submit refund of ${request.amount.amountMinor} ${request.amount.currency} (payment ${request.paymentId})`,
+    summary: `${provider}: submit refund of ${formatMoney(request.amount.amountMinor, request.amount.currency)} (payment ${request.paymentId})`,
   })[`${provider}SubmitRefund`];
   if (submitCall === undefined) throw new Error(`no submit activity for ${provider}`);
 
