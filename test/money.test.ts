@@ -37,6 +37,15 @@ describe('money', () => {
     expect(formatMoney(amountMinor, currency)).toBe(expected);
   });
 
+  // A refund started from the Temporal UI skips the client's validation: its currency may be anything.
+  it.each([
+    [undefined, '100 undefined (minor units)'],
+    [null, '100 null (minor units)'],
+    [5, '100 5 (minor units)'],
+  ])('formatMoney(100, %p) answers %s instead of throwing', (currency, expected) => {
+    expect(formatMoney(100, currency as unknown as string)).toBe(expected);
+  });
+
   it.each([
     // What it cannot place exactly it shows as it is, labelled: a display never throws (workflow code writes it).
     [1234, 'ABC', '1234 ABC (minor units)'],

@@ -66,25 +66,31 @@ function splitAddress(address: string): { ip: string; port: number } {
  * process that is that server (its pid recorded at start, its command line `temporal server
  * start-dev`) is stopped.
  */
-async function stopLeftoverServer(pidFile: string, logger: Logger): Promise<void> {
+async function stopLeftoverServer(pidFile: string, dbFile: string, logger: Logger): Promise<void> {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile, 'utf8').trim());
   } catch {
     return;
   }
+  // Ours: `temporal server start-dev` on this very SQLite file (a reused pid is someone else's).
   const isOurServer = (): boolean => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev');
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.includes('start-dev') && args.includes(dbFile);
     } catch {
       return false;
     }
   };
   if (!Number.isInteger(pid) || pid <= 0 || !isOurServer()) return;
   logger.warn({ pid }, 'a Temporal dev server from an earlier run still runs: stopping it');
-  process.kill(pid, 'SIGTERM');
-  for (let waited = 0; waited < 10_000 && isOurServer(); waited += 200) await new Promise((r) => setTimeout(r, 200));
-  if (isOurServer()) process.kill(pid, 'SIGKILL');
+  try {
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; waited < 10_000 && isOurServer(); waited += 200) await new Promise((r) => setTimeout(r, 200));
+    if (isOurServer()) process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    logger.warn({ pid, err }, 'could not stop the earlier Temporal dev server; starting may fail on its port');
+  }
 }
 
 /**
@@ -152,7 +158,7 @@ async function main(): Promise<void> {
   };
   // Next to the server's SQLite file, whose directory the server's start creates.
   const pidFile = `${path.resolve(projectRoot, config.temporal.dbFile)}.server-pid`;
-  await stopLeftoverServer(pidFile, logger);
+  await stopLeftoverServer(pidFile, path.resolve(projectRoot, config.temporal.dbFile), logger);
   const server = await startDevServer(serverOptions);
   const recordPid = (running: DevServer): void => writeFileSync(pidFile, String(running.process.pid ?? ''));
   recordPid(server);
@@ -216,9 +222,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
   // The server is restarted on the same SQLite file; the services reconnect on their own.
+  const serverExits: number[] = [];
   const watchServer = (running: DevServer): void => {
     running.process.once('exit', () => {
       if (stopping) return;
+      const at = Date.now();
+      serverExits.push(at);
+      if (serverExits.filter((t) => at - t < 5 * 60_000).length > 3) {
+        void stopAll('the Temporal dev server exited 4 times within 5 minutes', 1);
+        return;
+      }
       logger.warn('the Temporal dev server exited on its own; restarting it');
       startDevServer(serverOptions)
         .then((restarted) => {

@@ -73,9 +73,10 @@ function shiftPoint(magnitude: string, digits: number): string {
  * (an unknown currency, not a safe integer) is shown as it is, labelled minor units.
  */
 export function formatMoney(amountMinor: number, currency: string): string {
-  const digits = minorUnitDigits(currency);
+  // Workflow code calls it on a request's fields: whatever they hold, it answers (never throws).
+  const digits = typeof currency === 'string' ? minorUnitDigits(currency) : undefined;
   if (digits === undefined || !Number.isSafeInteger(amountMinor)) {
-    return `${String(amountMinor)} ${currency} (minor units)`;
+    return `${String(amountMinor)} ${String(currency)} (minor units)`;
   }
   // A safe integer's String() is plain digits with an optional minus (no exponent); -0 gives "0".
   const text = String(amountMinor);

@@ -41,7 +41,7 @@ export function problemFailure(status: number, problem: GetpaidProblem): Applica
     .map(([field, errs]) => `${field}: ${errs.join(', ')}`)
     .join('; ');
   // The error codes are documented for 422 only; on another status they are not read.
-  const known = status === 422 ? codes.find((c) => errorTypes[c] !== undefined) : undefined;
+  const known = status === 422 ? codes.find((c) => Object.hasOwn(errorTypes, c)) : undefined;
   const type: FailureType =
     status === 401
       ? 'ProviderAuthFailed'

@@ -35,10 +35,13 @@ export async function atGuard<K extends keyof GuardCalls>(
   call: K,
   ...args: Parameters<GuardCalls[K]>
 ): Promise<Awaited<ReturnType<GuardCalls[K]>>> {
+  // A bounded number of attempts, each bounded in time: the guard answers in milliseconds when it
+  // runs, and one that does not answer is the loop's to wait for, saying so (under load, the
+  // schedule-to-close alone was seen to let attempts go on for over a minute).
   const calls = wf.proxyLocalActivities<GuardCalls>({
-    startToCloseTimeout: '10 seconds',
+    startToCloseTimeout: '5 seconds',
     scheduleToCloseTimeout: Math.max(5_000, scaled(MINUTE)),
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4 },
   });
   for (let wait = MINUTE, asked = false; ; wait = Math.min(2 * wait, HOUR)) {
     try {

@@ -83,18 +83,6 @@ export class RefundInbox {
     wf.setHandler(resolveUpdate, (a) => this.resolve(a), {
       validator: (a: ResolveAction) => refuseBefore(this.resolveActionRefusal(a)),
     });
-    // A misspelled or unknown signal (`aprove`) would be dropped without a word: it is recorded,
-    // refused, where an operator looks (the `state` query, the UI's current details).
-    wf.setDefaultSignalHandler((name, ...args) => {
-      const payload = args[0] as { by?: unknown } | undefined;
-      this.record.recordAction({
-        signal: name.slice(0, 100),
-        by: typeof payload?.by === 'string' ? payload.by.slice(0, 100) : 'unknown',
-        reason: '',
-        accepted: false,
-        note: `no signal named "${name.slice(0, 100)}": nothing done (this refund takes ${KNOWN_SIGNALS})`,
-      });
-    });
     wf.setHandler(providerEventSignal, (event) => {
       // A hint only: it makes the refund read the provider now.
       if (typeof event?.eventId !== 'string' || !this.eventDriven || record.isFinal) return;
@@ -198,8 +186,6 @@ export class RefundInbox {
     return { accepted: false, note: MALFORMED, status: this.record.status };
   }
 }
-
-const KNOWN_SIGNALS = 'approve, cancel, escalate, resolve, providerEvent';
 
 const MALFORMED = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
 
