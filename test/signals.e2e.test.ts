@@ -206,6 +206,34 @@ describe('approval gate and operator signals', () => {
     ]);
   });
 
+  it('records a signal it does not take (a misspelled "aprove") as refused, once per name in a row and 10 at most', async () => {
+    const req = await openpaydRefund(50_000);
+    await gated.start(req);
+    await stateWhen(gated, req.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+    const handle = stack.client.workflow.getHandle(`refund-${req.refundId}`);
+    await handle.signal('aprove', { reason: 'ok', by: 'bob' });
+    const state = await stateWhen(gated, req.refundId, (s) => s.actions.length > 0, 'the refused signal recorded');
+    expect(state.status).toBe('AWAITING_APPROVAL');
+    expect(state.actions).toEqual([
+      expect.objectContaining({
+        signal: 'aprove',
+        by: 'bob',
+        accepted: false,
+        note: expect.stringMatching(/no signal named "aprove"/),
+      }),
+    ]);
+    // A flood of them cannot push the real actions out of the record.
+    await handle.signal('aprove', { reason: 'again', by: 'bob' });
+    for (let i = 0; i < 30; i += 1) await handle.signal(`junk-${i}`, {});
+    await gated.approve(req.refundId, ops('checked'));
+    const after = await gated.get(req.refundId);
+    expect(after.actions.filter((a) => !['approve', 'cancel', 'escalate', 'resolve'].includes(a.signal))).toHaveLength(
+      10
+    );
+    expect(after.actions.at(-1)).toMatchObject({ signal: 'approve', accepted: true });
+    expect((await gated.waitForOutcome(req.refundId)).status).toBe('SUCCEEDED');
+  });
+
   it('answers a refused update through the temporal CLI with its reason, and a taken one with its result', async () => {
     const req = await openpaydRefund(50_000);
     await gated.start(req);
@@ -219,6 +247,10 @@ describe('approval gate and operator signals', () => {
           resolve({ status: err ? Number(err.code ?? 1) : 0, out: `${stdout}${stderr}` })
         );
       });
+    // An update of a name the refund does not take is refused too, before any history.
+    const misspelled = await cli('aprove', { reason: 'checked', by: 'bob' });
+    expect(misspelled.status).not.toBe(0);
+    expect(misspelled.out).toMatch(/aprove/);
     const refused = await cli('resolve', { outcome: 'FAILED', reason: 'wrong', by: 'bob' });
     expect(refused.status).not.toBe(0);
     expect(refused.out).toMatch(/nothing to resolve yet: the refund is AWAITING_APPROVAL.*type: ActionRefused/);

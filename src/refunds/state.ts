@@ -26,7 +26,8 @@ export interface ProviderAttempt {
 
 /** A signal from a person or the API, and what the refund did with it. */
 export interface OperatorActionRecord {
-  readonly signal: 'approve' | 'cancel' | 'escalate' | 'resolve' | 'providerEvent';
+  /** `approve`, `cancel`, `escalate`, `resolve`, `providerEvent`, or a signal name the refund does not take (refused). */
+  readonly signal: string;
   readonly by: Actor;
   /** The authenticated identity behind it (the API token's name), when it came through the API. */
   readonly actor?: string | undefined;

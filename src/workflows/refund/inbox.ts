@@ -90,6 +90,25 @@ export class RefundInbox {
       if (this.seenEvents.size < MAX_PROVIDER_EVENTS) this.seenEvents.add(event.eventId);
       this.providerEvents += 1;
     });
+    // Last, after every signal the refund takes has its handler (a continued run's buffered
+    // signals go to those first): a misspelled or unknown signal (`aprove`) would otherwise be
+    // dropped without a word. It is recorded, refused, once per name in a row and at most
+    // MAX_UNKNOWN_SIGNALS times, so a flood cannot push the real actions out of the record. (With a
+    // default handler the SDK fails the task of a signal named `__temporal_…`, a name reserved to
+    // Temporal: docs/operations.md says how to reset past one.)
+    wf.setDefaultSignalHandler((name, ...args) => {
+      const actions = record.state.actions;
+      const unknown = actions.filter((a) => !KNOWN_SIGNALS.includes(a.signal));
+      if (unknown.length >= MAX_UNKNOWN_SIGNALS || actions.at(-1)?.signal === name.slice(0, 100)) return;
+      const payload = args[0] as { by?: unknown } | undefined;
+      record.recordAction({
+        signal: name.slice(0, 100),
+        by: typeof payload?.by === 'string' ? payload.by.slice(0, 100) : 'unknown',
+        reason: '',
+        accepted: false,
+        note: `no signal named "${name.slice(0, 100)}": nothing done (this refund takes ${KNOWN_SIGNALS.join(', ')})`,
+      });
+    });
   }
 
   /** What the next run must know (continue-as-new): only between commands, with no resolve pending. */
@@ -186,6 +205,9 @@ export class RefundInbox {
     return { accepted: false, note: MALFORMED, status: this.record.status };
   }
 }
+
+const KNOWN_SIGNALS: readonly string[] = ['approve', 'cancel', 'escalate', 'resolve', 'providerEvent'];
+const MAX_UNKNOWN_SIGNALS = 10;
 
 const MALFORMED = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';
 
