@@ -1,3 +1,4 @@
+import { formatMoney } from './money';
 import type { RefundRequestFields } from './request';
 
 /**
@@ -28,11 +29,11 @@ export function approvalDecision(
       needed: true,
       reason:
         `a full refund: ${request.provider} refunds whatever is left of the payment, an amount not known ` +
-        `before it is sent (approval threshold ${thresholdMinor} ${currency} minor units)`,
+        `before it is sent (approval threshold ${formatMoney(thresholdMinor, currency)})`,
     };
   }
   if (amountMinor > thresholdMinor) {
-    return { needed: true, reason: `amount above the approval threshold (${thresholdMinor} minor units)` };
+    return { needed: true, reason: `amount above the approval threshold (${formatMoney(thresholdMinor, currency)})` };
   }
-  return { needed: false, reason: `within the approval threshold (${thresholdMinor} minor units)` };
+  return { needed: false, reason: `within the approval threshold (${formatMoney(thresholdMinor, currency)})` };
 }

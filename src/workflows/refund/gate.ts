@@ -4,6 +4,7 @@ import type { createPaymentGuardActivities } from '../../activities/payment-guar
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
+import { formatMoney } from '../../refunds/money';
 import type { RefundPolicy } from '../../refunds/policy';
 import { definitionOf } from '../../providers';
 import type { RefundRequest } from '../../providers';
@@ -152,7 +153,7 @@ export async function passGate(
   record.noteGuard(
     reservation.refundableBeforeMinor === null
       ? "the payment's original amount is unknown: only the provider checks how much is refundable"
-      : `reserved ${request.amount.amountMinor} of the ${reservation.refundableBeforeMinor} still refundable`
+      : `reserved ${formatMoney(request.amount.amountMinor, request.amount.currency)} of the ${formatMoney(reservation.refundableBeforeMinor, request.amount.currency)} still refundable`
   );
   if (inbox.cancellation) {
     await atGuard(record, scaled, 'releasePayment', guard, { refundId: request.refundId });
