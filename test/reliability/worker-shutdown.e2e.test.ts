@@ -1,0 +1,129 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+
+import { createGuardWorkerActivities } from '../../src/activities/payment-guard';
+import { startWorkerProcess } from '../../harness/processes';
+import {
+  eventually,
+  startTestStack,
+  startUnservedGuard,
+  stateWhen,
+  uniqueRefundId,
+  unservedGuardQueue,
+} from '../support/stack';
+import type { TestStack } from '../support/stack';
+import { suiteLogFile } from '../support/suite-log';
+
+/**
+ * A deploy: SIGTERM to a worker process while refunds are in flight, some of them waiting in a
+ * local activity on a payment guard no worker serves, some SecPaid submissions held by the rate
+ * limit. The process exits within its grace (30 s) + 5 s, and every refund then completes on
+ * another worker, each paid exactly once. Before, the guard calls never ended: the worker was
+ * still running two minutes after SIGTERM.
+ */
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ worker: false });
+});
+afterAll(() => stack?.stop());
+
+const SHUTDOWN_BOUND_S = 35;
+
+it('a worker stops within its grace on SIGTERM, and its refunds complete on the next one, each paid once', async () => {
+  const options = {
+    temporalAddress: process.env.TEST_TEMPORAL_ADDRESS!,
+    taskQueue: stack.taskQueue,
+    sandboxUrl: stack.sandboxUrl,
+  };
+  const first = await startWorkerProcess({
+    name: 'shutdown-first',
+    logFile: suiteLogFile('shutdown-first'),
+    ...options,
+  });
+  const started: { refundId: string; provider: string; paymentId: string }[] = [];
+  const guards = [];
+  for (let i = 0; i < 30; i += 1) {
+    const paymentId = await stack.api.sandpayCollection(500);
+    guards.push(await startUnservedGuard(stack, 'sandpay', paymentId));
+    const refundId = uniqueRefundId('stop-guard');
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 500, currency: 'XOF' },
+    });
+    started.push({ refundId, provider: 'sandpay', paymentId });
+  }
+  for (let i = 0; i < 30; i += 1) {
+    const paymentId = await stack.api.sandpayCollection(700);
+    const refundId = uniqueRefundId('stop-sandpay');
+    await stack.refunds.start({
+      provider: 'sandpay',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 700, currency: 'XOF' },
+    });
+    started.push({ refundId, provider: 'sandpay', paymentId });
+  }
+  for (let i = 0; i < 10; i += 1) {
+    const paymentId = await stack.api.secpaidLink(999);
+    const refundId = uniqueRefundId('stop-secpaid');
+    await stack.refunds.start({
+      provider: 'secpaid',
+      refundId,
+      paymentId,
+      amount: { amountMinor: 999, currency: 'EUR' },
+      full: true,
+    });
+    started.push({ refundId, provider: 'secpaid', paymentId });
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+
+  const at = Date.now();
+  const exit = await Promise.race([
+    first.kill('SIGTERM'),
+    new Promise((r) => setTimeout(() => r('still running'), (SHUTDOWN_BOUND_S + 30) * 1000)),
+  ]);
+  const seconds = (Date.now() - at) / 1000;
+  process.stdout.write(`worker SIGTERM to exit: ${seconds.toFixed(1)} s (${String(exit)})\n`);
+  first.child.kill('SIGKILL');
+  expect(exit).toBe(0);
+  expect(seconds).toBeLessThanOrEqual(SHUTDOWN_BOUND_S);
+
+  // The next worker, and now a worker for the guards that had none: every refund goes on.
+  const second = await startWorkerProcess({
+    name: 'shutdown-second',
+    logFile: suiteLogFile('shutdown-second'),
+    ...options,
+  });
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const guardWorker = await Worker.create({
+    connection,
+    taskQueue: unservedGuardQueue(stack),
+    workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+    activities: createGuardWorkerActivities({ client: stack.client }),
+  });
+  const guardsRunning = guardWorker.run();
+  try {
+    for (const refund of started.filter((r) => r.provider === 'secpaid')) {
+      await stateWhen(stack.refunds, refund.refundId, (s) => s.status === 'PENDING_REVIEW', 'SecPaid has it', 60_000);
+      await stack.api.call('POST', `/_sandbox/secpaid/refunds/${refund.paymentId}/approve`);
+    }
+    for (const refund of started) {
+      const outcome = await eventually(
+        async () => {
+          const state = await stack.refunds.get(refund.refundId);
+          return state.status === 'SUCCEEDED' ? state : undefined;
+        },
+        `${refund.refundId} SUCCEEDED`,
+        90_000
+      );
+      expect(outcome.needsAttention).toBe(false);
+      expect(await stack.api.ledger(refund.provider, refund.paymentId)).toHaveLength(1);
+    }
+  } finally {
+    guardWorker.shutdown();
+    await guardsRunning;
+    await connection.close();
+    await second.kill('SIGTERM');
+  }
+}, 400_000);
