@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 
 import { createCallbackActivities } from '../src/activities/completion-callback';
@@ -11,13 +11,12 @@ import { createRefundPolicyActivities, refundPolicySettings } from '../src/activ
 import type { RefundPolicySettings } from '../src/activities/refund-policy';
 import { RefundsClient } from '../src/client';
 import { loadConfig } from '../src/config';
-import { ensureTimeSkippingServer } from '../src/dev/test-server';
 import type { Logger } from '../src/logger';
 import { profileOf, providerNames } from '../src/providers';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, refundWorkflowId } from '../src/contract';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../src/refunds/provider-outcome';
-import { installTemporalRuntime } from '../src/temporal/runtime';
-import { registerSearchAttributes } from '../src/temporal/search-attributes';
+
+import { startTimeSkippingEnv } from './timeskip-stack';
 
 /**
  * Temporal's time-skipping test server running the real workflow bundle (refund, payment guard,
@@ -149,14 +148,9 @@ export async function startFakeProviderStack(
 ): Promise<FakeProviderStack> {
   if (workflowBundle === '')
     throw new Error('no workflow bundle: run the tests with jest (its global setup builds it)');
-  installTemporalRuntime(logger);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
-  });
+  const env = await startTimeSkippingEnv(logger);
   const workers: Worker[] = [];
   try {
-    // The test server has none of the refund search attributes that `start` sets.
-    await registerSearchAttributes(env.client.connection.operatorService, 'default');
     const config = loadConfig({
       NODE_ENV: 'test',
       ...(options.approvalThresholds !== undefined && { APPROVAL_THRESHOLDS: options.approvalThresholds }),

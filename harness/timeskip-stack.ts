@@ -31,14 +31,28 @@ export interface TimeSkipStack {
   close(): Promise<void>;
 }
 
-export async function startTimeSkipStack(logger: Logger, workflowBundle: string): Promise<TimeSkipStack> {
+/**
+ * Temporal's time-skipping test server (the one Maven Central serves), with the refund search
+ * attributes that a refund's start sets registered.
+ */
+export async function startTimeSkippingEnv(logger: Logger): Promise<TestWorkflowEnvironment> {
   installTemporalRuntime(logger);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
   });
-  let sandbox: Sandbox | undefined;
   try {
     await registerSearchAttributes(env.client.connection.operatorService, 'default');
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
+  return env;
+}
+
+export async function startTimeSkipStack(logger: Logger, workflowBundle: string): Promise<TimeSkipStack> {
+  const env = await startTimeSkippingEnv(logger);
+  let sandbox: Sandbox | undefined;
+  try {
     sandbox = await buildSandbox();
     await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
     // Skipped time packs days of calls into real seconds; SecPaid's and SandPay's per-minute limits

@@ -42,10 +42,10 @@ export class Supervisor {
     for (const service of this.services) this.start(service);
   }
 
-  /** Resolves once every service is ready (its current process); logs which ones are late. */
-  async whenReady(timeoutMs: number): Promise<boolean> {
+  /** Resolves once every service (or those given) is ready, its current process; logs which ones are late. */
+  async whenReady(timeoutMs: number, services: readonly ServiceSpec[] = this.services): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const pending = new Set(this.services);
+    const pending = new Set(services);
     while (pending.size > 0 && !this.stopping) {
       for (const service of [...pending]) {
         const pid = this.running.get(service.name)?.child.pid;
@@ -116,19 +116,9 @@ export class Supervisor {
     setTimeout(() => {
       if (this.stopping) return;
       this.start(service);
-      void this.whenServiceReady(service);
+      void this.whenReady(120_000, [service]).then((ready) => {
+        if (ready && !this.stopping) this.logger.info(`${service.name} restarted and ready`);
+      });
     }, delayMs);
-  }
-
-  private async whenServiceReady(service: ServiceSpec): Promise<void> {
-    const deadline = Date.now() + 120_000;
-    while (!this.stopping && Date.now() < deadline) {
-      const pid = this.running.get(service.name)?.child.pid;
-      if (pid !== undefined && (await service.ready(pid).catch(() => false))) {
-        this.logger.info(`${service.name} restarted and ready`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }
