@@ -37,7 +37,7 @@ import { createLogger } from '../src/logger';
 import type { RefundRequestInput } from '../src/providers';
 import { paymentAndRefund, providerNames, settleAtProvider } from '../harness/payments';
 import { freePort } from '../src/dev/ports';
-import { startWorkerProcess } from '../harness/processes';
+import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
 import type { WorkerProcess } from '../harness/processes';
 import { SandboxApi } from '../harness/sandbox-api';
 import { startReviewStack } from '../harness/secpaid-review';
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     await run();
   } finally {
     // Even after an error: no worker or server may outlive the benchmark (they would skew the next).
-    await Promise.all([...workers].map((w) => w.kill('SIGTERM')));
+    await Promise.all([...workers].map((w) => w.stop(WORKER_STOP_BOUND_MS)));
     await connection.close();
     await sandbox.app.close();
     await server.stop();
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
       await refundRound(BASE, BASE * 4);
     };
     const stop = async (): Promise<void> => {
-      await Promise.all([refundWorker.kill('SIGTERM'), bareWorker.kill('SIGTERM')]);
+      await Promise.all([refundWorker.stop(WORKER_STOP_BOUND_MS), bareWorker.stop(WORKER_STOP_BOUND_MS)]);
       workers.delete(refundWorker);
       workers.delete(bareWorker);
     };
@@ -383,23 +383,32 @@ async function main(): Promise<void> {
     }
 
     if (PHASES.has('waiting')) {
-      report.waiting = await measureWaiting(
+      const waiting = await measureWaiting(
         { client, api, sandboxUrl, traffic, temporalAddress: server.address, workflowBundle: bundle, logDir: dir, log },
         WAITING_REFUNDS,
         WAITING_WORKERS,
         WAITING_MINUTES,
         WAITING_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WAITING_CACHE }
       );
+      // Written before the workers' teardown, so that a teardown gone wrong never loses the run.
+      report.waiting = waiting.figures;
+      save(report);
+      report.waiting = await waiting.stop();
     }
 
+    process.stdout.write(save(report));
+  }
+
+  /** Writes bench/results/bench-<date>.{json,md} (again, as each late figure comes in); returns the markdown. */
+  function save(done: Report): string {
     const results = path.join(__dirname, 'results');
     mkdirSync(results, { recursive: true });
-    const stamp = report.date.replace(/:/g, '-').slice(0, 19);
-    writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    const md = markdown(report);
+    const stamp = done.date.replace(/:/g, '-').slice(0, 19);
+    writeFileSync(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(done, null, 2)}\n`);
+    const md = markdown(done);
     writeFileSync(path.join(results, `bench-${stamp}.md`), md);
-    process.stdout.write(md);
     log(`bench/results/bench-${stamp}.{json,md}`);
+    return md;
   }
 
   /** One happy path per provider, to its end, and the events in its history. */
@@ -509,6 +518,14 @@ function markdown(r: Report): string {
     out.push(row(['HTTP 429 from SecPaid', `**${w.http429}**`]));
     out.push(row(['in PENDING_REVIEW at the end', w.pendingReviewAtEnd]));
     out.push(row(['worker RSS at the end / peak, MB', w.workerRssMb.map((m) => `${m.end} / ${m.peak}`).join('; ')]));
+    out.push(
+      row([
+        'SIGTERM to exit, per worker (all refunds still open)',
+        w.workerShutdowns === undefined
+          ? 'not yet stopped'
+          : w.workerShutdowns.map((x) => `${x.seconds} s${x.killed ? ' (SIGKILLed)' : ` (exit ${String(x.exit)})`}`).join('; '),
+      ])
+    );
     out.push(
       row([
         'sticky cache (per worker)',

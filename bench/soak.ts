@@ -38,7 +38,7 @@ import { clientChannelArgs, clientInterceptors } from '../src/temporal/connectio
 import { paymentAndRefund, providerNames } from '../harness/payments';
 import type { ProviderName } from '../harness/payments';
 import { freePort } from '../src/dev/ports';
-import { startWorkerProcess } from '../harness/processes';
+import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
 import type { WorkerProcess } from '../harness/processes';
 import { startSandbox } from '../harness/sandbox';
 import { SandboxApi } from '../harness/sandbox-api';
@@ -354,7 +354,8 @@ async function main(): Promise<void> {
   log(`report: bench/results/soak-${stamp}.{json,md}`);
   process.stdout.write(markdown(report));
 
-  for (const w of workers) await w.kill('SIGTERM');
+  // Results are written above; a worker that does not stop by the bound is SIGKILLed, never waited on.
+  await Promise.all(workers.map((w) => w.stop(WORKER_STOP_BOUND_MS)));
   await connection.close();
   await sandbox.app.close();
   await server.stop();

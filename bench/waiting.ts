@@ -14,8 +14,8 @@ import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../src/contract';
 import type { RefundRequestInput } from '../src/providers';
 import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
-import { startWorkerProcess } from '../harness/processes';
-import type { WorkerProcess } from '../harness/processes';
+import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
+import type { StopResult, WorkerProcess } from '../harness/processes';
 
 import { rssMb } from './process-stats';
 
@@ -51,6 +51,15 @@ export interface WaitingFigures {
     readonly pendingReview: number;
     readonly rssMb: readonly number[];
   }[];
+  /** The slowest worker's SIGTERM to exit, once the figures above were written; absent until then. */
+  readonly workerShutdownSeconds?: number;
+  readonly workerShutdowns?: readonly StopResult[];
+}
+
+/** The figures, and the workers still running under them (`stop` SIGTERMs them, bounded). */
+export interface WaitingRun {
+  readonly figures: WaitingFigures;
+  stop(): Promise<WaitingFigures>;
 }
 
 export interface WaitingContext {
@@ -110,11 +119,12 @@ export async function measureWaiting(
   workerCount: number,
   observeMinutes: number,
   tuning: Readonly<Record<string, string>> = {}
-): Promise<WaitingFigures> {
+): Promise<WaitingRun> {
   const taskQueue = 'bench-waiting';
   const metricsPorts = await Promise.all(Array.from({ length: workerCount }, () => freePort()));
   mkdirSync(ctx.logDir, { recursive: true });
   const workers: WorkerProcess[] = [];
+  const stopWorkers = (): Promise<StopResult[]> => Promise.all(workers.map((w) => w.stop(WORKER_STOP_BOUND_MS)));
   try {
     for (const [i, port] of metricsPorts.entries()) {
       workers.push(
@@ -202,7 +212,7 @@ export async function measureWaiting(
     // Every refund needs one request and one read before all have been read once; what is left
     // goes at the rate measured (later 4-hourly reads of early refunds would only add to it).
     const left = 2 * total - refundRequests - Math.min(statusReads, total);
-    return {
+    const figures: WaitingFigures = {
       refunds: total,
       tuning,
       workers: workerCount,
@@ -225,7 +235,17 @@ export async function measureWaiting(
       guardQuietWindowMs: GUARD_QUIET_WINDOW_MS,
       samples,
     };
-  } finally {
-    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    return {
+      figures,
+      async stop() {
+        // The deploy under load: SIGTERM to every worker at once, with 10,000 refunds open.
+        const stops = await stopWorkers();
+        ctx.log(`waiting: workers stopped: ${stops.map((s) => `${s.seconds} s (${String(s.exit)})`).join(', ')}`);
+        return { ...figures, workerShutdownSeconds: Math.max(...stops.map((s) => s.seconds)), workerShutdowns: stops };
+      },
+    };
+  } catch (err) {
+    await stopWorkers();
+    throw err;
   }
 }

@@ -16,6 +16,21 @@ export interface WorkerProcess {
   /** Resolves when the process has exited, with its signal (or code). */
   readonly exited: Promise<NodeJS.Signals | number | null>;
   kill(signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+  /**
+   * SIGTERM, then SIGKILL if it has not exited within `boundMs`: a teardown that always ends.
+   * Says how long SIGTERM to exit took, and whether it had to be killed.
+   */
+  stop(boundMs: number): Promise<StopResult>;
+}
+
+/** A worker exits by its grace (30 s) + 5 s; a teardown SIGKILLs it past this, and says so. */
+export const WORKER_STOP_BOUND_MS = 60_000;
+
+export interface StopResult {
+  readonly seconds: number;
+  /** Its exit code (or signal) after SIGTERM; null when it had to be killed. */
+  readonly exit: NodeJS.Signals | number | null;
+  readonly killed: boolean;
 }
 
 export interface WorkerProcessOptions {
@@ -86,6 +101,25 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     kill: (signal) => {
       child.kill(signal);
       return exited;
+    },
+    stop: async (boundMs) => {
+      const at = Date.now();
+      if (child.exitCode !== null || child.signalCode !== null) return { seconds: 0, exit: await exited, killed: false };
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        exited.then((exit) => ({ exit, killed: false })),
+        new Promise<{ exit: null; killed: true }>((resolve) => {
+          timer = setTimeout(() => resolve({ exit: null, killed: true }), boundMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      const seconds = Math.round((Date.now() - at) / 100) / 10;
+      if (result.killed) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      return { seconds, ...result };
     },
   };
 }

@@ -37,9 +37,7 @@ export interface TimeSkipStack {
  */
 export async function startTimeSkippingEnv(logger: Logger): Promise<TestWorkflowEnvironment> {
   installTemporalRuntime(logger);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
-  });
+  const env = await startTestServer(logger);
   try {
     await registerSearchAttributes(env.client.connection.operatorService, 'default');
   } catch (err) {
@@ -47,6 +45,27 @@ export async function startTimeSkippingEnv(logger: Logger): Promise<TestWorkflow
     throw err;
   }
   return env;
+}
+
+/** Starts of the JVM that may run out of the SDK's fixed connect window before one is given up. */
+const SERVER_START_ATTEMPTS = 3;
+
+/**
+ * The SDK gives the server's JVM a fixed 5 s to accept connections (sdk-core's ephemeral server
+ * start) and says "did not start within"; with test files starting side by side on two cores a
+ * cold JVM can take longer. That one failure is retried; any other is not.
+ */
+async function startTestServer(logger: Logger): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: ensureTimeSkippingServer() } },
+      });
+    } catch (err) {
+      if (attempt >= SERVER_START_ATTEMPTS || !/did not start within/.test(String(err))) throw err;
+      logger.warn({ attempt }, 'the time-skipping server did not accept connections in time: starting it again');
+    }
+  }
 }
 
 export async function startTimeSkipStack(logger: Logger, workflowBundle: string): Promise<TimeSkipStack> {

@@ -68,6 +68,8 @@ const envSchema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
   WORKER_REUSE_V8_CONTEXT: z.stringbool().optional(),
+  /** What activities in flight get to finish on SIGTERM; the process exits by this + 5 s. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 
   /**
    * The interface the API, the sandbox and the worker's metrics listen on: loopback unless told
@@ -142,6 +144,8 @@ export interface Config {
     readonly encryptionKeys: readonly EncryptionKey[];
   };
   readonly worker: WorkerTuning;
+  /** WORKER_SHUTDOWN_GRACE_MS: on SIGTERM, what activities in flight get to finish. */
+  readonly workerShutdownGraceMs: number;
   readonly sandbox: {
     readonly port: number;
     readonly stateFile: string | undefined;
@@ -273,6 +277,7 @@ export function loadConfig(
       encryptionKeys,
     },
     worker,
+    workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     sandbox: {
       port: env.SANDBOX_PORT,
       stateFile: env.SANDBOX_STATE_FILE,

@@ -1,4 +1,4 @@
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { GracefulShutdownPeriodExpiredError, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { BundleOptions, NativeConnection, WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, providerActivities, providerTaskQueueSuffixes } from './activities';
@@ -15,7 +15,9 @@ import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, REFUNDS_TASK_QUEUE } from './contract'
 import { connectClient } from './temporal/connection';
 import { connectWorker } from './temporal/worker-connection';
 import { dataConverterFor } from './temporal/encryption-codec';
+import { InFlightActivities } from './temporal/in-flight-activities';
 import { installTemporalRuntime } from './temporal/runtime';
+import { boundShutdown } from './temporal/shutdown-bound';
 
 export interface RefundWorkerOptions extends ActivityDeps {
   readonly connection: NativeConnection;
@@ -28,6 +30,10 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly dataConverter?: WorkerOptions['dataConverter'];
   /** Cache, slots, pollers and V8 context of the workflow workers (WORKER_* settings). */
   readonly tuning?: WorkerTuning;
+  /** On shutdown, what activities in flight get to finish (WORKER_SHUTDOWN_GRACE_MS); 30 s by default. */
+  readonly shutdownGraceMs?: number;
+  /** Keeps the activities every worker of the process runs, for a shutdown to report. */
+  readonly inFlight?: InFlightActivities;
 }
 
 /**
@@ -35,7 +41,14 @@ export interface RefundWorkerOptions extends ActivityDeps {
  * a cancelled provider call is retried elsewhere, and settles by a status read, never a blind resend.
  * Longer than a provider call's timeout (10 s by default).
  */
-const SHUTDOWN_GRACE = '30 seconds';
+const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+/**
+ * After the grace, cancelled activities get this long to return before the SDK gives up on them
+ * (`shutdownForceTime`, GracefulShutdownPeriodExpiredError): within the process's bound of grace +
+ * SHUTDOWN_BOUND_MARGIN_MS, so that `run()` ends and the process says so itself.
+ */
+const FORCE_AFTER_GRACE_MS = 3_000;
 
 /**
  * Every attempt's provider calls must end (their timeouts) before its start-to-close does: an
@@ -106,13 +119,20 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     ).code,
   };
   const tuning = options.tuning ?? {};
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  // Every worker of the process: the same bounds, and its activities counted for the shutdown's log.
+  const stopping = {
+    shutdownGraceTime: graceMs,
+    shutdownForceTime: graceMs + FORCE_AFTER_GRACE_MS,
+    ...(options.inFlight && { interceptors: { activity: [options.inFlight.interceptor] } }),
+  };
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue,
     workflowBundle,
     ...tuning,
-    shutdownGraceTime: SHUTDOWN_GRACE,
+    ...stopping,
     activities: createActivities(deps),
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
@@ -123,6 +143,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     workflowBundle,
     activities: createGuardWorkerActivities({ client: options.client }),
     ...tuning,
+    ...stopping,
     ...(options.dataConverter && { dataConverter: options.dataConverter }),
   });
   const providerQueues = new Map<string, Worker>();
@@ -137,7 +158,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
         namespace: options.namespace,
         taskQueue: `${taskQueue}-${suffix}`,
         activities: providerActivities(deps, suffix),
-        shutdownGraceTime: SHUTDOWN_GRACE,
+        ...stopping,
         ...(options.dataConverter && { dataConverter: options.dataConverter }),
         ...(rateLimits.length > 0 && { maxTaskQueueActivitiesPerSecond: Math.min(...rateLimits) }),
       })
@@ -167,6 +188,10 @@ async function main(): Promise<void> {
   );
   const connection = await connectWorker(config.temporal);
   const client = await connectClient(config.temporal);
+  const inFlight = new InFlightActivities();
+  const shutdown = boundShutdown({ logger, inFlight, graceMs: config.workerShutdownGraceMs });
+  // The SDK's runtime stops every worker on these signals; this says so and bounds the stop.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => shutdown.begin(signal));
   try {
     const workers = await createRefundWorkers({
       connection,
@@ -183,6 +208,8 @@ async function main(): Promise<void> {
       paymentGuard: config.paymentGuard,
       logger,
       tuning: config.worker,
+      shutdownGraceMs: config.workerShutdownGraceMs,
+      inFlight,
     });
     logger.info(
       {
@@ -199,8 +226,21 @@ async function main(): Promise<void> {
     );
     // Runs until SIGINT/SIGTERM (or `npm start` going away), then drains: in-flight activities
     // finish before it returns.
-    stopWhenSupervisorExits(() => workers.shutdown());
-    await workers.run();
+    stopWhenSupervisorExits(() => {
+      shutdown.begin('supervisor exited');
+      workers.shutdown();
+    });
+    try {
+      await workers.run();
+    } catch (err) {
+      if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
+      logger.error(
+        { abandoned: inFlight.list() },
+        `cancelled activities did not return in time: exiting with ${inFlight.size} abandoned`
+      );
+      process.exitCode = 1;
+      return;
+    }
     logger.info('worker stopped');
   } finally {
     await Promise.all([connection.close(), client.connection.close()]);

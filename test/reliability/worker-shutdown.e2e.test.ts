@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { NativeConnection, Worker } from '@temporalio/worker';
 
 import { createGuardWorkerActivities } from '../../src/activities/payment-guard';
@@ -14,11 +16,11 @@ import type { TestStack } from '../support/stack';
 import { suiteLogFile } from '../support/suite-log';
 
 /**
- * A deploy: SIGTERM to a worker process while refunds are in flight, some of them waiting in a
- * local activity on a payment guard no worker serves, some SecPaid submissions held by the rate
- * limit. The process exits within its grace (30 s) + 5 s, and every refund then completes on
- * another worker, each paid exactly once. Before, the guard calls never ended: the worker was
- * still running two minutes after SIGTERM.
+ * A deploy: SIGTERM to a worker process while 210 refunds are in flight, 100 of them waiting in a
+ * local activity on a payment guard no worker serves, 10 SecPaid submissions held by the rate
+ * limit. The process exits within its grace (30 s) + 5 s, says in its log what was in flight, and
+ * every refund then completes on another worker, each paid exactly once. Before, the guard calls
+ * never ended: the worker was still running two minutes after SIGTERM.
  */
 let stack: TestStack;
 beforeAll(async () => {
@@ -41,7 +43,7 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
   });
   const started: { refundId: string; provider: string; paymentId: string }[] = [];
   const guards = [];
-  for (let i = 0; i < 30; i += 1) {
+  for (let i = 0; i < 100; i += 1) {
     const paymentId = await stack.api.sandpayCollection(500);
     guards.push(await startUnservedGuard(stack, 'sandpay', paymentId));
     const refundId = uniqueRefundId('stop-guard');
@@ -53,7 +55,7 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
     });
     started.push({ refundId, provider: 'sandpay', paymentId });
   }
-  for (let i = 0; i < 30; i += 1) {
+  for (let i = 0; i < 100; i += 1) {
     const paymentId = await stack.api.sandpayCollection(700);
     const refundId = uniqueRefundId('stop-sandpay');
     await stack.refunds.start({
@@ -88,6 +90,25 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
   first.child.kill('SIGKILL');
   expect(exit).toBe(0);
   expect(seconds).toBeLessThanOrEqual(SHUTDOWN_BOUND_S);
+  // Its log says what the shutdown began with, and that nothing was abandoned.
+  const messages = readFileSync(suiteLogFile('shutdown-first'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg: string; inFlight?: { byType: Record<string, number> } });
+  const begun = messages.find((m) => m.msg.startsWith('shutting down (SIGTERM)'));
+  // Where the time went: each worker's state changes (its queue) after the shutdown began.
+  process.stdout.write(
+    `${messages
+      .filter((m) => m.msg === 'Worker state changed')
+      .map((m) => {
+        const { time, taskQueue, state } = m as unknown as { time: number; taskQueue: string; state: string };
+        return `  ${((time - at) / 1000).toFixed(1)} s: ${taskQueue.replace(stack.taskQueue, '<queue>')} ${state}`;
+      })
+      .join('\n')}\n`
+  );
+  expect(Object.keys(begun?.inFlight?.byType ?? {}).length).toBeGreaterThan(0);
+  expect(messages.map((m) => m.msg)).toContain('worker stopped');
+  expect(messages.filter((m) => /shutdown bound reached|did not return in time/.test(m.msg))).toEqual([]);
 
   // The next worker, and now a worker for the guards that had none: every refund goes on.
   const second = await startWorkerProcess({
@@ -126,4 +147,4 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
     await connection.close();
     await second.kill('SIGTERM');
   }
-}, 400_000);
+}, 600_000);

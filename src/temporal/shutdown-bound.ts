@@ -1,0 +1,60 @@
+import type { Logger } from '../logger';
+
+import type { InFlightActivities } from './in-flight-activities';
+
+/** How much longer than its grace a worker process may take to stop before it exits regardless. */
+export const SHUTDOWN_BOUND_MARGIN_MS = 5_000;
+
+export interface ShutdownBoundOptions {
+  readonly logger: Logger;
+  readonly inFlight: InFlightActivities;
+  /** What activities in flight get to finish (the workers' `shutdownGraceTime`). */
+  readonly graceMs: number;
+  /** Exits the process; a test passes its own. */
+  readonly exit?: (code: number) => void;
+}
+
+/**
+ * A worker process's shutdown, bounded and accounted for. Once it begins (SIGTERM, SIGINT, the
+ * supervisor gone) the workers stop polling and the activities in flight get their grace; at the
+ * grace the SDK cancels what still runs (a cancelled provider call is settled by the next worker
+ * with a status read, never a blind resend). Whatever happens after that, the process exits by
+ * grace + 5 s: an orchestrator (compose's `stop_grace_period`, Kubernetes'
+ * `terminationGracePeriodSeconds`) would SIGKILL it soon after anyway, and a log line naming what
+ * was abandoned is worth more than an unexplained kill. Each step is logged with what was in flight.
+ */
+export function boundShutdown(options: ShutdownBoundOptions): { begin(reason: string): void; readonly begun: boolean } {
+  const { logger, inFlight, graceMs } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let begun = false;
+  return {
+    get begun() {
+      return begun;
+    },
+    begin(reason: string) {
+      if (begun) return;
+      begun = true;
+      logger.info(
+        { reason, graceMs, inFlight: inFlight.summary() },
+        `shutting down (${reason}): ${inFlight.size} activities in flight get ${graceMs} ms to finish`
+      );
+      const grace = setTimeout(() => {
+        if (inFlight.size === 0) return;
+        logger.warn(
+          { inFlight: inFlight.summary() },
+          `shutdown grace over: cancelling ${inFlight.size} activities still running; the next worker retries them`
+        );
+      }, graceMs);
+      const bound = setTimeout(() => {
+        logger.error(
+          { abandoned: inFlight.list(), boundMs: graceMs + SHUTDOWN_BOUND_MARGIN_MS },
+          `shutdown bound reached: exiting with ${inFlight.size} activities abandoned`
+        );
+        exit(1);
+      }, graceMs + SHUTDOWN_BOUND_MARGIN_MS);
+      // Neither timer keeps a process alive that has stopped on its own.
+      grace.unref();
+      bound.unref();
+    },
+  };
+}
