@@ -46,13 +46,16 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code, and the plain-data modules it imports: the refund domain, provider profiles and
-    // provider request schemas.
+    // Workflow code, and the plain-data modules it imports: the refund domain, the provider registry
+    // and its definitions and profiles. (Request schemas are listed too, for their types; a value
+    // import of one would bring zod into every workflow: test/workflows/bundle.test.ts.)
     files: [
       'src/workflows/**/*.ts',
       'src/refunds/**/*.ts',
-      'src/providers/profile.ts',
-      'src/providers/profiles.ts',
+      'src/providers/definition.ts',
+      'src/providers/lifecycle.ts',
+      'src/providers/registry.ts',
+      'src/providers/*/index.ts',
       'src/providers/*/profile.ts',
       'src/providers/*/request.ts',
     ],
@@ -68,9 +71,9 @@ export default tseslint.config(
             {
               // Node-only modules of our own; of src/providers only profiles and request schemas are plain data.
               regex:
-                '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers/(?!profiles?$|[^/]+/(profile|request)$)',
+                '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers(/index)?$|/providers/(?!definition$|lifecycle$|registry$|[^/]+/(profile|request)$)',
               message:
-                'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, provider profiles and request schemas).',
+                'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, providers/lifecycle, provider definitions and profiles; request schemas for their types).',
               allowTypeImports: true,
             },
           ],

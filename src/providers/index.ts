@@ -1,20 +1,19 @@
 import { z } from 'zod';
 
-import type { ProviderProfile } from '../refunds/provider-profile';
 import { parseRequestWith } from '../refunds/request';
 
 import type { ProviderDefinition } from './definition';
 import { providers } from './registry';
+import { requestSchemas } from './requests';
+
+export { definitionOf, everyProfile, profileOf } from './lifecycle';
 
 /**
- * What the provider registry gives the rest of the code, workflow-safe: the refund request (the
- * union of every provider's branch), provider names and profiles. Nothing here lists a provider.
+ * What the provider registries give the rest of the code: the refund request (the union of every
+ * provider's branch, from `requests.ts`), provider names and profiles (from `registry.ts`). Nothing
+ * here lists a provider. Workflow code imports `./lifecycle` instead: this module evaluates zod.
  */
 type Providers = typeof providers;
-// Generic, so that they map the registry's tuple element by element.
-type SchemasOf<T extends readonly ProviderDefinition[]> = {
-  readonly [K in keyof T]: T[K] extends ProviderDefinition<string, infer S> ? S : never;
-};
 type NamesOf<T extends readonly ProviderDefinition[]> = {
   readonly [K in keyof T]: T[K] extends ProviderDefinition<infer N> ? N : never;
 };
@@ -24,10 +23,7 @@ type NamesOf<T extends readonly ProviderDefinition[]> = {
  * boundary (client, HTTP API, CLI) before anything is started. One branch per provider, chosen by
  * `provider`.
  */
-export const refundRequestSchema = z.discriminatedUnion(
-  'provider',
-  providers.map((p) => p.requestSchema) as unknown as SchemasOf<Providers>
-);
+export const refundRequestSchema = z.discriminatedUnion('provider', requestSchemas);
 
 /** A request after validation, defaults applied: what the workflow receives. */
 export type RefundRequest = z.infer<typeof refundRequestSchema>;
@@ -40,23 +36,15 @@ export const providerNames = providers.map((p) => p.name) as unknown as NamesOf<
 /** A provider's name at a boundary (a list filter, a CLI argument). */
 export const providerNameSchema = z.enum(providerNames);
 
-const definitions: ReadonlyMap<string, ProviderDefinition> = new Map(providers.map((p) => [p.name, p]));
-
-/** The definition of a provider the registry has; a name it lacks is a programming error. */
-export function definitionOf(name: string): ProviderDefinition {
-  const definition = definitions.get(name);
-  if (definition === undefined) throw new Error(`no provider named ${name} is registered`);
-  return definition;
-}
-
-/** The profile of a provider the registry has. */
-export function profileOf(name: string): ProviderProfile {
-  return definitionOf(name).profile;
-}
-
-/** Every profile by name, e.g. to check each against its adapter's settings. */
-export function everyProfile(): readonly { readonly name: string; readonly profile: ProviderProfile }[] {
-  return providers;
+// The two lists name the same providers, or a provider's line is missing from one of them.
+{
+  const requested = requestSchemas.map((schema) => schema.shape.provider.value).sort();
+  const registered = [...providerNames].sort();
+  if (requested.join() !== registered.join()) {
+    throw new Error(
+      `src/providers/requests.ts lists request schemas for ${requested.join(', ')} but registry.ts lists ${registered.join(', ')}: each provider needs its line in both`
+    );
+  }
 }
 
 /** Validates a request at a boundary; throws `InvalidRefundRequestError` naming each bad field. */

@@ -1,4 +1,4 @@
-import { formatMoney } from './money';
+import { formatMoney } from './minor-units';
 import type { RefundRequestFields } from './request';
 
 /**

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 
 import type { RefundRequest } from '../providers';
 import { NeedsAttentionKey, RefundAmountKey, RefundStatusKey } from '../contract';
-import { formatMoney } from '../refunds/money';
+import { formatMoney } from '../refunds/minor-units';
 import type { OperatorActionRecord, ProviderAttempt, RefundFailure, RefundState } from '../refunds/state';
 import { canMoveTo, isFinal } from '../refunds/status';
 import type { RefundStatus } from '../refunds/status';

@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 
-import { profileOf } from '../providers';
+import { profileOf } from '../providers/lifecycle';
 import { completionCallbackWorkflowId, NeedsAttentionKey } from '../contract';
 import { completionEvent } from '../refunds/completion';
 import type { RefundRequest } from '../providers';

@@ -11,24 +11,31 @@ import type { RefundListFilter, RefundRequestInput } from '../../src/client';
 import { providerNameSchema, refundRequestSchema } from '../../src/providers';
 import type * as Adapters from '../../src/providers/adapters';
 import type * as Registry from '../../src/providers/registry';
+import type * as Requests from '../../src/providers/requests';
 import { eventually, quietLogger, startTestStack, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
 import { TEST_API_TOKEN, TEST_API_TOKENS } from '../support/secrets';
 
 import type * as Examplepay from './examplepay';
 import type * as ExamplepayAdapter from './examplepay/adapter';
+import type * as ExamplepayRequest from './examplepay/request';
 
 /**
  * A provider is its folder plus one line in each registry. ExamplePay (test/providers/examplepay/)
- * is registered from here, through the same two registries the five real providers are in:
- * `registry.ts` (workflow-safe, in the worker's workflow bundle) and `adapters.ts` (Node: config,
- * worker activities, sandbox, API). Nothing else in src/ knows it, and a refund of it runs end to
+ * is registered from here, through the same three lists the five real providers are in:
+ * `registry.ts` (workflow-safe, in the worker's workflow bundle), `requests.ts` (its request schema,
+ * for the boundaries) and `adapters.ts` (Node: config, worker activities, sandbox, API). Nothing else in src/ knows it, and a refund of it runs end to
  * end: the HTTP API accepts it, the workflow drives it, the sandbox pays it once, lists find it.
  */
 jest.mock('../../src/providers/registry', () => {
   const actual = jest.requireActual<typeof Registry>('../../src/providers/registry');
   const { examplepay } = jest.requireActual<typeof Examplepay>('./examplepay');
   return { providers: [...actual.providers, examplepay] };
+});
+jest.mock('../../src/providers/requests', () => {
+  const actual = jest.requireActual<typeof Requests>('../../src/providers/requests');
+  const { examplepayRefundRequestSchema } = jest.requireActual<typeof ExamplepayRequest>('./examplepay/request');
+  return { requestSchemas: [...actual.requestSchemas, examplepayRefundRequestSchema] };
 });
 jest.mock('../../src/providers/adapters', () => {
   const actual = jest.requireActual<typeof Adapters>('../../src/providers/adapters');

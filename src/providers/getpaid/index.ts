@@ -1,11 +1,12 @@
 import { defineProvider } from '../definition';
 
 import { getpaidProfile } from './profile';
-import { getpaidRefundRequestSchema } from './request';
 
-/** Getpaid, workflow-safe: its request and its lifecycle profile (the Node part: `adapter.ts`). */
+/**
+ * Getpaid, workflow-safe: its lifecycle profile (its request schema: `request.ts`, listed in
+ * `../requests.ts`; the Node part: `adapter.ts`).
+ */
 export const getpaid = defineProvider({
   name: 'getpaid',
-  requestSchema: getpaidRefundRequestSchema,
   profile: getpaidProfile,
 });

@@ -1,11 +1,12 @@
 import { defineProvider } from '../definition';
 
 import { paymentoptionsProfile } from './profile';
-import { paymentoptionsRefundRequestSchema } from './request';
 
-/** Paymentoptions, workflow-safe: its request and its lifecycle profile (the Node part: `adapter.ts`). */
+/**
+ * Paymentoptions, workflow-safe: its lifecycle profile (its request schema: `request.ts`, listed in
+ * `../requests.ts`; the Node part: `adapter.ts`).
+ */
 export const paymentoptions = defineProvider({
   name: 'paymentoptions',
-  requestSchema: paymentoptionsRefundRequestSchema,
   profile: paymentoptionsProfile,
 });

@@ -1,11 +1,12 @@
 import { defineProvider } from '../definition';
 
 import { secpaidProfile } from './profile';
-import { secpaidRefundRequestSchema } from './request';
 
-/** Secpaid, workflow-safe: its request and its lifecycle profile (the Node part: `adapter.ts`). */
+/**
+ * Secpaid, workflow-safe: its lifecycle profile (its request schema: `request.ts`, listed in
+ * `../requests.ts`; the Node part: `adapter.ts`).
+ */
 export const secpaid = defineProvider({
   name: 'secpaid',
-  requestSchema: secpaidRefundRequestSchema,
   profile: secpaidProfile,
 });

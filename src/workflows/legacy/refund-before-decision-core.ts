@@ -3,7 +3,7 @@ import * as wf from '@temporalio/workflow';
 import type { createPaymentGuardActivities } from '../../activities/payment-guard';
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
 import type { ProviderProfile } from '../../refunds/provider-profile';
-import { profileOf } from '../../providers';
+import { profileOf } from '../../providers/lifecycle';
 import {
   approveSignal,
   approveUpdate,

@@ -4,9 +4,9 @@ import type { createPaymentGuardActivities } from '../../activities/payment-guar
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
-import { formatMoney } from '../../refunds/money';
+import { formatMoney } from '../../refunds/minor-units';
 import type { RefundPolicy } from '../../refunds/policy';
-import { definitionOf } from '../../providers';
+import { definitionOf } from '../../providers/lifecycle';
 import type { RefundRequest } from '../../providers';
 import type { RefundRecord } from '../refund-record';
 

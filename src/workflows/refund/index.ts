@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 
 import type { ProviderProfile } from '../../refunds/provider-profile';
-import { profileOf } from '../../providers';
+import { profileOf } from '../../providers/lifecycle';
 import { completionCallbackWorkflowId, refundWatchWorkflowId } from '../../contract';
 import { completionEvent } from '../../refunds/completion';
 import { canResolve, decide, initialState, readErrorsRetried } from '../../refunds/decide/machine';

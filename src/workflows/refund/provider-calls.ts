@@ -4,7 +4,7 @@ import { retryAttemptsWithin } from '../../refunds/provider-profile';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import type { Answer, ReadMode, ReadResult, SubmitResult } from '../../refunds/decide/machine';
 import { kindOf } from '../../refunds/failures';
-import { formatMoney } from '../../refunds/money';
+import { formatMoney } from '../../refunds/minor-units';
 import type { ProviderFailureDetails } from '../../refunds/failures';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import type { RefundRequest } from '../../providers';

@@ -1,27 +1,15 @@
-import { z } from 'zod';
-
 import { defineProvider } from '../../../src/providers/definition';
 import { synchronousSubmit } from '../../../src/refunds/provider-profile';
-import { checkCommonFields, commonRequestFields, providerIdSchema } from '../../../src/refunds/request-fields';
+
+export type { ExamplepayRefundRequest } from './request';
 
 /**
  * ExamplePay: a sixth provider that exists only in the tests, to prove that a provider is a
  * folder plus one line in each registry. It answers synchronously and takes an idempotency key
  * (`reference`), so a resend with the same key is safe and a lost answer is found by it.
  */
-export const examplepayRefundRequestSchema = z
-  .object({
-    provider: z.literal('examplepay'),
-    ...commonRequestFields,
-    paymentId: providerIdSchema(40),
-  })
-  .strict()
-  .superRefine(checkCommonFields);
-export type ExamplepayRefundRequest = z.infer<typeof examplepayRefundRequestSchema>;
-
 export const examplepay = defineProvider({
   name: 'examplepay',
-  requestSchema: examplepayRefundRequestSchema,
   profile: {
     pendingStatus: 'PENDING_PROVIDER',
     submit: synchronousSubmit,
