@@ -523,7 +523,9 @@ function markdown(r: Report): string {
         'SIGTERM to exit, per worker (all refunds still open)',
         w.workerShutdowns === undefined
           ? 'not yet stopped'
-          : w.workerShutdowns.map((x) => `${x.seconds} s${x.killed ? ' (SIGKILLed)' : ` (exit ${String(x.exit)})`}`).join('; '),
+          : w.workerShutdowns
+              .map((x) => `${x.seconds} s${x.killed ? ' (SIGKILLed)' : ` (exit ${String(x.exit)})`}`)
+              .join('; '),
       ])
     );
     out.push(

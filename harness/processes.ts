@@ -104,7 +104,8 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     },
     stop: async (boundMs) => {
       const at = Date.now();
-      if (child.exitCode !== null || child.signalCode !== null) return { seconds: 0, exit: await exited, killed: false };
+      if (child.exitCode !== null || child.signalCode !== null)
+        return { seconds: 0, exit: await exited, killed: false };
       child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([

@@ -44,27 +44,14 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
   // Started 16 at a time: one by one, the setup alone took a minute.
   type Started = { refundId: string; provider: string; paymentId: string };
   const startOne = async (i: number): Promise<Started> => {
-    if (i < 100) {
-      const paymentId = await stack.api.sandpayCollection(500);
-      await startUnservedGuard(stack, 'sandpay', paymentId);
-      const refundId = uniqueRefundId('stop-guard');
-      await stack.refunds.start({
-        provider: 'sandpay',
-        refundId,
-        paymentId,
-        amount: { amountMinor: 500, currency: 'XOF' },
-      });
-      return { refundId, provider: 'sandpay', paymentId };
-    }
     if (i < 200) {
-      const paymentId = await stack.api.sandpayCollection(700);
-      const refundId = uniqueRefundId('stop-sandpay');
-      await stack.refunds.start({
-        provider: 'sandpay',
-        refundId,
-        paymentId,
-        amount: { amountMinor: 700, currency: 'XOF' },
-      });
+      // The first 100 wait on a guard no worker serves; the next 100 run as usual.
+      const waitsOnGuard = i < 100;
+      const amount = { amountMinor: waitsOnGuard ? 500 : 700, currency: 'XOF' };
+      const paymentId = await stack.api.sandpayCollection(amount.amountMinor);
+      if (waitsOnGuard) await startUnservedGuard(stack, 'sandpay', paymentId);
+      const refundId = uniqueRefundId(waitsOnGuard ? 'stop-guard' : 'stop-sandpay');
+      await stack.refunds.start({ provider: 'sandpay', refundId, paymentId, amount });
       return { refundId, provider: 'sandpay', paymentId };
     }
     const paymentId = await stack.api.secpaidLink(999);
