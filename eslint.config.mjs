@@ -20,6 +20,40 @@ const workflowForbiddenImports = [
   'undici',
 ];
 
+// Workflow code and the modules it may import at run time.
+const workflowSafeModules = [
+  'src/workflows/**/*.ts',
+  'src/refunds/**/*.ts',
+  'src/providers/definition.ts',
+  'src/providers/lifecycle.ts',
+  'src/providers/registry.ts',
+  'src/providers/*/index.ts',
+  'src/providers/*/profile.ts',
+];
+// The modules that define the request with zod; workflow code imports their types only.
+const schemaModules = [
+  'src/refunds/money.ts',
+  'src/refunds/request.ts',
+  'src/refunds/request-fields.ts',
+  'src/refunds/operator.ts',
+  'src/providers/*/request.ts',
+];
+// Node-only modules of our own; of src/providers, workflow code reads the registry, definitions and
+// profiles (and request schemas for their types).
+const nodeOnlyModules = {
+  regex:
+    '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers(/index)?$|/providers/(?!definition$|lifecycle$|registry$|[^/]+/(profile|request)$)',
+  message:
+    'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, providers/lifecycle, provider definitions and profiles; request schemas for their types).',
+  allowTypeImports: true,
+};
+const schemaModuleImports = {
+  regex: '(^|/)(money|request|request-fields|operator)$',
+  message:
+    'A request schema brings zod into the workflow bundle: import its types only (money arithmetic is in refunds/minor-units).',
+  allowTypeImports: true,
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'lib/', '.tools/', '.data/', 'coverage/', 'bench/results/', 'test/histories/'] },
   js.configs.recommended,
@@ -47,36 +81,39 @@ export default tseslint.config(
   },
   {
     // Workflow code, and the plain-data modules it imports: the refund domain, the provider registry
-    // and its definitions and profiles. (Request schemas are listed too, for their types; a value
-    // import of one would bring zod into every workflow: test/workflows/bundle.test.ts.)
-    files: [
-      'src/workflows/**/*.ts',
-      'src/refunds/**/*.ts',
-      'src/providers/definition.ts',
-      'src/providers/lifecycle.ts',
-      'src/providers/registry.ts',
-      'src/providers/*/index.ts',
-      'src/providers/*/profile.ts',
-      'src/providers/*/request.ts',
-    ],
+    // and its definitions and profiles. None of them may import zod or a module holding a schema
+    // (for its types only): a worker evaluates the bundle once per workflow in its cache, and zod in
+    // the bundle made a waiting worker five times larger (test/workflows/bundle.test.ts).
+    files: workflowSafeModules,
+    ignores: schemaModules,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...workflowForbiddenImports, 'zod'].map((name) => ({
+            name,
+            message:
+              'Workflow code must stay deterministic and small: no I/O, node builtins, worker-side modules or zod.',
+            allowTypeImports: true,
+          })),
+          patterns: [nodeOnlyModules, schemaModuleImports],
+        },
+      ],
+    },
+  },
+  {
+    // The refund request's schemas: zod, and nothing else a workflow must not have, so that their
+    // types can be shared with workflow code.
+    files: schemaModules,
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: workflowForbiddenImports.map((name) => ({
             name,
-            message: 'Workflow code must stay deterministic: no I/O, node builtins or worker-side modules.',
+            message: 'Request schemas are plain data: no I/O, node builtins or worker-side modules.',
           })),
-          patterns: [
-            {
-              // Node-only modules of our own; of src/providers only profiles and request schemas are plain data.
-              regex:
-                '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers(/index)?$|/providers/(?!definition$|lifecycle$|registry$|[^/]+/(profile|request)$)',
-              message:
-                'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, providers/lifecycle, provider definitions and profiles; request schemas for their types).',
-              allowTypeImports: true,
-            },
-          ],
+          patterns: [nodeOnlyModules],
         },
       ],
     },

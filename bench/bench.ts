@@ -383,6 +383,8 @@ async function main(): Promise<void> {
     }
 
     if (PHASES.has('waiting')) {
+      // The long phase: what came before it is on disk first.
+      save(report);
       const waiting = await measureWaiting(
         { client, api, sandboxUrl, traffic, temporalAddress: server.address, workflowBundle: bundle, logDir: dir, log },
         WAITING_REFUNDS,
@@ -390,10 +392,14 @@ async function main(): Promise<void> {
         WAITING_MINUTES,
         WAITING_CACHE === undefined ? {} : { WORKER_MAX_CACHED_WORKFLOWS: WAITING_CACHE }
       );
-      // Written before the workers' teardown, so that a teardown gone wrong never loses the run.
-      report.waiting = waiting.figures;
-      save(report);
-      report.waiting = await waiting.stop();
+      // Written before the workers' teardown, so that a teardown gone wrong never loses the run;
+      // the workers are stopped whatever the write does.
+      try {
+        report.waiting = waiting.figures;
+        save(report);
+      } finally {
+        report.waiting = await waiting.stop();
+      }
     }
 
     process.stdout.write(save(report));

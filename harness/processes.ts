@@ -78,10 +78,12 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Both streams into one file, ended once both are: whoever awaits the exit then reads the whole
+  // log, its last lines included.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code))
+    child.once('close', (code, signal) => log.end(() => resolve(signal ?? code)))
   );
   await new Promise<void>((resolve, reject) => {
     let seen = '';

@@ -29,7 +29,7 @@ import {
   stateQuery,
 } from './contract';
 import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/actions';
-import { formatMoney } from './refunds/money';
+import { formatMoney } from './refunds/minor-units';
 import { operatorActionSchema, resolveActionSchema } from './refunds/operator';
 import { refundListFilterSchema, visibilityQuery } from './refund-list';
 import type { RefundListFilter, RefundSummary } from './refund-list';

@@ -110,6 +110,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     callbacks: options.callbacks,
     policy: options.policy,
     ...(options.paymentGuard && { paymentGuard: options.paymentGuard }),
+    ...(options.workerStopping && { workerStopping: options.workerStopping }),
   };
   const taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   // Bundled once for both workflow workers when no prebuilt bundle is given.
@@ -170,7 +171,11 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     guard,
     providerQueues,
     run: async () => {
-      await Promise.all(all.map((worker) => worker.run()));
+      // Every worker is waited for, even after one fails: a connection still held by a running
+      // worker cannot close, and that error would hide the one that stopped the process.
+      const results = await Promise.allSettled(all.map((worker) => worker.run()));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     shutdown: () => {
       // A worker already stopping (a second signal, or one stopped on its own) is left to finish.
@@ -179,19 +184,28 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   };
 }
 
+/**
+ * What stops a worker process: the SDK's default also has SIGQUIT and SIGUSR2, which would stop the
+ * workers without the bound and its log.
+ */
+const WORKER_SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, name: 'worker' });
-  installTemporalRuntime(
-    logger,
-    config.metrics.port === 0 ? undefined : { prometheusAddress: `${config.listenHost}:${config.metrics.port}` }
-  );
-  const connection = await connectWorker(config.temporal);
-  const client = await connectClient(config.temporal);
+  installTemporalRuntime(logger, {
+    shutdownSignals: WORKER_SHUTDOWN_SIGNALS,
+    ...(config.metrics.port !== 0 && { prometheusAddress: `${config.listenHost}:${config.metrics.port}` }),
+  });
   const inFlight = new InFlightActivities();
   const shutdown = boundShutdown({ logger, inFlight, graceMs: config.workerShutdownGraceMs });
-  // The SDK's runtime stops every worker on these signals; this says so and bounds the stop.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => shutdown.begin(signal));
+  // The SDK's runtime stops every worker on these signals (one that comes while connecting stops
+  // the workers as soon as they exist); this says so and bounds the stop. `on`, not `once`: the
+  // runtime stops listening after the first, and a second SIGTERM with no listener would kill the
+  // process mid-activity, without the log that says what was in flight.
+  for (const signal of WORKER_SHUTDOWN_SIGNALS) process.on(signal, () => shutdown.begin(signal));
+  const connection = await connectWorker(config.temporal);
+  const client = await connectClient(config.temporal);
   try {
     const workers = await createRefundWorkers({
       connection,
@@ -210,6 +224,7 @@ async function main(): Promise<void> {
       tuning: config.worker,
       shutdownGraceMs: config.workerShutdownGraceMs,
       inFlight,
+      workerStopping: shutdown.stopping,
     });
     logger.info(
       {
@@ -232,7 +247,9 @@ async function main(): Promise<void> {
     });
     try {
       await workers.run();
+      shutdown.done();
     } catch (err) {
+      shutdown.done();
       if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
       logger.error(
         { abandoned: inFlight.list() },

@@ -2,7 +2,7 @@ import { loadConfig } from '../src/config';
 import { retryAttemptsWithin, synchronousSubmit } from '../src/refunds/provider-profile';
 import { secpaidProfile } from '../src/providers/secpaid/profile';
 import { berlinTimeToEpochMs } from '../src/providers/secpaid/time';
-import { fromMajorUnitString } from '../src/refunds/money';
+import { fromMajorUnitString } from '../src/refunds/minor-units';
 import { checkCallTimeouts } from '../src/worker';
 
 describe('what adapters rely on, exactly', () => {

@@ -1,4 +1,5 @@
-import { formatMoney, moneySchema, toMajorUnitString } from '../src/refunds/money';
+import { formatMoney, toMajorUnitString } from '../src/refunds/minor-units';
+import { moneySchema } from '../src/refunds/money';
 
 describe('money', () => {
   it.each([

@@ -22,6 +22,8 @@ export interface ActivityDeps {
   readonly policy: RefundPolicySettings;
   /** The payment guards' settings (PAYMENT_GUARD_QUIET_WINDOW_MS); the guard's default when absent. */
   readonly paymentGuard?: Config['paymentGuard'];
+  /** Aborted when this worker process begins to shut down (see PaymentGuardDeps.workerStopping). */
+  readonly workerStopping?: AbortSignal;
 }
 
 /**
@@ -31,7 +33,11 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createPaymentGuardActivities({ client: deps.client, quietWindowMs: deps.paymentGuard?.quietWindowMs }),
+    ...createPaymentGuardActivities({
+      client: deps.client,
+      quietWindowMs: deps.paymentGuard?.quietWindowMs,
+      workerStopping: deps.workerStopping,
+    }),
     ...createRefundPolicyActivities(deps.policy),
     ...createCallbackActivities({ ...deps.callbacks, logger: deps.logger }),
     ...providerActivities(deps, undefined),

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 
 import {
@@ -10,6 +11,7 @@ import {
   releaseUpdate,
   reserveUpdate,
 } from '../contract';
+import type { OrchestratorErrorType } from '../refunds/failures';
 import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
 import { workflowStatus } from '../temporal/workflow-status';
@@ -25,6 +27,24 @@ export interface PaymentGuardDeps {
    * its result). Absent, the guard's own default.
    */
   readonly quietWindowMs?: number | undefined;
+  /**
+   * Aborted when this worker process begins to shut down. The SDK does not cancel a local activity
+   * until the worker's grace is over, and a guard call that waits on a guard nobody answers held a
+   * worker's drain for 27 s of its 30: on this signal the call gives up at once (`WorkerStopping`),
+   * the refund's workflow task fails, and the next worker makes the call again.
+   */
+  readonly workerStopping?: AbortSignal | undefined;
+}
+
+const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
+
+function workerStoppingFailure(): ApplicationFailure {
+  // Retryable by default: only the refund workflow's calls, which turn it into a workflow task
+  // failure, list it as non-retryable; older code that knows nothing of it simply retries.
+  return ApplicationFailure.create({
+    type: WORKER_STOPPING,
+    message: 'this worker is shutting down: the guard call is made again on the next worker',
+  });
 }
 
 /**
@@ -35,9 +55,9 @@ export interface PaymentGuardDeps {
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
   /**
    * One update to the guard, next to the refund's own task queue. It is abandoned the moment the
-   * local activity is cancelled (its timeout, the worker's shutdown): an update the guard never
-   * takes (no worker serves it) must not keep a call open, or the worker's shutdown waits on it
-   * and every retry of the refund's call adds one more that never ends.
+   * local activity is cancelled (its timeout) or the worker begins to shut down: an update the
+   * guard never takes (no worker serves it) must not keep a call open, or the worker's shutdown
+   * waits on it and every retry of the refund's call adds one more that never ends.
    */
   const update = async <Ret, Args extends [unknown]>(
     target: PaymentGuardTarget,
@@ -45,15 +65,19 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
     args: Args
   ): Promise<Ret> => {
     const context = Context.current();
+    const stopping = deps.workerStopping;
+    if (stopping?.aborted) throw workerStoppingFailure();
     const placement = { refundsTaskQueue: context.info.taskQueue, quietWindowMs: deps.quietWindowMs };
+    const signal = stopping ? AbortSignal.any([context.cancellationSignal, stopping]) : context.cancellationSignal;
     try {
-      return await deps.client.withAbortSignal(context.cancellationSignal, () =>
+      return await deps.client.withAbortSignal(signal, () =>
         updatePaymentGuard(deps.client, target, placement, definition, args)
       );
     } catch (err) {
       // Cancelled: answered as a cancellation (which ends the attempt for good), not as a failure
       // that the retry policy would try again past the call's timeout.
       if (context.cancellationSignal.aborted) await context.cancelled;
+      if (stopping?.aborted) throw workerStoppingFailure();
       throw err;
     }
   };

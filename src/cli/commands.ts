@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { RefundsClient } from '../client';
 import type { ActionResult, RefundListFilter, RefundSummary } from '../client';
 import { loadConfig } from '../config';
-import { formatMoney } from '../refunds/money';
+import { formatMoney } from '../refunds/minor-units';
 import type { RefundState } from '../refunds/state';
 import { isFinal } from '../refunds/status';
 import type { RefundStatus } from '../refunds/status';

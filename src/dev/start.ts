@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../contract';
 import { createLogger } from '../logger';
+import { SHUTDOWN_BOUND_MARGIN_MS } from '../temporal/shutdown-bound';
 import type { Logger } from '../logger';
 
 import { startDevServer } from './dev-server';
@@ -193,8 +194,9 @@ async function main(): Promise<void> {
       name: 'worker',
       entry: path.join(projectRoot, 'src/worker.ts'),
       ready: (pid) => workerPolls(connection, config, pid),
-      // Its own drain (30 s for activities in flight), and a margin.
-      stopGraceMs: 45_000,
+      // Its own bound (the grace for activities in flight, then 5 s), and a margin: a worker given
+      // a longer grace is not killed before its drain is over.
+      stopGraceMs: config.workerShutdownGraceMs + SHUTDOWN_BOUND_MARGIN_MS + 10_000,
     },
     {
       name: 'api',

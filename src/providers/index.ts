@@ -36,7 +36,12 @@ export const providerNames = providers.map((p) => p.name) as unknown as NamesOf<
 /** A provider's name at a boundary (a list filter, a CLI argument). */
 export const providerNameSchema = z.enum(providerNames);
 
-// The two lists name the same providers, or a provider's line is missing from one of them.
+// The two lists name the same providers, or a provider's line is missing from one of them: said by
+// the compiler, and at load for a list a test changes at run time.
+type RequestedName = (typeof requestSchemas)[number]['shape']['provider']['value'];
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesAgree: SameNames<RequestedName, ProviderName> = true;
+void namesAgree;
 {
   const requested = requestSchemas.map((schema) => schema.shape.provider.value).sort();
   const registered = [...providerNames].sort();

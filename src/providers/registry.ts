@@ -7,6 +7,6 @@ import { secpaid } from './secpaid';
 /**
  * Every provider, workflow-safe: the only list of them. Everything that depends on which providers
  * exist (the request union, provider names, profiles; see `./index.ts`) is derived from it. A
- * provider is added by its folder, one line here and one in `adapters.ts`.
+ * provider is added by its folder, one line here, one in `requests.ts` and one in `adapters.ts`.
  */
 export const providers = [secpaid, sandpay, paymentoptions, openpayd, getpaid] as const;

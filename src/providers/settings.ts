@@ -78,7 +78,7 @@ export function webhookSecretsOf(config: ProvidersConfig): Readonly<Record<strin
   );
 }
 
-/** The two registries must name the same providers: a provider without its other half cannot run. */
+/** The registry and the adapters must name the same providers: a provider without its Node half cannot run. */
 function checkRegistriesAgree(): void {
   const defined = providers.map((p) => p.name as string).sort();
   const adapted = everyAdapter.map((a) => a.name).sort();

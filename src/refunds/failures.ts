@@ -122,6 +122,8 @@ export const orchestratorErrorTypes = {
   NoWorkflowContext: 'a provider activity run outside a refund workflow (it has no idempotency key)',
   CallbackDestinationRefused: 'a callbackUrl whose host resolves to a refused address',
   CallbackUnreachable: 'a completion callback that did not get through (retried)',
+  WorkerStopping:
+    "a payment-guard call on a worker that is shutting down: the refund's workflow task fails, so nothing of it is recorded, and the next worker makes the call again",
 } as const;
 
 export type OrchestratorErrorType = keyof typeof orchestratorErrorTypes;

@@ -38,9 +38,3 @@ export const moneySchema = z
   .strict();
 
 export type Money = z.infer<typeof moneySchema>;
-
-/**
- * The arithmetic lives in ./minor-units.ts, without zod, so that workflow code (which formats
- * amounts for people) does not evaluate zod in every workflow it runs.
- */
-export { formatMoney, fromMajorUnitString, minorUnitDigits, toMajorUnitString } from './minor-units';

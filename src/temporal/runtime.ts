@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogLevel, LogMetadata } from '@temporalio/worker';
 
 import type { Logger } from '../logger';
+import type { OrchestratorErrorType } from '../refunds/failures';
 
 const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -19,11 +21,23 @@ let installed = false;
  */
 const EXPECTED_AT_START = /^No (workflows|activities|Nexus services) registered, not polling/;
 
+/** A guard call given up because the worker shuts down: the shutdown's own line counts them. */
+const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
+const expectedFailure = (error: unknown): boolean =>
+  error instanceof ApplicationFailure && error.type === WORKER_STOPPING;
+
 /**
  * Routes the SDK's own logs (workflow `log`, activity `log`, worker and core messages) into pino,
  * once per process. `error` metadata is renamed `err` so pino's serializer prints the stack.
  */
-export function installTemporalRuntime(logger: Logger, metrics?: { readonly prometheusAddress: string }): void {
+export interface TemporalRuntimeOptions {
+  /** Where the SDK's and the workflows' metrics are scraped; none when absent. */
+  readonly prometheusAddress?: string;
+  /** The signals on which the runtime stops every worker; the SDK's default when absent. */
+  readonly shutdownSignals?: readonly NodeJS.Signals[];
+}
+
+export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   const sdkLogger = logger.child({ component: 'temporal' });
@@ -34,11 +48,14 @@ export function installTemporalRuntime(logger: Logger, metrics?: { readonly prom
       logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
       // The SDK's own metrics (task latencies, slots, polls) and the workflows' refund counters,
       // scraped at http://<address>/metrics.
-      ...(metrics && { metrics: { prometheus: { bindAddress: metrics.prometheusAddress } } }),
+      ...(options.prometheusAddress !== undefined && {
+        metrics: { prometheus: { bindAddress: options.prometheusAddress } },
+      }),
     },
+    ...(options.shutdownSignals && { shutdownSignals: [...options.shutdownSignals] }),
     logger: new DefaultLogger('INFO', (entry) => {
       const { error, ...rest } = (entry.meta ?? {}) as LogMetadata & { error?: unknown };
-      const level = EXPECTED_AT_START.test(entry.message) ? 'debug' : levelOf[entry.level];
+      const level = EXPECTED_AT_START.test(entry.message) || expectedFailure(error) ? 'debug' : levelOf[entry.level];
       sdkLogger[level]({ ...rest, ...(error !== undefined && { err: error }) }, entry.message);
     }),
   });

@@ -23,17 +23,43 @@ export interface ShutdownBoundOptions {
  * `terminationGracePeriodSeconds`) would SIGKILL it soon after anyway, and a log line naming what
  * was abandoned is worth more than an unexplained kill. Each step is logged with what was in flight.
  */
-export function boundShutdown(options: ShutdownBoundOptions): { begin(reason: string): void; readonly begun: boolean } {
+export interface ShutdownBound {
+  /**
+   * Starts the bound; a later reason (a second SIGTERM, a Ctrl-C after it) is logged and changes
+   * nothing: the drain under way is the fastest safe stop, and the bound already ends it.
+   */
+  begin(reason: string): void;
+  /** The workers have stopped: the timers are cleared, so a process that is closing exits now. */
+  done(): void;
+  readonly begun: boolean;
+  /** Aborted when the shutdown begins: what waits on something outside (a guard call) gives up. */
+  readonly stopping: AbortSignal;
+}
+
+export function boundShutdown(options: ShutdownBoundOptions): ShutdownBound {
   const { logger, inFlight, graceMs } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  let begun = false;
+  let begun: { readonly reason: string; readonly at: number } | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const stopping = new AbortController();
   return {
+    stopping: stopping.signal,
     get begun() {
-      return begun;
+      return begun !== undefined;
+    },
+    done() {
+      for (const timer of timers.splice(0)) clearTimeout(timer);
     },
     begin(reason: string) {
-      if (begun) return;
-      begun = true;
+      if (begun) {
+        logger.info(
+          { reason, inFlight: inFlight.size, sinceMs: Date.now() - begun.at },
+          `${reason} while already shutting down (${begun.reason}): the drain goes on, ${inFlight.size} activities in flight`
+        );
+        return;
+      }
+      begun = { reason, at: Date.now() };
+      stopping.abort(new Error(`shutting down (${reason})`));
       logger.info(
         { reason, graceMs, inFlight: inFlight.summary() },
         `shutting down (${reason}): ${inFlight.size} activities in flight get ${graceMs} ms to finish`
@@ -55,6 +81,7 @@ export function boundShutdown(options: ShutdownBoundOptions): { begin(reason: st
       // Neither timer keeps a process alive that has stopped on its own.
       grace.unref();
       bound.unref();
+      timers.push(grace, bound);
     },
   };
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { refundSearchAttributeKeys } from '../../src/contract';
 import { sandboxProviderEnv } from '../../src/providers/settings';
+import { SHUTDOWN_BOUND_MARGIN_MS } from '../../src/temporal/shutdown-bound';
 import { ensureComposeCheck, ensureHadolint, ensureShellcheck } from '../support/deploy-tools';
 
 /**
@@ -129,13 +130,18 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('runs the worker scalable and drained: no fixed name or host port, a stop grace beyond the 30 s drain', () => {
+  it("runs the worker scalable and drained: no fixed name or host port, a stop grace beyond the worker's own bound", () => {
     const worker = loadCompose(composeFile).project?.services.worker;
     expect(worker?.container_name).toBeUndefined();
     expect(worker?.ports ?? []).toEqual([]);
     expect(worker?.command).toEqual(['node', 'lib/worker.js']);
-    const grace = Number(/^(\d+)s$/.exec(worker?.stop_grace_period ?? '')?.[1] ?? 0);
-    expect(grace).toBeGreaterThan(30);
+    // Compose SIGKILLs at its stop grace; the worker exits by its drain grace + the margin.
+    const env = Object.fromEntries(
+      Object.entries(worker?.environment ?? {}).filter((e): e is [string, string] => e[1] !== null)
+    );
+    const boundMs = loadConfig(env, () => '').workerShutdownGraceMs + SHUTDOWN_BOUND_MARGIN_MS;
+    const graceMs = 1000 * Number(/^(\d+)s$/.exec(worker?.stop_grace_period ?? '')?.[1] ?? 0);
+    expect(graceMs).toBeGreaterThan(boundMs);
   });
 
   it('gives the worker, API and setup a configuration that passes validation in production', () => {

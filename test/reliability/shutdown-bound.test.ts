@@ -60,21 +60,29 @@ it('logs what is in flight at the start, what it cancels at the grace, and exits
   const exit = jest.fn();
   const shutdown = boundShutdown({ logger, inFlight, graceMs: 30_000, exit });
 
+  expect(shutdown.stopping.aborted).toBe(false);
   shutdown.begin('SIGTERM');
-  shutdown.begin('supervisor exited'); // a second reason changes nothing
+  expect(shutdown.stopping.aborted).toBe(true); // what waits on a guard gives up at once
   expect(lines.map((l) => l.msg)).toEqual(['shutting down (SIGTERM): 1 activities in flight get 30000 ms to finish']);
   expect(lines[0]).toMatchObject({
     inFlight: { byType: { sandpaySubmitRefund: 1 }, oldest: [{ workflowId: 'refund-stuck' }] },
   });
+  // A second signal is said, and moves neither the grace nor the bound.
+  jest.advanceTimersByTime(10_000);
+  shutdown.begin('SIGINT');
+  expect(lines[1]).toMatchObject({
+    msg: 'SIGINT while already shutting down (SIGTERM): the drain goes on, 1 activities in flight',
+    sinceMs: 10_000,
+  });
 
-  jest.advanceTimersByTime(30_000);
-  expect(lines[1]).toMatchObject({ msg: expect.stringMatching(/^shutdown grace over: cancelling 1 /) });
+  jest.advanceTimersByTime(20_000);
+  expect(lines[2]).toMatchObject({ msg: expect.stringMatching(/^shutdown grace over: cancelling 1 /) });
   expect(exit).not.toHaveBeenCalled();
 
   jest.advanceTimersByTime(SHUTDOWN_BOUND_MARGIN_MS - 1);
   expect(exit).not.toHaveBeenCalled();
   jest.advanceTimersByTime(1);
-  expect(lines[2]).toMatchObject({
+  expect(lines[3]).toMatchObject({
     msg: 'shutdown bound reached: exiting with 1 activities abandoned',
     abandoned: [{ activityType: 'sandpaySubmitRefund', workflowId: 'refund-stuck' }],
   });
@@ -87,4 +95,17 @@ it('says nothing at the grace when everything has finished', () => {
   boundShutdown({ logger, inFlight, graceMs: 1_000, exit: jest.fn() }).begin('SIGTERM');
   jest.advanceTimersByTime(1_000);
   expect(lines.map((l) => l.msg)).toEqual(['shutting down (SIGTERM): 0 activities in flight get 1000 ms to finish']);
+});
+
+it('clears its timers once the workers have stopped: nothing is said or exited after that', () => {
+  const { logger, lines } = capturedLogger();
+  const inFlight = new InFlightActivities();
+  runActivity(inFlight, 'sandpaySubmitRefund', 'refund-left');
+  const exit = jest.fn();
+  const shutdown = boundShutdown({ logger, inFlight, graceMs: 1_000, exit });
+  shutdown.begin('SIGTERM');
+  shutdown.done();
+  jest.advanceTimersByTime(10_000);
+  expect(lines).toHaveLength(1);
+  expect(exit).not.toHaveBeenCalled();
 });

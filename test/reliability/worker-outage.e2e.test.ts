@@ -38,8 +38,10 @@ it("an outage of SecPaid's worker: the submission has no timeout in the queue, a
   )?.activityTaskScheduledEventAttributes;
   expect(scheduled?.activityType?.name).toBe('secpaidSubmitRefund');
   // Zero: no timeout while it waits for a worker (schedule-to-start) or in all (schedule-to-close).
-  expect(Number(scheduled?.scheduleToStartTimeout?.seconds ?? 0)).toBe(0);
-  expect(Number(scheduled?.scheduleToCloseTimeout?.seconds ?? 0)).toBe(0);
+  const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+    Number(d?.seconds ?? 0) * 1000 + (d?.nanos ?? 0) / 1e6;
+  expect(ms(scheduled?.scheduleToStartTimeout)).toBe(0);
+  expect(ms(scheduled?.scheduleToCloseTimeout)).toBe(0);
   await new Promise((r) => setTimeout(r, 5_000));
   expect(await stack.refunds.get(refundId)).toMatchObject({ status: 'SUBMITTING', needsAttention: false });
   expect(stack.sandbox.requestCount('secpaid', 'refund')).toBe(0);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
+import { fromMajorUnitString, toMajorUnitString } from '../../refunds/minor-units';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { refundActivityInfo } from '../activity-info';
 import { notProcessed, outcomeUnknown, readFailure, readProvider, sendFailure, stillPending } from '../failures';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import { fromMajorUnitString, toMajorUnitString } from '../../refunds/money';
+import { fromMajorUnitString, toMajorUnitString } from '../../refunds/minor-units';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { notBefore, refundActivityInfo } from '../activity-info';
 import { callProvider, readFailure, readProvider, stillPending } from '../failures';

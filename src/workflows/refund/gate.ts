@@ -4,6 +4,7 @@ import type { createPaymentGuardActivities } from '../../activities/payment-guar
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
+import type { OrchestratorErrorType } from '../../refunds/failures';
 import { formatMoney } from '../../refunds/minor-units';
 import type { RefundPolicy } from '../../refunds/policy';
 import { definitionOf } from '../../providers/lifecycle';
@@ -16,11 +17,42 @@ const SYSTEM = 'system';
 
 type GuardCalls = ReturnType<typeof createPaymentGuardActivities>;
 
-/** The per-payment guard's updates, sent by local activities (one marker event each). */
-export const paymentGuardCalls = wf.proxyLocalActivities<GuardCalls>({
+const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
+
+/**
+ * A guard call made on a worker that is shutting down fails at once (`WorkerStopping`, never
+ * retried there). The refund does not see it: this fails the workflow task, so nothing of the
+ * call is recorded, and the next worker replays the refund and makes the call again. (Before,
+ * such a call held the worker's drain until the guard answered or its timeout.)
+ */
+async function unlessWorkerStopping<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure) {
+      if (err.cause.type === WORKER_STOPPING) throw new Error(`${err.cause.message} (this workflow task fails)`);
+    }
+    throw err;
+  }
+}
+
+const guardCalls = wf.proxyLocalActivities<GuardCalls>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [WORKER_STOPPING],
+  },
 });
+
+/** The per-payment guard's updates, sent by local activities (one marker event each). */
+export const paymentGuardCalls: GuardCalls = {
+  reservePayment: (...args) => unlessWorkerStopping(() => guardCalls.reservePayment(...args)),
+  handOverPayment: (...args) => unlessWorkerStopping(() => guardCalls.handOverPayment(...args)),
+  commitPayment: (...args) => unlessWorkerStopping(() => guardCalls.commitPayment(...args)),
+  releasePayment: (...args) => unlessWorkerStopping(() => guardCalls.releasePayment(...args)),
+};
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -42,12 +74,18 @@ export async function atGuard<K extends keyof GuardCalls>(
   const calls = wf.proxyLocalActivities<GuardCalls>({
     startToCloseTimeout: '5 seconds',
     scheduleToCloseTimeout: Math.max(5_000, scaled(MINUTE)),
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 4 },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 4,
+      nonRetryableErrorTypes: [WORKER_STOPPING],
+    },
   });
   for (let wait = MINUTE, asked = false; ; wait = Math.min(2 * wait, HOUR)) {
     try {
       const fn = calls[call] as (...a: Parameters<GuardCalls[K]>) => Promise<Awaited<ReturnType<GuardCalls[K]>>>;
-      const answer = await fn(...args);
+      const answer = await unlessWorkerStopping(() => fn(...args));
       if (asked) record.clearAttention();
       return answer;
     } catch (err) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { checkCommonFields, commonRequestFields, providerIdSchema } from '../../../src/refunds/request-fields';
 
-/** ExamplePay's branch of the refund request (its line is in ./requests.ts). */
+/** ExamplePay's branch of the refund request (its line in the request list is the test's `jest.mock` of `requests.ts`). */
 export const examplepayRefundRequestSchema = z
   .object({
     provider: z.literal('examplepay'),

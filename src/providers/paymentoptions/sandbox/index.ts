@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 
-import { minorUnitDigits } from '../../../refunds/money';
+import { minorUnitDigits } from '../../../refunds/minor-units';
 import { decimalToMinor, minorToDecimal, tag } from '../../../sandbox/provider';
 import type { SandboxContext, SandboxProvider } from '../../../sandbox/provider';
 
