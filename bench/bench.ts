@@ -6,18 +6,20 @@
  *   state) against a bare one-activity workflow (no-op activity), on the same dev server, at 1×, 4×
  *   and 16× a base concurrency, with throughput, latency and worker memory. Each side has a worker
  *   process of its own with the same options. At each level the two sides take turns, bare then
- *   refund, for BENCH_ROUNDS rounds: the machine's drift falls on both alike, and the figures are
- *   the medians of the rounds. The dev server runs on a SQLite file with the pragmas Temporal's own
+ *   refund, for BENCH_ROUNDS rounds (at least 5): the machine's drift falls on both alike, and the
+ *   figures are the medians of the rounds, the ratio with its min and max. The dev server runs on a SQLite file with the pragmas Temporal's own
  *   load tests use: journal_mode=WAL, synchronous=OFF.
  * - `tuning`: the same comparison at 4× for each worker tuning in {@link TUNINGS}.
  * - `history`: events per refund on each provider's happy path.
+ * - `cost`: one run at a time, a refund against a bare workflow: RPCs by operation (with the server's
+ *   time in each), persistence operations, history events by type and CPU per run (./cost.ts).
  * - `review`: a SecPaid refund that waits 1, 7, 14 and 28 days in review, on the time-skipping test
  *   server with production defaults: history events and reads made.
  * - `waiting`: 10,000 SecPaid refunds waiting for review at once (./waiting.ts).
  *
  * Writes bench/results/bench-<date>.json and .md. A benchmark, not a test: nothing here asserts.
  * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level and round: 20× the
- * base, and at least 3× the concurrency), BENCH_ROUNDS (3),
+ * base, and at least 3× the concurrency), BENCH_ROUNDS (5, and never fewer),
  * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5),
  * BENCH_GUARD_QUIET_WINDOW_MS (the waiting workers' guard quiet window, 120000),
  * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset).
@@ -31,6 +33,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 
 import { RefundsClient } from '../src/client';
+import { paymentGuardWorkflowId } from '../src/contract';
 import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
@@ -45,16 +48,22 @@ import type { ReviewFigures } from '../harness/secpaid-review';
 import { buildSandbox } from '../src/sandbox/server';
 import type { Sandbox } from '../src/sandbox/server';
 
+import { costMarkdown, measureCost } from './cost';
+import type { CostFigures } from './cost';
 import { cpuMs, percentile, rssMb } from './process-stats';
 import { measureWaiting, pool } from './waiting';
 import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);
 const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// Five rounds at least: a single round's ratio swings by ±0.2 on a shared 2-core machine, and the
+// spread (min / median / max) is part of the figure.
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
 const LEVELS = [1, 4, 16];
 const PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,review,waiting').split(','));
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,cost,review,waiting').split(','));
+/** Runs per side in the cost phase, one at a time. */
+const COST_RUNS = Number(process.env.BENCH_COST_RUNS ?? 100);
 const WAITING_REFUNDS = Number(process.env.BENCH_WAITING_REFUNDS ?? 10_000);
 const WAITING_WORKERS = Number(process.env.BENCH_WAITING_WORKERS ?? 2);
 const WAITING_MINUTES = Number(process.env.BENCH_WAITING_MINUTES ?? 5);
@@ -181,11 +190,15 @@ interface Comparison {
   readonly refund: RunFigures;
   /** The median of the rounds' ratios (refund / bare, each round's pair run back to back). */
   readonly ratio: number;
+  readonly ratioMin: number;
+  readonly ratioMax: number;
   readonly ratioByRound: readonly number[];
 }
 
 interface Report {
   date: string;
+  /** What bench/README.md keys its tables on: figures from one model are never quoted for another. */
+  machineModel: string;
   machine: string;
   devServer: string;
   workers: string;
@@ -195,6 +208,7 @@ interface Report {
   throughput?: Comparison[];
   tuning?: (Comparison & { readonly tuning: string })[];
   historyEventsPerHappyPath?: Record<string, number>;
+  cost?: CostFigures;
   secpaidReview?: (ReviewFigures & { readonly days: number })[];
   waiting?: WaitingFigures;
 }
@@ -215,7 +229,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'refunds-bench-'));
   const logger = createLogger({ level: 'warn', pretty: false, name: 'bench' });
   const cli = await ensureTemporalCli(log);
+  const serverMetricsPort = await freePort();
   const server = await startDevServer({
+    metricsPort: serverMetricsPort,
     cliPath: cli.path,
     ip: '127.0.0.1',
     port: await freePort(),
@@ -245,6 +261,7 @@ async function main(): Promise<void> {
 
   const report: Report = {
     date: new Date().toISOString(),
+    machineModel: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}`,
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
     devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
     workers:
@@ -330,6 +347,8 @@ async function main(): Promise<void> {
         bare: figures(concurrency, bareRounds, bareWorker),
         refund: figures(concurrency, refundRounds, refundWorker),
         ratio: Number(median(ratios).toFixed(2)),
+        ratioMin: Number(Math.min(...ratios).toFixed(2)),
+        ratioMax: Number(Math.max(...ratios).toFixed(2)),
         ratioByRound: ratios.map((r) => Number(r.toFixed(2))),
       };
     };
@@ -342,11 +361,42 @@ async function main(): Promise<void> {
       workers.delete(refundWorker);
       workers.delete(bareWorker);
     };
-    return { refunds, compare, warmUp, stop };
+    const cost = async (runs: number): Promise<CostFigures> => {
+      const requests: RefundRequestInput[] = [];
+      for (let i = 0; i <= runs; i += 1)
+        requests.push(await paymentAndRefund(api, 'openpayd', 1_000 + i, 'bench-cost'));
+      return measureCost({
+        client,
+        metricsUrl: `http://127.0.0.1:${serverMetricsPort}/metrics`,
+        serverPid: server.process.pid,
+        runs,
+        bare: {
+          workerPid: bareWorker.child.pid,
+          one: async () => {
+            const workflowId = `bare-${randomUUID()}`;
+            await client.workflow.execute('bare', { taskQueue: `bench-bare-${name}`, workflowId });
+            return { workflowId, others: [] };
+          },
+        },
+        refund: {
+          workerPid: refundWorker.child.pid,
+          one: async (i) => {
+            const request = requests[i + 1]!;
+            await refunds.start(request);
+            await refunds.waitForOutcome(request.refundId);
+            return {
+              workflowId: `refund-${request.refundId}`,
+              others: [paymentGuardWorkflowId(request.provider, request.paymentId)],
+            };
+          },
+        },
+      });
+    };
+    return { refunds, compare, warmUp, stop, cost };
   }
 
   async function run(): Promise<void> {
-    if (PHASES.has('throughput') || PHASES.has('history')) {
+    if (PHASES.has('throughput') || PHASES.has('history') || PHASES.has('cost')) {
       const pair = await startPair('defaults', {});
       if (PHASES.has('throughput')) {
         log('throughput: warm-up');
@@ -355,6 +405,10 @@ async function main(): Promise<void> {
         for (const level of LEVELS) report.throughput.push(await pair.compare(level));
       }
       if (PHASES.has('history')) report.historyEventsPerHappyPath = await historyOfHappyPaths(pair.refunds);
+      if (PHASES.has('cost')) {
+        log(`cost: ${COST_RUNS} bare, then ${COST_RUNS} refunds, one at a time`);
+        report.cost = await pair.cost(COST_RUNS);
+      }
       await pair.stop();
     }
 
@@ -444,15 +498,16 @@ function markdown(r: Report): string {
   const out = [
     `# Benchmark ${r.date}`,
     '',
-    `Machine: ${r.machine}. Server: ${r.devServer}. Workers: ${r.workers}.`,
+    `Machine model: **${r.machineModel}** (${r.machine}). Server: ${r.devServer}. Workers: ${r.workers}.`,
     '',
-    `Each comparison is ${r.rounds} rounds of bare then refund, back to back; rates and ratios are the medians of the rounds, latencies are over every run of every round.`,
+    `Each comparison is ${r.rounds} rounds of bare then refund, back to back; rates and ratios are the medians of the rounds (the ratio with its min and max), latencies are over every run of every round.`,
     '',
   ];
   const comparisonHeader = [
     'bare /s',
     'refund /s',
     'ratio (median)',
+    'ratio min / max',
     'ratio by round',
     'bare p50/p95/p99 ms',
     'refund p50/p95/p99 ms',
@@ -463,6 +518,7 @@ function markdown(r: Report): string {
     t.bare.perSecond,
     t.refund.perSecond,
     `**${t.ratio}**`,
+    `${t.ratioMin} / ${t.ratioMax}`,
     t.ratioByRound.join(' / '),
     lat(t.bare),
     lat(t.refund),
@@ -471,7 +527,7 @@ function markdown(r: Report): string {
   ];
   if (r.throughput) {
     out.push('## Throughput and latency, SDK defaults', '');
-    out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(9).fill('---')));
+    out.push(row(['load (concurrency)', ...comparisonHeader]), row(Array(10).fill('---')));
     for (const t of r.throughput) out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t)]));
     out.push('');
     out.push('CPU per workflow run, ms (Temporal server / worker process / driver: client and sandbox):', '');
@@ -486,7 +542,7 @@ function markdown(r: Report): string {
   }
   if (r.tuning) {
     out.push(`## Worker tuning, at 4× (${r.baseConcurrency * 4} at a time)`, '');
-    out.push(row(['tuning', ...comparisonHeader]), row(Array(9).fill('---')));
+    out.push(row(['tuning', ...comparisonHeader]), row(Array(10).fill('---')));
     for (const t of r.tuning) out.push(row([t.tuning, ...comparisonCells(t)]));
     out.push('');
   }
@@ -495,6 +551,7 @@ function markdown(r: Report): string {
     for (const [p, n] of Object.entries(r.historyEventsPerHappyPath)) out.push(row([p, n]));
     out.push('');
   }
+  if (r.cost) out.push(...costMarkdown(r.cost));
   if (r.secpaidReview) {
     out.push('## SecPaid review on the time-skipping server (production defaults)', '');
     out.push(row(['days in review', 'history events', 'status reads', 'SLA attention raised', 'outcome']));

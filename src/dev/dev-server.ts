@@ -25,6 +25,8 @@ export interface DevServerOptions {
   readonly codecEndpoint?: string;
   /** Extra `--sqlite-pragma` values, e.g. `journal_mode=WAL` for the benchmark. */
   readonly sqlitePragmas?: readonly string[];
+  /** The server's Prometheus port (`--metrics-port`; the bench reads RPC counts there); random when absent. */
+  readonly metricsPort?: number;
   readonly logger: Logger;
   /**
    * Own process group: a terminal's Ctrl-C then reaches the worker first, and the supervisor stops
@@ -47,6 +49,7 @@ export function devServerArgs(opts: Omit<DevServerOptions, 'cliPath' | 'logger'>
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   for (const pragma of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
+  if (opts.metricsPort !== undefined) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.codecEndpoint !== undefined) args.push('--ui-codec-endpoint', opts.codecEndpoint);
   args.push(...devServerSearchAttributeFlags());
   return args;
