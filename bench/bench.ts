@@ -282,6 +282,7 @@ async function main(): Promise<void> {
 
   /** A refund worker and a bare worker, on queues of their own, with the same tuning. */
   async function startPair(name: string, tuning: Record<string, string>) {
+    const refundMetricsPort = await freePort();
     const start = async (side: 'refund' | 'bare') => {
       const worker = await startWorkerProcess({
         name: `bench-${side}-worker`,
@@ -291,7 +292,13 @@ async function main(): Promise<void> {
         sandboxUrl,
         workflowBundle: bundle,
         // production's log level; SecPaid's queue limit is not in this figure
-        env: { LOG_LEVEL: 'info', SECPAID_MAX_REQUESTS_PER_SECOND: '1', ...tuning },
+        env: {
+          LOG_LEVEL: 'info',
+          SECPAID_MAX_REQUESTS_PER_SECOND: '1',
+          // The refund worker's SDK metrics, for the cost phase's worker time by task type.
+          ...(side === 'refund' && { METRICS_PORT: String(refundMetricsPort) }),
+          ...tuning,
+        },
         ...(side === 'bare' && { script: path.join(__dirname, 'bare', 'worker.ts') }),
       });
       workers.add(worker);
@@ -380,6 +387,7 @@ async function main(): Promise<void> {
         },
         refund: {
           workerPid: refundWorker.child.pid,
+          workerMetricsUrl: `http://127.0.0.1:${refundMetricsPort}/metrics`,
           one: async (i) => {
             const request = requests[i + 1]!;
             await refunds.start(request);

@@ -21,6 +21,11 @@ export interface SideCost {
   readonly otherEvents: Readonly<Record<string, number>>;
   /** CPU per run, ms. */
   readonly cpuMsPerRun: { readonly server: number; readonly worker: number };
+  /**
+   * The worker's own time per run (SDK metrics, ms): workflow tasks by workflow type, activities and
+   * local activities by type. Wall time inside the worker, not CPU; absent without worker metrics.
+   */
+  readonly workerMs?: Readonly<Record<string, { readonly perRun: number; readonly msEach: number }>>;
 }
 
 export interface CostFigures {
@@ -85,6 +90,30 @@ export interface CostSide {
   /** Makes run `i` and waits for its end; returns its workflow id, and the ids of what it caused elsewhere. */
   readonly one: (i: number) => Promise<{ readonly workflowId: string; readonly others: readonly string[] }>;
   readonly workerPid: number | undefined;
+  /** The worker's Prometheus endpoint (METRICS_PORT), when it has one. */
+  readonly workerMetricsUrl?: string;
+}
+
+/** The SDK's task latencies (ms): `<what>|<type>` → [count, sum]. */
+async function scrapeWorker(url: string): Promise<Map<string, [number, number]>> {
+  const text = await (await fetch(url)).text();
+  const out = new Map<string, [number, number]>();
+  const kinds: Record<string, [string, string]> = {
+    temporal_workflow_task_execution_latency: ['workflow task', 'workflow_type'],
+    temporal_activity_execution_latency: ['activity', 'activity_type'],
+    temporal_local_activity_execution_latency: ['local activity', 'activity_type'],
+  };
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/.exec(line);
+    const kind = m && kinds[m[1]!];
+    if (!m || !kind) continue;
+    const type = new RegExp(`${kind[1]}="([^"]+)"`).exec(m[3]!)?.[1] ?? '?';
+    const key = `${kind[0]}|${type}`;
+    const entry = out.get(key) ?? [0, 0];
+    entry[m[2] === 'count' ? 0 : 1] += Number(m[4]);
+    out.set(key, entry);
+  }
+  return out;
 }
 
 export async function measureCost(opts: {
@@ -98,6 +127,7 @@ export async function measureCost(opts: {
   const side = async (s: CostSide): Promise<SideCost> => {
     await s.one(-1); // warm
     const before = await scrape(opts.metricsUrl);
+    const workerBefore = s.workerMetricsUrl === undefined ? undefined : await scrapeWorker(s.workerMetricsUrl);
     const cpuBefore = { server: cpuMs(opts.serverPid), worker: cpuMs(s.workerPid) };
     let last: { workflowId: string; others: readonly string[] } | undefined;
     for (let i = 0; i < opts.runs; i += 1) last = await s.one(i);
@@ -105,6 +135,18 @@ export async function measureCost(opts: {
     // The server counts a request once it has answered; the last answers reach it a moment later.
     await new Promise((r) => setTimeout(r, 1_000));
     const after = await scrape(opts.metricsUrl);
+    let workerMs: Record<string, { perRun: number; msEach: number }> | undefined;
+    if (workerBefore && s.workerMetricsUrl !== undefined) {
+      workerMs = {};
+      for (const [key, [count, sum]] of await scrapeWorker(s.workerMetricsUrl)) {
+        const [count0, sum0] = workerBefore.get(key) ?? [0, 0];
+        if (count - count0 <= 0) continue;
+        workerMs[key.replace('|', ' ')] = {
+          perRun: round2((count - count0) / opts.runs),
+          msEach: round2((sum - sum0) / (count - count0)),
+        };
+      }
+    }
     const otherEvents: Record<string, number> = {};
     // The others (a payment's guard) are shared by every refund of the payment: a run's share is
     // what the last run's own guard holds, which serves that one refund only.
@@ -121,6 +163,7 @@ export async function measureCost(opts: {
         server: round1((cpuAfter.server - cpuBefore.server) / opts.runs),
         worker: round1((cpuAfter.worker - cpuBefore.worker) / opts.runs),
       },
+      ...(workerMs && { workerMs }),
     };
   };
   return { bare: await side(opts.bare), refund: await side(opts.refund) };
@@ -164,6 +207,18 @@ export function costMarkdown(c: CostFigures): string[] {
     `CPU per run, ms (server / worker): bare ${c.bare.cpuMsPerRun.server} / ${c.bare.cpuMsPerRun.worker}, refund ${c.refund.cpuMsPerRun.server} / ${c.refund.cpuMsPerRun.worker}.`,
     '',
     ...table('Frontend RPCs per run', counts(c.bare), counts(c.refund), (k) => `${ms(c.bare, k)} / ${ms(c.refund, k)}`),
+    ...(c.refund.workerMs
+      ? [
+          "### The refund worker's own time per run (SDK metrics; wall time in the worker)",
+          '',
+          row(['task', 'per run', 'ms each', 'ms per run']),
+          row(Array(4).fill('---')),
+          ...Object.entries(c.refund.workerMs).map(([k, v]) =>
+            row([k, v.perRun, v.msEach, round1(v.perRun * v.msEach)])
+          ),
+          '',
+        ]
+      : []),
     ...table('Persistence operations per run', c.bare.persistence, c.refund.persistence),
     ...table('History events of the workflow itself', c.bare.events, c.refund.events),
     ...table(
