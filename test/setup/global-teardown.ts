@@ -12,10 +12,12 @@ export default async function globalTeardown(): Promise<void> {
     const address = process.env.TEST_TEMPORAL_ADDRESS;
     const logDir = process.env.TEST_LOG_DIR;
     if (address && logDir) {
+      const started = Date.now();
       const report = await scanSuiteForSecrets(address, logDir);
       process.stderr.write(
         `\nSecret scan: ${report.histories} workflow histories and ${report.logFiles} log files ` +
-          `(${(report.logBytes / 1e6).toFixed(1)} MB) searched for ${report.secrets} secrets: ` +
+          `(${(report.logBytes / 1e6).toFixed(1)} MB) searched for ${report.secrets} secrets in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s: ` +
           `${report.findings.length === 0 ? 'none found' : `${report.findings.length} FOUND`}\n`
       );
       if (report.findings.length > 0) {
