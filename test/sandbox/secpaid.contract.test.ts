@@ -116,4 +116,45 @@ describe('SecPaid sandbox: review and POST /api/v2/getPayInTransactions', () => 
     // still one request per link, even after a rejection
     expect((await refund({ pay_id: payId, refund_amount: 10 })).body).toEqual(error('Refund already requested'));
   });
+
+  const page = (body: Record<string, unknown>) =>
+    sb.json<{ data: Record<string, string>[]; ResponseCode: number; totalRecords: string }>(
+      'POST',
+      '/secpaid/api/v2/getPayInTransactions',
+      body,
+      auth
+    );
+
+  it("lists every link's rows, a page of `limit` at a time, with `totalRecords`", async () => {
+    const payIds = [await link(), await link(), await link(), await link(), await link()];
+    for (const payId of payIds.slice(0, 2)) {
+      await refund({ pay_id: payId, refund_amount: 10 });
+      await sb.json('POST', `/_sandbox/secpaid/refunds/${payId}/approve`, {});
+    }
+    const pages = [
+      await page({ page: 1, limit: 3 }),
+      await page({ page: 2, limit: 3 }),
+      await page({ page: 3, limit: 3 }),
+    ];
+    expect(pages.map((p) => p.body.data.length)).toEqual([3, 3, 1]);
+    expect(pages.map((p) => p.body.totalRecords)).toEqual(['7', '7', '7']);
+    const seen = pages.flatMap((p) => p.body.data.map((r) => `${r.pay_id}:${r.transaction_type}`));
+    expect(new Set(seen).size).toBe(7);
+    expect(seen.filter((r) => r.endsWith(':Refund')).sort()).toEqual(
+      payIds
+        .slice(0, 2)
+        .map((id) => `${id}:Refund`)
+        .sort()
+    );
+    // `limit` is at most 1,000, as documented.
+    expect((await page({ page: 1, limit: 5000 })).body.data).toHaveLength(7);
+  });
+
+  it('filters by `since` (the last N days) and `date` (one day) in its own clock', async () => {
+    const payId = await link();
+    const today = (await page({ pay_id: payId })).body.data[0]!.created_at!.slice(0, 10);
+    expect((await page({ since: 1 })).body.data.map((r) => r.pay_id)).toEqual([String(payId)]);
+    expect((await page({ date: today })).body.data).toHaveLength(1);
+    expect((await page({ date: '2000-01-01' })).body.data).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import { fromMajorUnitString, toMajorUnitString } from '../../refunds/minor-units';
+import { toMajorUnitString } from '../../refunds/minor-units';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../../refunds/provider-outcome';
 import { notBefore, refundActivityInfo } from '../activity-info';
 import { callProvider, readFailure, readProvider, stillPending } from '../failures';
@@ -7,8 +7,7 @@ import { callProvider, readFailure, readProvider, stillPending } from '../failur
 import { SecpaidClient } from './client';
 import type { SecpaidSettings } from './client';
 import { PROVIDER, refusal } from './outcome';
-import type { SecpaidTransaction } from './schemas';
-import { berlinTimeToEpochMs } from './time';
+import { judgeRefundRows } from './refund-rows';
 import type { SecpaidRefundRequest } from './request';
 
 export interface SecpaidDeps {
@@ -45,18 +44,19 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
       const { envelope, rows } = await readProvider(PROVIDER, input, () => client.payInTransactions(request.paymentId));
       if (envelope.ResponseCode !== 1)
         throw readFailure(PROVIDER, `getPayInTransactions: ${envelope.ResponseMsg}`, input);
-      const earliest = notBefore(input.firstRequestAt);
-      const refundRows = rows.filter(
-        (r) => r.pay_id === request.paymentId && isRefundRow(r) && (earliest === null || rowTime(r) >= earliest)
-      );
-      const ours = refundRows.find((r) => minorFromNegative(r.amount) === request.amount.amountMinor);
-      if (ours)
-        return { kind: 'succeeded', providerRefundId: ours.transaction_id, amountMinor: request.amount.amountMinor };
-      if (refundRows.length > 0) {
+      const verdict = judgeRefundRows(rows, {
+        refundId: request.refundId,
+        payId: request.paymentId,
+        amountMinor: request.amount.amountMinor,
+        firstRequestAt: notBefore(input.firstRequestAt),
+      });
+      if (verdict.kind === 'approved')
+        return { kind: 'succeeded', providerRefundId: verdict.transactionId, amountMinor: request.amount.amountMinor };
+      if (verdict.kind === 'not-ours') {
         // A refund of this link since our request, but not of our amount (or unreadable): only a person can tell.
         throw readFailure(
           PROVIDER,
-          `refund row ${refundRows[0]!.transaction_id} of ${refundRows[0]!.amount} EUR is not the ${toMajorUnitString(request.amount)} requested`,
+          `refund row ${verdict.transactionId} of ${verdict.amount} EUR is not the ${toMajorUnitString(request.amount)} requested`,
           input
         );
       }
@@ -64,21 +64,4 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
       throw stillPending(PROVIDER, `refund of pay_id ${request.paymentId} still in review`, { intervalMs, jitter });
     },
   };
-}
-
-function isRefundRow(row: SecpaidTransaction): boolean {
-  // Only a `Refund` row: `Dispute Refund` rows are refunds too (is_refund), but not ours.
-  return row.transaction_type === 'Refund' && row.amount.trim().startsWith('-');
-}
-
-/** The row's time, or -Infinity when it has none that can be read (then it is never ours). */
-function rowTime(row: SecpaidTransaction): number {
-  const time = row.created_at === undefined ? undefined : berlinTimeToEpochMs(row.created_at);
-  return time ?? Number.NEGATIVE_INFINITY;
-}
-
-/** "-49.99" → 4999, exactly; undefined when it is not an EUR amount. */
-function minorFromNegative(value: string): number | undefined {
-  const trimmed = value.trim();
-  return trimmed.startsWith('-') ? fromMajorUnitString(trimmed.slice(1), 'EUR') : undefined;
 }

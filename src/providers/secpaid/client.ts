@@ -37,6 +37,29 @@ export class SecpaidClient {
     return { envelope: parsed, rows: parsed.data };
   }
 
+  /**
+   * One page of the account's `getPayInTransactions`, every link's rows (`since`: the last N days).
+   * The docs give no order of rows: a caller reads every page, and the pages of one pass may shift
+   * while rows are added, so a row may be seen twice or be missed until the next pass.
+   */
+  async payInTransactionsPage(query: {
+    readonly page: number;
+    readonly limit: number;
+    readonly sinceDays: number;
+  }): Promise<{ envelope: SecpaidEnvelope; rows: SecpaidTransaction[]; totalRecords: number | undefined }> {
+    if (!Number.isInteger(query.page) || query.page < 1) throw new Error(`page must be 1 or more, got ${query.page}`);
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 1000)
+      throw new Error(`limit must be 1 to 1000 (SecPaid's maximum), got ${query.limit}`);
+    if (!Number.isInteger(query.sinceDays) || query.sinceDays < 1)
+      throw new Error(`since must be a whole number of days, got ${query.sinceDays}`);
+    const json = await this.post(
+      '/api/v2/getPayInTransactions',
+      JSON.stringify({ page: query.page, limit: query.limit, since: query.sinceDays })
+    );
+    const parsed = parseProviderBody('SecPaid', secpaidTransactionsSchema, json);
+    return { envelope: parsed, rows: parsed.data, totalRecords: parsed.totalRecords };
+  }
+
   private async post(path: string, body: string): Promise<unknown> {
     const response = await providerRequest({
       method: 'POST',

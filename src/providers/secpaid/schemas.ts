@@ -21,6 +21,8 @@ export const secpaidTransactionSchema = z.object({
 
 export const secpaidTransactionsSchema = secpaidEnvelopeSchema.extend({
   data: z.array(secpaidTransactionSchema).default([]),
+  /** "The envelope may include `totalRecords`" (a string, like every number): absent, unknown. */
+  totalRecords: z.union([z.string(), z.number()]).transform(Number).optional(),
 });
 
 export type SecpaidEnvelope = z.infer<typeof secpaidEnvelopeSchema>;

@@ -57,6 +57,7 @@ const SUCCESS_MESSAGES = [
 
 /** SecPaid's server time, in its zone (its envelopes say CEST / CET). */
 const timestamp = (d: Date) => formatBerlinTime(d.getTime());
+const DAY_MS = 86_400_000;
 const txId = (d: Date, n: number) =>
   `${d.toISOString().slice(0, 10).replace(/-/g, '')}-pi-${String(n).padStart(10, '0')}`;
 
@@ -174,13 +175,20 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
       const payIdFilter = typeof payIdRaw === 'number' || typeof payIdRaw === 'string' ? String(payIdRaw) : undefined;
       const page = Math.max(1, Number(field(req.body, 'page') ?? 1) || 1);
       const limit = Math.min(1000, Math.max(1, Number(field(req.body, 'limit') ?? 200) || 200));
+      // `since`: the last N days; `date`: one day (YYYY-MM-DD), both in SecPaid's own clock.
+      const since = Number(field(req.body, 'since'));
+      const day = field(req.body, 'date');
+      const sinceText =
+        Number.isInteger(since) && since > 0 ? formatBerlinTime(Date.now() - since * DAY_MS) : undefined;
+      const shown = (at: string): boolean =>
+        (sinceText === undefined || at >= sinceText) && (typeof day !== 'string' || at.startsWith(`${day} `));
       const rows: Record<string, string>[] = [];
       for (const link of Object.values(state.links)) {
         if (payIdFilter !== undefined && payIdFilter !== String(link.payId)) continue;
-        if (link.status !== 'Cancelled')
+        if (link.status !== 'Cancelled' && shown(link.paidAt))
           rows.push(row(link, link.amountMinor, 'Basic', link.transactionId, link.paidAt));
         const refund = state.refunds[link.payId];
-        if (refund?.status === 'Approved' && refund.transactionId && refund.decidedAt) {
+        if (refund?.status === 'Approved' && refund.transactionId && refund.decidedAt && shown(refund.decidedAt)) {
           rows.push(row(link, -refund.amountMinor, 'Refund', refund.transactionId, refund.decidedAt));
         }
       }
