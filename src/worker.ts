@@ -90,7 +90,8 @@ export interface RefundWorkers {
   readonly guard: Worker;
   /** The workers of providers' own task queues, by queue suffix (`secpaid`). */
   readonly providerQueues: ReadonlyMap<string, Worker>;
-  run(): Promise<void>;
+  /** Runs every worker until all have stopped; `onFailure` hears of the first that fails (the others are then stopped). */
+  run(onFailure?: (err: unknown) => void): Promise<void>;
   shutdown(): void;
 }
 
@@ -170,10 +171,22 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     main,
     guard,
     providerQueues,
-    run: async () => {
-      // Every worker is waited for, even after one fails: a connection still held by a running
-      // worker cannot close, and that error would hide the one that stopped the process.
-      const results = await Promise.allSettled(all.map((worker) => worker.run()));
+    run: async (onFailure) => {
+      // One worker failing stops the others (a process whose guard worker is gone must not go on
+      // taking refunds that wait on it), and every worker is waited for: a connection still held
+      // by a running worker cannot close, and that error would hide the one that stopped it.
+      const stopOthers = (): void => {
+        for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
+      };
+      const results = await Promise.allSettled(
+        all.map((worker) =>
+          worker.run().catch((err: unknown) => {
+            onFailure?.(err);
+            stopOthers();
+            throw err;
+          })
+        )
+      );
       const failed = results.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
     },
@@ -185,10 +198,10 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
 }
 
 /**
- * What stops a worker process: the SDK's default also has SIGQUIT and SIGUSR2, which would stop the
- * workers without the bound and its log.
+ * What stops a worker process: the SDK's own list, each also through the bound and its log (without
+ * a listener of ours, a second one would kill the process mid-activity).
  */
-const WORKER_SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const WORKER_SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'];
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -246,10 +259,8 @@ async function main(): Promise<void> {
       workers.shutdown();
     });
     try {
-      await workers.run();
-      shutdown.done();
+      await workers.run(() => shutdown.begin('a worker failed'));
     } catch (err) {
-      shutdown.done();
       if (!(err instanceof GracefulShutdownPeriodExpiredError)) throw err;
       logger.error(
         { abandoned: inFlight.list() },
@@ -261,6 +272,8 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await Promise.all([connection.close(), client.connection.close()]);
+    // Only now: the bound also covers the connections' close.
+    shutdown.done();
   }
 }
 

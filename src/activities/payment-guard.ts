@@ -30,13 +30,16 @@ export interface PaymentGuardDeps {
   /**
    * Aborted when this worker process begins to shut down. The SDK does not cancel a local activity
    * until the worker's grace is over, and a guard call that waits on a guard nobody answers held a
-   * worker's drain for 27 s of its 30: on this signal the call gives up at once (`WorkerStopping`),
-   * the refund's workflow task fails, and the next worker makes the call again.
+   * worker's drain for 27 s of its 30: from this signal a call has 2 s, then gives up
+   * (`WorkerStopping`), the refund's workflow task fails, and the next worker makes the call again.
    */
   readonly workerStopping?: AbortSignal | undefined;
 }
 
 const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
+
+/** What a guard call still gets once the worker begins to shut down: a guard that runs answers in milliseconds. */
+export const STOPPING_CALL_MS = 2_000;
 
 function workerStoppingFailure(): ApplicationFailure {
   // Retryable by default: only the refund workflow's calls, which turn it into a workflow task
@@ -55,9 +58,10 @@ function workerStoppingFailure(): ApplicationFailure {
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
   /**
    * One update to the guard, next to the refund's own task queue. It is abandoned the moment the
-   * local activity is cancelled (its timeout) or the worker begins to shut down: an update the
-   * guard never takes (no worker serves it) must not keep a call open, or the worker's shutdown
-   * waits on it and every retry of the refund's call adds one more that never ends.
+   * local activity is cancelled (its timeout), and {@link STOPPING_CALL_MS} after the worker
+   * begins to shut down: a guard that answers (in milliseconds) is answered as usual, while an
+   * update the guard never takes (no worker serves it) must not keep a call open, or the worker's
+   * shutdown waits on it and every retry of the refund's call adds one more that never ends.
    */
   const update = async <Ret, Args extends [unknown]>(
     target: PaymentGuardTarget,
@@ -66,19 +70,41 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
   ): Promise<Ret> => {
     const context = Context.current();
     const stopping = deps.workerStopping;
-    if (stopping?.aborted) throw workerStoppingFailure();
-    const placement = { refundsTaskQueue: context.info.taskQueue, quietWindowMs: deps.quietWindowMs };
-    const signal = stopping ? AbortSignal.any([context.cancellationSignal, stopping]) : context.cancellationSignal;
+    const { workflowExecution, activityId } = context.info;
+    const placement = {
+      refundsTaskQueue: context.info.taskQueue,
+      quietWindowMs: deps.quietWindowMs,
+      // A local activity's id is its sequence number in the run: a replay of the workflow task
+      // makes the same call with the same id (the server then answers with the first outcome).
+      ...(workflowExecution && {
+        updateId: `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`,
+      }),
+    };
+    // One controller per call, its listeners removed when the call ends: the process's own
+    // signal lives as long as the process and must not collect one listener per call.
+    const abandon = new AbortController();
+    let stopTimer: NodeJS.Timeout | undefined;
+    const onCancel = (): void => abandon.abort(context.cancellationSignal.reason);
+    const onStopping = (): void => {
+      stopTimer = setTimeout(() => abandon.abort(new Error('the worker is shutting down')), STOPPING_CALL_MS);
+    };
+    context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    if (stopping?.aborted) onStopping();
+    else stopping?.addEventListener('abort', onStopping, { once: true });
     try {
-      return await deps.client.withAbortSignal(signal, () =>
+      return await deps.client.withAbortSignal(abandon.signal, () =>
         updatePaymentGuard(deps.client, target, placement, definition, args)
       );
     } catch (err) {
       // Cancelled: answered as a cancellation (which ends the attempt for good), not as a failure
       // that the retry policy would try again past the call's timeout.
       if (context.cancellationSignal.aborted) await context.cancelled;
-      if (stopping?.aborted) throw workerStoppingFailure();
+      if (abandon.signal.aborted && stopping?.aborted) throw workerStoppingFailure();
       throw err;
+    } finally {
+      clearTimeout(stopTimer);
+      context.cancellationSignal.removeEventListener('abort', onCancel);
+      stopping?.removeEventListener('abort', onStopping);
     }
   };
   return {

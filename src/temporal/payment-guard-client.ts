@@ -21,6 +21,12 @@ export interface PaymentGuardPlacement {
   /** The refunds' task queue; the guard runs on `<it>-guard` (PAYMENT_GUARD_TASK_QUEUE_SUFFIX). */
   readonly refundsTaskQueue: string;
   readonly quietWindowMs?: number;
+  /**
+   * The call's update id. The same call made again (a retry, or the replay of a workflow task that
+   * failed after the guard had applied it) carries the same id, and the server answers it with the
+   * first call's outcome instead of running it again. Absent, a random one.
+   */
+  readonly updateId?: string;
 }
 
 /** How long one call waits for a resumed guard to start before it fails and is tried again. */
@@ -60,6 +66,7 @@ export async function updatePaymentGuard<Ret, Args extends [unknown]>(
     try {
       return await client.workflow.executeUpdateWithStart(update, {
         args,
+        ...(placement.updateId !== undefined && { updateId: placement.updateId }),
         startWorkflowOperation: new WithStartWorkflowOperation<typeof paymentGuard>('paymentGuard', {
           workflowId: guardId,
           taskQueue: guardTaskQueue,

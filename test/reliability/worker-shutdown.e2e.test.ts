@@ -20,7 +20,7 @@ import { suiteLogFile } from '../support/suite-log';
  * local activity on a payment guard no worker serves, 10 SecPaid submissions held by the rate
  * limit. The process exits well within its grace (30 s), says in its log what was in flight, and
  * every refund then completes on another worker, each paid exactly once. The guard calls give up
- * at once: before, they held the drain 27 s (and, before the guard calls could be abandoned at
+ * 2 s after SIGTERM: before, they held the drain 27 s (and, before the guard calls could be abandoned at
  * all, the worker was still running two minutes after SIGTERM).
  */
 let stack: TestStack;

@@ -30,7 +30,8 @@ async function unlessWorkerStopping<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure) {
-      if (err.cause.type === WORKER_STOPPING) throw new Error(`${err.cause.message} (this workflow task fails)`);
+      if (err.cause.type === WORKER_STOPPING)
+        throw new Error(`${err.cause.message} (this workflow task fails)`, { cause: err });
     }
     throw err;
   }
