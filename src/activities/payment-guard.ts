@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,6 +15,7 @@ import {
   reserveUpdate,
 } from '../contract';
 import type { OrchestratorErrorType } from '../refunds/failures';
+import { REFUND_CALL_ID_PREFIX } from '../refunds/payment-guard';
 import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
 import { workflowStatus } from '../temporal/workflow-status';
@@ -55,7 +59,14 @@ function workerStoppingFailure(): ApplicationFailure {
  * (local) activities do, with update-with-start so that the first refund of a payment creates it,
  * and a guard closed after its quiet window resumes from its ledger (updatePaymentGuard).
  */
+/** A short digest of a call's input, for its update id. */
+function digest(args: unknown): string {
+  return createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
+}
+
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
+  // Every call in flight listens on the process's signal: many at once is expected.
+  if (deps.workerStopping) setMaxListeners(0, deps.workerStopping);
   /**
    * One update to the guard, next to the refund's own task queue. It is abandoned the moment the
    * local activity is cancelled (its timeout), and {@link STOPPING_CALL_MS} after the worker
@@ -75,9 +86,12 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
       refundsTaskQueue: context.info.taskQueue,
       quietWindowMs: deps.quietWindowMs,
       // A local activity's id is its sequence number in the run: a replay of the workflow task
-      // makes the same call with the same id (the server then answers with the first outcome).
+      // makes the same call with the same id, and the guard answers it as the first time. The
+      // update's name and a digest of its input make sure it is the same call, not another one
+      // that came to the same place of a replay that went otherwise. (A retry after a long
+      // backoff is a new local activity, and a new id: the handlers are idempotent per refund.)
       ...(workflowExecution && {
-        updateId: `${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}`,
+        updateId: `${REFUND_CALL_ID_PREFIX}${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${definition.name}/${digest(args)}`,
       }),
     };
     // One controller per call, its listeners removed when the call ends: the process's own
@@ -88,12 +102,13 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
     const onStopping = (): void => {
       stopTimer = setTimeout(() => abandon.abort(new Error('the worker is shutting down')), STOPPING_CALL_MS);
     };
-    context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    if (context.cancellationSignal.aborted) onCancel();
+    else context.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     if (stopping?.aborted) onStopping();
     else stopping?.addEventListener('abort', onStopping, { once: true });
     try {
       return await deps.client.withAbortSignal(abandon.signal, () =>
-        updatePaymentGuard(deps.client, target, placement, definition, args)
+        updatePaymentGuard(deps.client, target, { ...placement, abort: abandon.signal }, definition, args)
       );
     } catch (err) {
       // Cancelled: answered as a cancellation (which ends the attempt for good), not as a failure

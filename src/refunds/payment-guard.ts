@@ -72,7 +72,20 @@ export interface PaymentGuardState {
   readonly quietWindowMs?: number;
   /** The earlier runs this ledger was carried through (completed after a quiet window), newest last, at most 10. */
   readonly resumedFrom?: readonly string[];
+  /**
+   * The answers to the latest refund calls, by update id (at most {@link MAX_ANSWERED_CALLS}),
+   * carried through continue-as-new and a resume: a call made again (a replayed workflow task, a
+   * retry) is answered as the first time, also by a later run of the guard, which the server's
+   * own deduplication (one run only) does not cover.
+   */
+  readonly answered?: Readonly<Record<string, { readonly result?: unknown }>>;
 }
+
+/** How many answers a guard keeps for calls made again: far more than one payment's refunds make at once. */
+export const MAX_ANSWERED_CALLS = 200;
+
+/** The update ids of refund calls, which are made again with the same id; others (random) are not kept. */
+export const REFUND_CALL_ID_PREFIX = 'call:';
 
 /** An operator's release of a leaked reservation: who, why, and what it held. */
 export interface OperatorRelease {

@@ -22,11 +22,13 @@ export interface PaymentGuardPlacement {
   readonly refundsTaskQueue: string;
   readonly quietWindowMs?: number;
   /**
-   * The call's update id. The same call made again (a retry, or the replay of a workflow task that
-   * failed after the guard had applied it) carries the same id, and the server answers it with the
-   * first call's outcome instead of running it again. Absent, a random one.
+   * The call's update id. The same call made again (the replay of a workflow task that failed after
+   * the guard had applied it, a quick retry) carries the same id, and the guard answers it as the
+   * first time (`PaymentGuardState.answered`, kept across its runs). Absent, a random one.
    */
   readonly updateId?: string;
+  /** Ends the call between its steps too (a resume's wait), not only a request in flight. */
+  readonly abort?: AbortSignal;
 }
 
 /** How long one call waits for a resumed guard to start before it fails and is tried again. */
@@ -63,6 +65,7 @@ export async function updatePaymentGuard<Ret, Args extends [unknown]>(
   };
   const giveUpAt = Date.now() + RESUME_WAIT_MS;
   for (let wait = 50; ; wait = Math.min(2 * wait, 1000)) {
+    placement.abort?.throwIfAborted();
     try {
       return await client.workflow.executeUpdateWithStart(update, {
         args,

@@ -20,7 +20,9 @@ import type {
   PaymentGuardState,
   ReserveInput,
   ReserveResult,
+  SettleInput,
 } from '../refunds/payment-guard';
+import { MAX_ANSWERED_CALLS, REFUND_CALL_ID_PREFIX } from '../refunds/payment-guard';
 
 /** How long a guard stays open without an update when its start did not say (PAYMENT_GUARD_QUIET_WINDOW_MS). */
 const DEFAULT_QUIET_WINDOW_MS = 60 * 60_000;
@@ -46,79 +48,105 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
   /** Updates taken by this run: the quiet window starts again at each. */
   let updates = 0;
   wf.setHandler(guardStateQuery, () => state);
+  /** A refund's call answered as before when it comes again with the same id (see `answered`). */
+  const once =
+    <I, R>(handler: (input: I) => R) =>
+    (input: I): R => {
+      const id = wf.currentUpdateInfo()?.id;
+      const known = id === undefined ? undefined : state.answered?.[id];
+      if (known !== undefined) {
+        updates += 1;
+        return known.result as R;
+      }
+      const result = handler(input);
+      if (id?.startsWith(REFUND_CALL_ID_PREFIX)) {
+        const kept = Object.entries(state.answered ?? {}).slice(-(MAX_ANSWERED_CALLS - 1));
+        state = { ...state, answered: Object.fromEntries([...kept, [id, { result }]]) };
+      }
+      return result;
+    };
 
-  wf.setHandler(reserveUpdate, (input: ReserveInput): ReserveResult => {
-    updates += 1;
-    // A retried reservation of the same refund gets the same answer; it never reserves twice. Another
-    // run of a refund it knows (a reset, a re-run) is refused: the first run may have reached the provider.
-    if (input.refundId in state.reserved || input.refundId in state.committed) {
-      const first = state.runs?.[input.refundId];
-      if (input.runId !== undefined && first !== undefined && first !== input.runId) {
+  wf.setHandler(
+    reserveUpdate,
+    once((input: ReserveInput): ReserveResult => {
+      updates += 1;
+      // A retried reservation of the same refund gets the same answer; it never reserves twice. Another
+      // run of a refund it knows (a reset, a re-run) is refused: the first run may have reached the provider.
+      if (input.refundId in state.reserved || input.refundId in state.committed) {
+        const first = state.runs?.[input.refundId];
+        if (input.runId !== undefined && first !== undefined && first !== input.runId) {
+          return {
+            accepted: false,
+            refusal: 'rerun',
+            reason: `refund ${input.refundId} was reserved by its run ${first}; this run (${input.runId}) may not reach the provider again`,
+            refundableBeforeMinor: refundable(state),
+          };
+        }
+        return { accepted: true, refundableBeforeMinor: refundable(state) };
+      }
+      if (state.currency !== null && state.currency !== input.currency) {
         return {
           accepted: false,
-          refusal: 'rerun',
-          reason: `refund ${input.refundId} was reserved by its run ${first}; this run (${input.runId}) may not reach the provider again`,
+          reason: `the payment's refunds are in ${state.currency}, not ${input.currency}`,
           refundableBeforeMinor: refundable(state),
         };
       }
-      return { accepted: true, refundableBeforeMinor: refundable(state) };
-    }
-    if (state.currency !== null && state.currency !== input.currency) {
-      return {
-        accepted: false,
-        reason: `the payment's refunds are in ${state.currency}, not ${input.currency}`,
-        refundableBeforeMinor: refundable(state),
+      const others = [...Object.keys(state.reserved), ...Object.keys(state.committed)];
+      if (input.exclusive === true && others.length > 0) {
+        return {
+          accepted: false,
+          reason: `only one refund may hold ${state.paymentId} at ${state.provider}, and ${others.slice(0, 3).join(', ')} does`,
+          refundableBeforeMinor: refundable(state),
+        };
+      }
+      const paymentAmountMinor = state.paymentAmountMinor ?? input.paymentAmountMinor;
+      state = { ...state, currency: input.currency, paymentAmountMinor };
+      const before = refundable(state);
+      if (before !== null && input.amountMinor > before) {
+        return {
+          accepted: false,
+          reason: `${input.amountMinor} exceeds the ${before} still refundable of ${paymentAmountMinor ?? '?'} (held by ${holders(state)})`,
+          refundableBeforeMinor: before,
+        };
+      }
+      state = {
+        ...state,
+        reserved: { ...state.reserved, [input.refundId]: input.amountMinor },
+        ...(input.runId !== undefined && { runs: { ...state.runs, [input.refundId]: input.runId } }),
       };
-    }
-    const others = [...Object.keys(state.reserved), ...Object.keys(state.committed)];
-    if (input.exclusive === true && others.length > 0) {
-      return {
-        accepted: false,
-        reason: `only one refund may hold ${state.paymentId} at ${state.provider}, and ${others.slice(0, 3).join(', ')} does`,
-        refundableBeforeMinor: refundable(state),
-      };
-    }
-    const paymentAmountMinor = state.paymentAmountMinor ?? input.paymentAmountMinor;
-    state = { ...state, currency: input.currency, paymentAmountMinor };
-    const before = refundable(state);
-    if (before !== null && input.amountMinor > before) {
-      return {
-        accepted: false,
-        reason: `${input.amountMinor} exceeds the ${before} still refundable of ${paymentAmountMinor ?? '?'} (held by ${holders(state)})`,
-        refundableBeforeMinor: before,
-      };
-    }
-    state = {
-      ...state,
-      reserved: { ...state.reserved, [input.refundId]: input.amountMinor },
-      ...(input.runId !== undefined && { runs: { ...state.runs, [input.refundId]: input.runId } }),
-    };
-    return { accepted: true, refundableBeforeMinor: before };
-  });
+      return { accepted: true, refundableBeforeMinor: before };
+    })
+  );
 
-  wf.setHandler(handoverUpdate, (input: HandoverInput): HandoverResult => {
-    updates += 1;
-    const current = state.runs?.[input.refundId];
-    if (current === input.runId) return { accepted: true };
-    if (current !== undefined && current !== input.fromRunId) {
-      return {
-        accepted: false,
-        reason: `refund ${input.refundId} is run by ${current}; this run (${input.runId}) continues ${input.fromRunId} and may not reach the provider again`,
-      };
-    }
-    state = { ...state, runs: { ...state.runs, [input.refundId]: input.runId } };
-    return { accepted: true };
-  });
+  wf.setHandler(
+    handoverUpdate,
+    once((input: HandoverInput): HandoverResult => {
+      updates += 1;
+      const current = state.runs?.[input.refundId];
+      if (current === input.runId) return { accepted: true };
+      if (current !== undefined && current !== input.fromRunId) {
+        return {
+          accepted: false,
+          reason: `refund ${input.refundId} is run by ${current}; this run (${input.runId}) continues ${input.fromRunId} and may not reach the provider again`,
+        };
+      }
+      state = { ...state, runs: { ...state.runs, [input.refundId]: input.runId } };
+      return { accepted: true };
+    })
+  );
 
-  wf.setHandler(releaseUpdate, ({ refundId }) => {
-    updates += 1;
-    const { [refundId]: released, ...reserved } = state.reserved;
-    state = {
-      ...state,
-      reserved,
-      ...(released !== undefined && { released: { ...state.released, [refundId]: released } }),
-    };
-  });
+  wf.setHandler(
+    releaseUpdate,
+    once(({ refundId }: SettleInput): void => {
+      updates += 1;
+      const { [refundId]: released, ...reserved } = state.reserved;
+      state = {
+        ...state,
+        reserved,
+        ...(released !== undefined && { released: { ...state.released, [refundId]: released } }),
+      };
+    })
+  );
 
   wf.setHandler(
     operatorReleaseUpdate,
@@ -145,17 +173,20 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
     }
   );
 
-  wf.setHandler(commitUpdate, ({ refundId, amountMinor }) => {
-    updates += 1;
-    if (refundId in state.committed) return;
-    const { [refundId]: reservedAmount, ...reserved } = state.reserved;
-    const amount = amountMinor ?? reservedAmount;
-    state = {
-      ...state,
-      reserved,
-      committed: amount === undefined ? state.committed : { ...state.committed, [refundId]: amount },
-    };
-  });
+  wf.setHandler(
+    commitUpdate,
+    once(({ refundId, amountMinor }: SettleInput): void => {
+      updates += 1;
+      if (refundId in state.committed) return;
+      const { [refundId]: reservedAmount, ...reserved } = state.reserved;
+      const amount = amountMinor ?? reservedAmount;
+      state = {
+        ...state,
+        reserved,
+        committed: amount === undefined ? state.committed : { ...state.committed, [refundId]: amount },
+      };
+    })
+  );
 
   if (!wf.patched('guard-closes-when-quiet')) {
     await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);
