@@ -48,7 +48,7 @@ import type { ReviewFigures } from '../harness/secpaid-review';
 import { buildSandbox } from '../src/sandbox/server';
 import type { Sandbox } from '../src/sandbox/server';
 
-import { costMarkdown, measureCost } from './cost';
+import { costMarkdown, measureCost, row } from './cost';
 import type { CostFigures } from './cost';
 import { cpuMs, percentile, rssMb } from './process-stats';
 import { measureWaiting, pool } from './waiting';
@@ -499,7 +499,6 @@ async function main(): Promise<void> {
   }
 }
 
-const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
 const lat = (f: RunFigures): string => `${f.latencyMs.p50} / ${f.latencyMs.p95} / ${f.latencyMs.p99}`;
 
 function markdown(r: Report): string {

@@ -169,9 +169,11 @@ export async function measureCost(opts: {
   return { bare: await side(opts.bare), refund: await side(opts.refund) };
 }
 
+/** One row of a markdown table. */
+export const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
+
 /** The phase's markdown: RPCs, persistence operations and events per run, bare against refund. */
 export function costMarkdown(c: CostFigures): string[] {
-  const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const table = (
     title: string,
     bare: Readonly<Record<string, number>>,

@@ -167,6 +167,10 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
     );
   }
   const all = [main, guard, ...providerQueues.values()];
+  // A worker already stopping (a second signal, or one stopped on its own) is left to finish.
+  const stopRunning = (): void => {
+    for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   return {
     main,
     guard,
@@ -175,14 +179,11 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
       // One worker failing stops the others (a process whose guard worker is gone must not go on
       // taking refunds that wait on it), and every worker is waited for: a connection still held
       // by a running worker cannot close, and that error would hide the one that stopped it.
-      const stopOthers = (): void => {
-        for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
-      };
       const results = await Promise.allSettled(
         all.map((worker) =>
           worker.run().catch((err: unknown) => {
             onFailure?.(err);
-            stopOthers();
+            stopRunning();
             throw err;
           })
         )
@@ -190,10 +191,7 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
       const failed = results.find((result) => result.status === 'rejected');
       if (failed) throw failed.reason;
     },
-    shutdown: () => {
-      // A worker already stopping (a second signal, or one stopped on its own) is left to finish.
-      for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
-    },
+    shutdown: stopRunning,
   };
 }
 

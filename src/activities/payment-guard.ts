@@ -14,7 +14,7 @@ import {
   releaseUpdate,
   reserveUpdate,
 } from '../contract';
-import type { OrchestratorErrorType } from '../refunds/failures';
+import { WORKER_STOPPING } from '../refunds/failures';
 import { REFUND_CALL_ID_PREFIX } from '../refunds/payment-guard';
 import type { HandoverInput, HandoverResult, ReserveInput, ReserveResult, SettleInput } from '../refunds/payment-guard';
 import { updatePaymentGuard } from '../temporal/payment-guard-client';
@@ -40,8 +40,6 @@ export interface PaymentGuardDeps {
   readonly workerStopping?: AbortSignal | undefined;
 }
 
-const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
-
 /** What a guard call still gets once the worker begins to shut down: a guard that runs answers in milliseconds. */
 export const STOPPING_CALL_MS = 2_000;
 
@@ -54,16 +52,16 @@ function workerStoppingFailure(): ApplicationFailure {
   });
 }
 
-/**
- * The refund workflow's way to talk to its payment's guard: workflows cannot send updates, so these
- * (local) activities do, with update-with-start so that the first refund of a payment creates it,
- * and a guard closed after its quiet window resumes from its ledger (updatePaymentGuard).
- */
 /** A short digest of a call's input, for its update id. */
 function digest(args: unknown): string {
   return createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
 }
 
+/**
+ * The refund workflow's way to talk to its payment's guard: workflows cannot send updates, so these
+ * (local) activities do, with update-with-start so that the first refund of a payment creates it,
+ * and a guard closed after its quiet window resumes from its ledger (updatePaymentGuard).
+ */
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
   // Every call in flight listens on the process's signal: many at once is expected.
   if (deps.workerStopping) setMaxListeners(0, deps.workerStopping);

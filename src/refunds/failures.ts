@@ -127,3 +127,6 @@ export const orchestratorErrorTypes = {
 } as const;
 
 export type OrchestratorErrorType = keyof typeof orchestratorErrorTypes;
+
+/** The type of a guard call given up because its worker shuts down: the guard activities throw it, the refund workflow turns it into a workflow task failure, the log bridge expects it. */
+export const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';

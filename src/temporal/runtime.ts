@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogLevel, LogMetadata } from '@temporalio/worker';
 
 import type { Logger } from '../logger';
-import type { OrchestratorErrorType } from '../refunds/failures';
+import { WORKER_STOPPING } from '../refunds/failures';
 
 const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',
@@ -22,7 +22,6 @@ let installed = false;
 const EXPECTED_AT_START = /^No (workflows|activities|Nexus services) registered, not polling/;
 
 /** A guard call given up because the worker shuts down: the shutdown's own line counts them. */
-const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
 const expectedFailure = (error: unknown): boolean =>
   error instanceof ApplicationFailure && error.type === WORKER_STOPPING;
 

@@ -4,7 +4,7 @@ import type { createPaymentGuardActivities } from '../../activities/payment-guar
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
-import type { OrchestratorErrorType } from '../../refunds/failures';
+import { WORKER_STOPPING } from '../../refunds/failures';
 import { formatMoney } from '../../refunds/minor-units';
 import type { RefundPolicy } from '../../refunds/policy';
 import { definitionOf } from '../../providers/lifecycle';
@@ -17,22 +17,21 @@ const SYSTEM = 'system';
 
 type GuardCalls = ReturnType<typeof createPaymentGuardActivities>;
 
-const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';
-
 /**
- * A guard call made on a worker that is shutting down fails at once (`WorkerStopping`, never
- * retried there). The refund does not see it: this fails the workflow task, so nothing of the
- * call is recorded, and the next worker replays the refund and makes the call again. (Before,
- * such a call held the worker's drain until the guard answered or its timeout.)
+ * A guard call given up by a worker that is shutting down (`WorkerStopping`, never retried there).
+ * The refund does not see it: this fails the workflow task, so nothing of the call is recorded,
+ * and the next worker replays the refund and makes the call again. (Before, such a call held the
+ * worker's drain until the guard answered or its timeout.)
  */
 async function unlessWorkerStopping<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure) {
-      if (err.cause.type === WORKER_STOPPING)
-        throw new Error(`${err.cause.message} (this workflow task fails)`, { cause: err });
-    }
+    const stopping =
+      err instanceof wf.ActivityFailure &&
+      err.cause instanceof wf.ApplicationFailure &&
+      err.cause.type === WORKER_STOPPING;
+    if (stopping) throw new Error(`${err.cause.message} (this workflow task fails)`, { cause: err });
     throw err;
   }
 }
