@@ -29,6 +29,7 @@ const workflowSafeModules = [
   'src/providers/registry.ts',
   'src/providers/*/index.ts',
   'src/providers/*/profile.ts',
+  'src/providers/*/reconciler-state.ts',
 ];
 // The modules that define the request with zod; workflow code imports their types only.
 const schemaModules = [
@@ -42,7 +43,7 @@ const schemaModules = [
 // profiles (and request schemas for their types).
 const nodeOnlyModules = {
   regex:
-    '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers(/index)?$|/providers/(?!definition$|lifecycle$|registry$|[^/]+/(profile|request)$)',
+    '(^|/)(config|logger|activities|sandbox|dev|temporal)(/|$)|/providers(/index)?$|/providers/(?!definition$|lifecycle$|registry$|[^/]+/(profile|request|reconciler-state)$)',
   message:
     'Workflow code may import only workflow-safe modules (src/workflows, src/refunds, providers/lifecycle, provider definitions and profiles; request schemas for their types).',
   allowTypeImports: true,

@@ -67,6 +67,9 @@ export function workerEnv(
     PROVIDER_TIMEOUT_MS: '2000',
     // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
     SECPAID_MAX_REQUESTS_PER_SECOND: '1',
+    // SecPaid's reconciler passes every 2 s (half the queue), so an approval is seen within seconds.
+    SECPAID_RECONCILE_INTERVAL_MS: '1000',
+    SECPAID_RECONCILE_READ_SHARE: '0.5',
   };
 }
 

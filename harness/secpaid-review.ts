@@ -4,9 +4,9 @@ import { uniqueRefundId } from './waits';
 import { startTimeSkipStack } from './timeskip-stack';
 
 /**
- * SecPaid's review with production defaults (4-hour reads, 14-day SLA) on Temporal's time-skipping
- * test server: days pass in seconds and every read is a real HTTP request to the sandbox. Shared by
- * the review test and the benchmark's history figure.
+ * SecPaid's review with production defaults (the reconciler's 5-minute passes, 14-day SLA) on
+ * Temporal's time-skipping test server: days pass in seconds and every read is a real HTTP request
+ * to the sandbox. Shared by the review test and the benchmark's history figure.
  */
 export interface ReviewStack {
   review(days: number): Promise<ReviewFigures>;
@@ -16,8 +16,12 @@ export interface ReviewStack {
 export interface ReviewFigures {
   /** History events of the refund's workflow, start to end. */
   readonly events: number;
-  /** Reads of `getPayInTransactions` the refund made. */
+  /** Reads of `getPayInTransactions` for the refund's own link (the refund's reads). */
   readonly polls: number;
+  /** Pages of the account the reconciler read meanwhile (for every waiting refund at once). */
+  readonly accountPages: number;
+  /** From the admin's approval to SUCCEEDED, in the refund's (skipped) time. */
+  readonly approvalToSucceededMs: number;
   readonly outcome: string;
   /** Time between PENDING_REVIEW and SUCCEEDED, as the workflow recorded it. */
   readonly reviewedForMs: number;
@@ -38,11 +42,14 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
     return String(res.json<{ payId: number }>().payId);
   };
 
+  const reads = async (): Promise<{ pages: number; byPayId: Record<string, number> }> =>
+    (await box.app.inject({ method: 'GET', url: '/_sandbox/secpaid/reads' })).json();
+
   return {
     async review(days) {
       const payId = await link();
       const refundId = uniqueRefundId(`review${days}d`);
-      const pollsBefore = box.requestCount('secpaid', 'transactions');
+      const before = await reads();
       await refunds.start({
         provider: 'secpaid',
         refundId,
@@ -62,9 +69,12 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
       const history = await env.client.workflow.getHandle(`refund-${refundId}`).fetchHistory();
       const state = await refunds.get(refundId);
       const at = (to: string): number => Date.parse(state.transitions.find((t) => t.to === to)?.at ?? '');
+      const after = await reads();
       return {
         events: history.events?.length ?? 0,
-        polls: box.requestCount('secpaid', 'transactions') - pollsBefore,
+        polls: after.byPayId[payId] ?? 0,
+        accountPages: after.pages - before.pages,
+        approvalToSucceededMs: at('SUCCEEDED') - Date.parse(decidedAt),
         outcome: outcome.status,
         reviewedForMs: at('SUCCEEDED') - at('PENDING_REVIEW'),
         attentionRaised: state.attempts.some((a) => a.outcome === 'deadline'),

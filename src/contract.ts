@@ -13,6 +13,7 @@ import type {
   SettleInput,
 } from './refunds/payment-guard';
 import type { RefundState } from './refunds/state';
+import type { ReconcilerSettings, SecpaidReconcilerState } from './providers/secpaid/reconciler-state';
 
 /**
  * The wire contract (docs/contract.md), declared once and imported by the workflows and their
@@ -53,6 +54,14 @@ export function paymentGuardWorkflowId(provider: string, paymentId: string): str
   return `payment-${provider}-${paymentId}`;
 }
 
+/**
+ * SecPaid's reconciler for the refunds of one task queue (one account: its token): reads the
+ * account's transactions for every waiting SecPaid refund at once (src/providers/secpaid/reconciler.ts).
+ */
+export function secpaidReconcilerWorkflowId(refundsTaskQueue: string): string {
+  return `secpaid-reconciler-${refundsTaskQueue}`;
+}
+
 /** The one-shot workflow that starts a closed guard's next run from its ledger: one per closed run. */
 export function paymentGuardResumeWorkflowId(guardId: string, closedRunId: string): string {
   return `${guardId}-resume-${closedRunId}`;
@@ -88,8 +97,20 @@ export const handoverUpdate = wf.defineUpdate<HandoverResult, [HandoverInput]>('
 export const releaseUpdate = wf.defineUpdate<void, [SettleInput]>('release');
 export const commitUpdate = wf.defineUpdate<void, [SettleInput]>('commit');
 export const guardStateQuery = wf.defineQuery<PaymentGuardState>('guardState');
+/**
+ * A provider event about the payment (SecPaid's reconciler saw a refund row of the link): the guard
+ * passes it on, as `providerEvent`, to the refunds that hold a reservation of the payment.
+ */
+export const paymentEventSignal = wf.defineSignal<[ProviderEvent]>('providerEvent');
 /** Releases a reservation its refund can no longer release (it was terminated); refused before history otherwise. */
 export const operatorReleaseUpdate = wf.defineUpdate<OperatorRelease, [OperatorReleaseInput]>('operatorRelease');
+
+// SecPaid's reconciler.
+
+/** Its last passes, what they read and whom they woke (src/providers/secpaid/reconciler.ts). */
+export const reconcilerStateQuery = wf.defineQuery<SecpaidReconcilerState>('state');
+/** Today's settings, from the worker that starts it (or finds it running). */
+export const reconcilerSettingsSignal = wf.defineSignal<[ReconcilerSettings]>('settings');
 
 // Search attributes.
 

@@ -36,6 +36,9 @@ export interface RefundWorkerOptions extends ActivityDeps {
   readonly inFlight?: InFlightActivities;
 }
 
+/** Between two tries to start the providers' own workflows (SecPaid's reconciler) while the server refuses. */
+const ENSURE_RETRY_MS = 30_000;
+
 /**
  * On shutdown (SIGTERM, a deploy) activities in flight get this long to finish, then are cancelled;
  * a cancelled provider call is retried elsewhere, and settles by a status read, never a blind resend.
@@ -171,11 +174,33 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   const stopRunning = (): void => {
     for (const worker of all) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
+  // The providers' own long-lived workflows (SecPaid's reconciler) run while any worker does: each
+  // worker's start makes sure, and hands them today's settings. Tried again while the server refuses.
+  const ensureProviderWorkflows = async (): Promise<void> => {
+    for (const adapter of everyAdapter) {
+      const own = adapter.ownWorkflow;
+      if (own === undefined) continue;
+      for (;;) {
+        if (main.getState() !== 'RUNNING' && main.getState() !== 'INITIALIZED') return;
+        try {
+          await own.ensureRunning(options.client, taskQueue, settingsOf(options.providers, adapter.name));
+          break;
+        } catch (err) {
+          options.logger.warn(
+            { provider: adapter.name, err: err instanceof Error ? err.message : String(err) },
+            `could not start ${adapter.name}'s own workflows: trying again in ${ENSURE_RETRY_MS / 1000} s`
+          );
+          await new Promise((resolve) => setTimeout(resolve, ENSURE_RETRY_MS).unref());
+        }
+      }
+    }
+  };
   return {
     main,
     guard,
     providerQueues,
     run: async (onFailure) => {
+      ensureProviderWorkflows().catch((err: unknown) => options.logger.error({ err }, 'ensuring provider workflows'));
       // One worker failing stops the others (a process whose guard worker is gone must not go on
       // taking refunds that wait on it), and every worker is waited for: a connection still held
       // by a running worker cannot close, and that error would hide the one that stopped it.

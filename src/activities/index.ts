@@ -49,19 +49,25 @@ export function createActivities(deps: ActivityDeps) {
  * whose rate limit holds across every worker), or on the refunds queue itself (`undefined`).
  */
 export function providerActivities(
-  deps: Pick<ActivityDeps, 'providers' | 'logger'>,
+  deps: Pick<ActivityDeps, 'providers' | 'logger' | 'client'>,
   taskQueueSuffix: string | undefined
 ): ProviderActivitiesOf<string> {
   const activities: Record<string, ProviderActivitiesOf<string>[keyof ProviderActivitiesOf<string>]> = {};
   for (const adapter of everyAdapter) {
     if (profileOf(adapter.name).taskQueueSuffix !== taskQueueSuffix) continue;
-    const own = adapter.activities({ settings: settingsOf(deps.providers, adapter.name), logger: deps.logger });
+    const settings = settingsOf(deps.providers, adapter.name);
+    const own = adapter.activities({ settings, logger: deps.logger }) as Readonly<
+      Record<string, (typeof activities)[string] | undefined>
+    >;
     for (const kind of ['SubmitRefund', 'PollRefund'] as const) {
       const name = `${adapter.name}${kind}` as const;
-      const activity = (own as Readonly<Record<string, (typeof activities)[string] | undefined>>)[name];
+      const activity = own[name];
       if (activity === undefined) throw new Error(`provider ${adapter.name} has no ${name} activity`);
       activities[name] = activity;
     }
+    // The activities of the provider's own workflow (SecPaid's reconciler reads pages on SecPaid's queue).
+    const ownWorkflow = adapter.ownWorkflow?.activities({ settings, logger: deps.logger, client: deps.client }) ?? {};
+    Object.assign(activities, ownWorkflow);
   }
   return activities as ProviderActivitiesOf<string>;
 }

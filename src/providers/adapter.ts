@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 
 import type { Logger } from '../logger';
@@ -58,6 +59,19 @@ export interface ProviderAdapter<
   sandboxEnv(sandboxUrl: string): Readonly<Partial<Record<keyof Env['shape'] & string, string>>>;
   settings(env: z.output<Env>, common: { readonly timeoutMs: number }): Settings;
   activities(deps: { readonly settings: NoInfer<Settings>; readonly logger: Logger }): ProviderActivitiesOf<Name>;
+  /**
+   * A long-lived workflow of the provider's own (SecPaid's reconciler): the activities it calls,
+   * on the provider's queue, and its start, which every worker makes at its own start with today's
+   * settings (a second start finds it running and hands it the settings).
+   */
+  readonly ownWorkflow?: {
+    activities(deps: {
+      readonly settings: NoInfer<Settings>;
+      readonly logger: Logger;
+      readonly client: Client;
+    }): Readonly<Record<string, (input: never) => Promise<unknown>>>;
+    ensureRunning(client: Client, refundsTaskQueue: string, settings: NoInfer<Settings>): Promise<void>;
+  };
   /**
    * Requests a second across every worker, when its profile gives it a task queue of its own: the
    * server enforces it there (`maxTaskQueueActivitiesPerSecond`).

@@ -72,6 +72,13 @@ export interface ProviderProfile {
   /** Provider events (webhooks) arrive as `providerEvent` signals and trigger an immediate read. */
   readonly eventDriven: boolean;
   /**
+   * A reconciler of the provider's own reads the account for every waiting refund and wakes (with
+   * a `providerEvent`) the one whose record appears (SecPaid's, `src/workflows/secpaid-reconciler.ts`).
+   * The refund's own watch then reads only every `fallbackIntervalMs`, in case the reconciler missed
+   * it or is not running, and after a wake.
+   */
+  readonly reconciled?: { readonly fallbackIntervalMs: number };
+  /**
    * Failure types after which a new attempt (with a new idempotency key) may succeed later, e.g.
    * SandPay `INSUFFICIENT_FUNDS` once the merchant float is topped up.
    */

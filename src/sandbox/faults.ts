@@ -62,6 +62,12 @@ export const faultSpecSchema = z
     retryAfterSeconds: z.number().int().min(0).max(3600).default(1),
     times: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).default(1),
+    /**
+     * Only requests whose JSON body has each of these fields with this value (compared as text),
+     * e.g. `{ "pay_id": "1042" }`: one refund's reads, not every caller's (SecPaid's reconciler
+     * reads the same endpoint without `pay_id`).
+     */
+    match: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -75,6 +81,16 @@ export const faultSpecSchema = z
   .transform((spec) => ({ ...spec, status: spec.status ?? defaultStatus(spec.kind) }));
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+function bodyMatches(match: FaultSpec['match'], body: unknown): boolean {
+  if (match === undefined) return true;
+  if (typeof body !== 'object' || body === null) return false;
+  const fields = body as Readonly<Record<string, unknown>>;
+  return Object.entries(match).every(([name, value]) => {
+    const actual = fields[name];
+    return (typeof actual === 'string' || typeof actual === 'number') && String(actual) === String(value);
+  });
+}
 
 interface ActiveFault extends FaultSpec {
   readonly id: string;
@@ -141,12 +157,13 @@ export class FaultInjector {
    * the order they were added, whose `probability` comes up (so several faults of a provider can
    * each strike a share of its requests).
    */
-  take(tag: EndpointTag, random: () => number = Math.random): ActiveFault | undefined {
+  take(tag: EndpointTag, random: () => number = Math.random, body?: unknown): ActiveFault | undefined {
     const fault = this.faults.find(
       (f) =>
         f.provider === tag.provider &&
         (f.endpoint === '*' || f.endpoint === tag.endpoint) &&
         (f.kind !== 'read-error' || tag.read) &&
+        bodyMatches(f.match, body) &&
         random() < f.probability
     );
     if (!fault) return undefined;
@@ -167,7 +184,7 @@ export class FaultInjector {
     app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
       const tag = req.routeOptions.config.sandboxEndpoint;
       if (!tag) return;
-      const fault = this.take(tag);
+      const fault = this.take(tag, Math.random, req.body);
       if (!fault) return;
       switch (fault.kind) {
         case 'http-error':

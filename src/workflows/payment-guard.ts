@@ -8,6 +8,9 @@ import {
   guardStateQuery,
   handoverUpdate,
   operatorReleaseUpdate,
+  paymentEventSignal,
+  providerEventSignal,
+  refundWorkflowId,
   releaseUpdate,
   reserveUpdate,
 } from '../contract';
@@ -187,6 +190,22 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
       };
     })
   );
+
+  // A provider event about the payment (SecPaid's reconciler saw a refund row of the link) goes to
+  // the refunds holding it, which read their own status. Not an update: it keeps no guard open.
+  // A holder that has ended (one that succeeded keeps its reservation) refuses it, and that is all.
+  wf.setHandler(paymentEventSignal, async (event) => {
+    if (typeof event?.eventId !== 'string') return;
+    const holders = Object.keys(state.reserved);
+    await Promise.all(
+      holders.map((refundId) =>
+        wf
+          .getExternalWorkflowHandle(refundWorkflowId(refundId))
+          .signal(providerEventSignal, event)
+          .catch(() => undefined)
+      )
+    );
+  });
 
   if (!wf.patched('guard-closes-when-quiet')) {
     await wf.condition(() => wf.workflowInfo().continueAsNewSuggested);

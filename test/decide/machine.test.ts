@@ -199,3 +199,34 @@ describe('decide: reads', () => {
     expect(canResolve({ ...initialState(), attention: { 'outcome-unknown': 'x' } })).toBe(false);
   });
 });
+
+describe('decide: a provider whose reconciler reads for its waiting refunds (SecPaid)', () => {
+  const reconciled = decisionProfile(profileOf('secpaid'), same, true);
+  const accepted = { type: 'submitted', result: { ok: true, kind: 'pending', providerRefundId: null } } as const;
+  const fallbackMs = profileOf('secpaid').reconciled?.fallbackIntervalMs;
+
+  it('begins the watch of an accepted refund with a wait the reconciler cuts short, not a read', () => {
+    expect(fallbackMs).toBe(7 * 24 * 3_600_000);
+    expect(decide(reconciled, facts, initialState(), accepted).next).toEqual({
+      do: 'sleep',
+      ms: fallbackMs,
+      then: { do: 'read', mode: 'watch', slow: false },
+    });
+    // Without the reconciler (refunds started before it), the watch reads at once, as it did.
+    expect(decide(profiles.watch, facts, initialState(), accepted).next).toEqual({
+      do: 'read',
+      mode: 'watch',
+      slow: false,
+    });
+  });
+
+  it('waits the same way for "already requested" after a lost answer: only a matching refund row ends it', () => {
+    const next = decide(reconciled, facts, initialState(), refused(answer('already-done', { afterEarlierAttempt: true })));
+    expect(next).toMatchObject({ accepted: true, mayHoldRefund: true });
+    expect(next.next).toMatchObject({ do: 'sleep', ms: fallbackMs, then: { do: 'read', mode: 'watch' } });
+  });
+
+  it('changes nothing for providers without a reconciler', () => {
+    expect(decisionProfile(profileOf('getpaid'), same, true).watchAfterMs).toBeNull();
+  });
+});

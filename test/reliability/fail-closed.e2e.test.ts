@@ -83,6 +83,8 @@ describe('1. an odd status read never ends an accepted refund', () => {
       status: 200,
       body: { ResponseCode: 0, ResponseMsg: 'Incorrect token or missing token', Result: 'False', ServerTime: 'CET' },
       times: 4,
+      // This refund's reads, not the reconciler's pages.
+      match: { pay_id: request.paymentId },
     });
     await stack.refunds.start(request);
     const asked = await stateWhen(stack.refunds, request.refundId, (s) => s.needsAttention, 'attention', 60_000);

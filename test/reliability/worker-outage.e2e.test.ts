@@ -51,7 +51,7 @@ it("an outage of SecPaid's worker: the submission has no timeout in the queue, a
     namespace: stack.config.temporal.namespace,
     taskQueue: `${stack.taskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
     activities: providerActivities(
-      { providers: stack.config.providers, logger: quietLogger() },
+      { providers: stack.config.providers, logger: quietLogger(), client: stack.client },
       SECPAID_TASK_QUEUE_SUFFIX
     ),
   });

@@ -4,9 +4,14 @@ import { defineAdapter } from '../adapter';
 import { httpUrl, nonEmpty } from '../env';
 
 import { createSecpaidActivities } from './activities';
+import { createSecpaidReconcileActivities } from './reconcile-activities';
+import { ensureSecpaidReconciler } from './reconciler-start';
 import { createSecpaidSandbox, SECPAID_SANDBOX_TOKEN } from './sandbox';
 
-/** SecPaid's Node part: `SECPAID_*` settings, its activities (own task queue, rate-limited), its sandbox. */
+/**
+ * SecPaid's Node part: `SECPAID_*` settings, its activities (own task queue, rate-limited), the
+ * reconciler every worker makes sure runs, its sandbox.
+ */
 export const secpaidAdapter = defineAdapter({
   name: 'secpaid',
   env: z.object({
@@ -14,6 +19,10 @@ export const secpaidAdapter = defineAdapter({
     SECPAID_TOKEN: nonEmpty,
     /** Requests a second across all workers; SecPaid allows 60 a minute. */
     SECPAID_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1).default(0.9),
+    /** The share of those the reconciler's reads may take; submissions get the rest. */
+    SECPAID_RECONCILE_READ_SHARE: z.coerce.number().positive().max(1).default(0.1),
+    /** The least time between the starts of two passes of the reconciler (5 min). */
+    SECPAID_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
   }),
   secrets: ['SECPAID_TOKEN'],
   sandboxEnv: (url) => ({ SECPAID_BASE_URL: `${url}/secpaid`, SECPAID_TOKEN: SECPAID_SANDBOX_TOKEN }),
@@ -22,8 +31,18 @@ export const secpaidAdapter = defineAdapter({
     token: env.SECPAID_TOKEN,
     timeoutMs,
     maxRequestsPerSecond: env.SECPAID_MAX_REQUESTS_PER_SECOND,
+    reconcile: {
+      maxRequestsPerSecond: env.SECPAID_MAX_REQUESTS_PER_SECOND,
+      readShare: env.SECPAID_RECONCILE_READ_SHARE,
+      intervalMs: env.SECPAID_RECONCILE_INTERVAL_MS,
+    },
   }),
   activities: createSecpaidActivities,
+  ownWorkflow: {
+    activities: createSecpaidReconcileActivities,
+    ensureRunning: (client, refundsTaskQueue, settings) =>
+      ensureSecpaidReconciler(client, refundsTaskQueue, settings.reconcile),
+  },
   queueRateLimit: (settings) => settings.maxRequestsPerSecond,
   sandbox: (ctx) => createSecpaidSandbox(ctx),
 });

@@ -8,7 +8,7 @@ import { berlinTimeToEpochMs } from './time';
  * allow: only a negative `Refund` row of its link, no older than its first request, of its amount,
  * is its approval. A refund row of the link since then with another amount (or one that cannot be
  * read) is not ours and not nothing: a person must look. Pure, so one page of an account's rows
- * can be judged for many refunds at once (issue 21's reconciler) exactly as one refund's own read is.
+ * can be judged for many refunds at once exactly as one refund's own read is.
  */
 export interface WaitingSecpaidRefund {
   readonly refundId: string;
@@ -23,13 +23,13 @@ export type RefundRowVerdict =
   | { readonly kind: 'not-ours'; readonly transactionId: string; readonly amount: string }
   | { readonly kind: 'none' };
 
-function isRefundRow(row: SecpaidTransaction): boolean {
+export function isRefundRow(row: SecpaidTransaction): boolean {
   // Only a `Refund` row: `Dispute Refund` rows are refunds too (is_refund), but not ours.
   return row.transaction_type === 'Refund' && row.amount.trim().startsWith('-');
 }
 
 /** The row's time, or -Infinity when it has none that can be read (then it is never ours). */
-function rowTime(row: SecpaidTransaction): number {
+export function rowTime(row: SecpaidTransaction): number {
   const time = row.created_at === undefined ? undefined : berlinTimeToEpochMs(row.created_at);
   return time ?? Number.NEGATIVE_INFINITY;
 }

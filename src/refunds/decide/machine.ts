@@ -40,6 +40,12 @@ export interface DecisionProfile {
    * `quickAttempts`, then `slowMs`. Null: the provider has no retry-later.
    */
   readonly retryLater: { readonly quickMs: number; readonly quickAttempts: number; readonly slowMs: number } | null;
+  /**
+   * A reconciler reads the provider for every waiting refund of the account and wakes the one
+   * whose record appears (SecPaid): the watch of an accepted refund begins with this wait, cut
+   * short by that wake, instead of a read at once. Null: the watch reads at once.
+   */
+  readonly watchAfterMs?: number | null;
 }
 
 /** A provider's non-success answer as the workflow received it. */
@@ -158,7 +164,9 @@ export function decide(
 ): DecisionState {
   switch (event.type) {
     case 'submitted':
-      return event.result.ok ? onAccepted(facts, state, event.result) : onRefused(profile, state, event.result.answer);
+      return event.result.ok
+        ? onAccepted(profile, facts, state, event.result)
+        : onRefused(profile, state, event.result.answer);
     case 'read':
       return onRead(profile, facts, state, event.result);
     case 'resolved':
@@ -167,6 +175,7 @@ export function decide(
 }
 
 function onAccepted(
+  profile: DecisionProfile,
   facts: RefundFacts,
   state: DecisionState,
   result: Extract<SubmitResult, { ok: true }>
@@ -178,8 +187,14 @@ function onAccepted(
     mayHoldRefund: true,
     accepted: true,
     providerRefundId: result.providerRefundId ?? state.providerRefundId,
-    next: { do: 'read', mode: 'watch', slow: false },
+    next: watchFromStart(profile),
   };
+}
+
+/** The first command of the watch of an accepted refund: a read, or a wait for the reconciler's wake. */
+function watchFromStart(profile: DecisionProfile): Command {
+  const read: Command = { do: 'read', mode: 'watch', slow: false };
+  return profile.watchAfterMs ? { do: 'sleep', ms: profile.watchAfterMs, then: read } : read;
 }
 
 /** A submission that did not come back accepted. */
@@ -368,7 +383,7 @@ function lookForEarlier(
   reason: string
 ): DecisionState {
   if (profile.findEarlier === 'watch') {
-    return { ...state, mayHoldRefund: true, accepted: true, next: { do: 'read', mode: 'watch', slow: false } };
+    return { ...state, mayHoldRefund: true, accepted: true, next: watchFromStart(profile) };
   }
   if (profile.findEarlier === 'none' || profile.confirmHorizonMs.length === 0) {
     return { ...raise(state, cause, `${reason}; find out at the provider, then resolve`), next: { do: 'hold' } };

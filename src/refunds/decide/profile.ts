@@ -9,8 +9,14 @@ export const READ_ERRORS_BEFORE_ATTENTION = 3;
 export const MAX_RESENDS = 8;
 
 /** The decision core's view of the provider's profile, at the refund's time scale. */
-export function decisionProfile(profile: ProviderProfile, scaled: (ms: number) => number): DecisionProfile {
+export function decisionProfile(
+  profile: ProviderProfile,
+  scaled: (ms: number) => number,
+  /** A reconciler reads for the refund (its profile's `reconciled`, in a run that has the patch). */
+  reconciled = false
+): DecisionProfile {
   return {
+    watchAfterMs: reconciled && profile.reconciled ? scaled(profile.reconciled.fallbackIntervalMs) : null,
     resend: profile.resend,
     findEarlier: profile.findEarlier,
     confirmHorizonMs: (profile.confirmHorizonMs ?? CONFIRM_HORIZON_MS).map(scaled),

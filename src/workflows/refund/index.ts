@@ -39,13 +39,16 @@ const MINUTE = 60_000;
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
   if (!wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
   const profile = profileOf(request.provider);
+  // SecPaid's reconciler reads for its waiting refunds and wakes the one a refund row belongs to
+  // (refunds started before it read on their own every 4 hours, and replay so).
+  const reconciled = profile.reconciled !== undefined && wf.patched('reconciled-watch');
   const { continued } = options;
   const record = new RefundRecord(request, options.initiatedBy ?? null, continued?.record);
   const resumed = continued?.phase.at === 'provider' ? continued.phase : undefined;
   const inbox = new RefundInbox(
     record,
     options.initiatedBy,
-    profile.eventDriven,
+    profile.eventDriven || reconciled,
     continued?.inbox,
     resumed && ((taken) => resolveRefusalOf(resumed.decision, false, taken.escalated))
   );
@@ -81,7 +84,7 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
       held = handover.reason;
     }
   }
-  const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed);
+  const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed, reconciled);
   if ('continueFrom' in driven) return handOver({ at: 'provider', ...driven.continueFrom });
   const { ending, watched } = driven;
   await settle(request, record, ending, inbox.resolution?.by, scaled);
@@ -92,6 +95,8 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
 /** What carrying out the core's commands needs. */
 interface Driver {
   readonly profile: ProviderProfile;
+  /** The provider's reconciler reads for this refund and wakes it (SecPaid's). */
+  readonly reconciled: boolean;
   readonly decisions: DecisionProfile;
   readonly calls: ProviderCalls;
   readonly record: RefundRecord;
@@ -125,12 +130,14 @@ async function driveProvider(
   /** Why nothing may be sent (another run of this refund reserved first): a person decides. */
   held: string | null,
   due: () => boolean,
-  resumed: ProviderPhase | undefined
+  resumed: ProviderPhase | undefined,
+  reconciled: boolean
 ): Promise<Driven> {
   const driver: Driver = {
     profile,
-    decisions: decisionProfile(profile, scaled),
-    calls: providerCalls(request, profile, scaled),
+    reconciled,
+    decisions: decisionProfile(profile, scaled, reconciled),
+    calls: providerCalls(request, profile, scaled, reconciled),
     record,
     inbox,
     scaled,
@@ -189,6 +196,8 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
     case 'submit':
       return submit(driver, command.submission);
     case 'sleep': {
+      if (command.then.do === 'read' && command.then.mode === 'watch' && driver.reconciled)
+        record.waitFor(waitingText(record.state.provider, driver.profile, 'watch', true));
       // A provider event cuts short the wait before a read: it says to look now.
       const events = inbox.providerEvents;
       const woken = () =>
@@ -251,7 +260,7 @@ async function read(
     clock.watchStartedAt = Date.now();
     clock.watchSubmission = state.submission;
   }
-  record.waitFor(waitingText(record.state.provider, profile, command.mode));
+  record.waitFor(waitingText(record.state.provider, profile, command.mode, driver.reconciled));
   const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - (clock.watchStartedAt ?? Date.now()));
   const eventsBefore = inbox.providerEvents;
   const scope = new wf.CancellationScope();
@@ -303,9 +312,10 @@ const readOutcomes: Record<Exclude<ReadResult['kind'], 'healthy'>, ProviderAttem
   deadline: 'deadline',
 };
 
-function waitingText(provider: string, profile: ProviderProfile, mode: ReadMode): string {
+function waitingText(provider: string, profile: ProviderProfile, mode: ReadMode, reconciled: boolean): string {
   if (mode === 'find') return `a look at ${provider} for the refund whose answer was lost`;
   if (mode === 'recheck') return `a last read of the earlier ${provider} transaction before sending anew`;
+  if (reconciled) return `${provider} to approve the refund (its reconciler reads the account's transactions for it)`;
   return profile.pendingStatus === 'PENDING_REVIEW'
     ? `${provider} to approve the refund (its status is read every ${Math.round(profile.poll.intervalMs / MINUTE)} min)`
     : `${provider} to complete the refund`;

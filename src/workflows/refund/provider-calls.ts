@@ -41,7 +41,9 @@ export interface ReadCommand {
 export function providerCalls(
   request: RefundRequest,
   profile: ProviderProfile,
-  scaled: (ms: number) => number
+  scaled: (ms: number) => number,
+  /** A reconciler reads for the refund: its own watch reads come only at the profile's fallback. */
+  reconciled = false
 ): ProviderCalls {
   const provider = request.provider;
   const taskQueue = profile.taskQueueSuffix && {
@@ -77,10 +79,9 @@ export function providerCalls(
       }
     },
     async read(command) {
-      const intervalMs = Math.max(
-        MIN_POLL_INTERVAL_MS,
-        scaled(command.slow ? profile.poll.slowIntervalMs : profile.poll.intervalMs)
-      );
+      const ownInterval = command.slow ? profile.poll.slowIntervalMs : profile.poll.intervalMs;
+      const fallback = reconciled && command.mode === 'watch' ? profile.reconciled?.fallbackIntervalMs : undefined;
+      const intervalMs = Math.max(MIN_POLL_INTERVAL_MS, scaled(Math.max(ownInterval, fallback ?? 0)));
       const poll = wf.proxyActivities<Record<string, PollCall>>({
         ...taskQueue,
         startToCloseTimeout: startToCloseMs,

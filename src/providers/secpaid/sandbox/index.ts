@@ -48,6 +48,8 @@ interface State {
   refunds: Record<number, RefundRequestRecord>;
   nextPayId: number;
   rateLimitPerMinute: number;
+  /** `getPayInTransactions` answered: pages of the whole account, and reads of one link by its pay_id. */
+  reads: { pages: number; byPayId: Record<string, number> };
 }
 
 const SUCCESS_MESSAGES = [
@@ -68,6 +70,8 @@ const createPaymentBody = z
     type: z.enum(['basic', 'invoice']).default('basic'),
     status: z.enum(['Used', 'Cancelled']).default('Used'),
     dispute: z.boolean().default(false),
+    /** When the customer paid (a time-skipping test's clock), default now. */
+    paidAt: z.iso.datetime().optional(),
   })
   .strict();
 /** `at`: when the admin decided (a time-skipping test's clock), default now. */
@@ -80,6 +84,7 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
     refunds: {},
     nextPayId: instanceNumber(6) * 1000,
     rateLimitPerMinute: 60,
+    reads: { pages: 0, byPayId: {} },
   });
   let state = initial();
   const requestLog = new Map<string, number[]>();
@@ -173,6 +178,8 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
       if (!guard(req, reply)) return reply;
       const payIdRaw = field(req.body, 'pay_id');
       const payIdFilter = typeof payIdRaw === 'number' || typeof payIdRaw === 'string' ? String(payIdRaw) : undefined;
+      if (payIdFilter === undefined) state.reads.pages += 1;
+      else state.reads.byPayId[payIdFilter] = (state.reads.byPayId[payIdFilter] ?? 0) + 1;
       const page = Math.max(1, Number(field(req.body, 'page') ?? 1) || 1);
       const limit = Math.min(1000, Math.max(1, Number(field(req.body, 'limit') ?? 200) || 200));
       // `since`: the last N days; `date`: one day (YYYY-MM-DD), both in SecPaid's own clock.
@@ -205,7 +212,7 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', issues: parsed.error.issues });
       const payId = parsed.data.payId ?? (state.nextPayId += 1);
       if (state.links[payId]) return reply.code(409).send({ error: 'conflict', message: 'payId exists' });
-      const now = new Date();
+      const now = parsed.data.paidAt === undefined ? new Date() : new Date(parsed.data.paidAt);
       const link: Link = {
         payId,
         amountMinor: parsed.data.amountMinor,
@@ -220,6 +227,8 @@ export function createSecpaidSandbox(ctx: SandboxContext, token = SECPAID_SANDBO
     });
 
     app.get('/_sandbox/secpaid/refunds', async () => ({ refunds: Object.values(state.refunds) }));
+    /** Reads of `getPayInTransactions` answered: pages of the account (no `pay_id`), and reads of each link. */
+    app.get('/_sandbox/secpaid/reads', async () => state.reads);
 
     const decide = (decision: 'Approved' | 'Rejected') => async (req: FastifyRequest, reply: FastifyReply) => {
       const payId = Number((req.params as { payId: string }).payId);

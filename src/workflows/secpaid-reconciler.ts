@@ -1,0 +1,120 @@
+import * as wf from '@temporalio/workflow';
+
+import type { createSecpaidReconcileActivities } from '../providers/secpaid/reconcile-activities';
+import { NeedsAttentionKey, reconcilerSettingsSignal, reconcilerStateQuery } from '../contract';
+import { SECPAID_TASK_QUEUE_SUFFIX } from '../providers/secpaid/profile';
+import {
+  MAX_PAGES_PER_PASS,
+  afterPass,
+  lastPage,
+  nextPassInMs,
+  planPass,
+} from '../providers/secpaid/reconciler-state';
+import type { PassFigures, ReconcilerSettings, SecpaidReconcilerState } from '../providers/secpaid/reconciler-state';
+
+/** Passes per run before it continues as new: its history stays a few thousand events. */
+const PASSES_PER_RUN = 100;
+
+/**
+ * SecPaid's reconciler for one account: pass after pass, reads the account's `getPayInTransactions`
+ * pages (1,000 rows each, no `pay_id`) and hands each new Refund row to the payment guard of its
+ * link, which wakes the refund waiting on it. Its pages go through SecPaid's rate-limited task queue
+ * like every SecPaid call, at most one per `pageGapMs` (its share of the account's budget); a pass
+ * begins at most every `intervalMs`. Holds no list of refunds: only when its last passes began.
+ * Workflow id `secpaid-reconciler-<refunds queue>`, started by every worker (one runs).
+ */
+export async function secpaidReconciler(initial: SecpaidReconcilerState): Promise<void> {
+  let state = initial;
+  wf.setHandler(reconcilerStateQuery, () => state);
+  wf.setHandler(reconcilerSettingsSignal, (settings) => {
+    if (validSettings(settings)) state = { ...state, settings };
+  });
+  const { secpaidReconcilePage: readPage } = wf.proxyActivities<ReconcileActivities>({
+    taskQueue: `${state.refundsTaskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
+    startToCloseTimeout: '1 minute',
+    // A page that keeps failing ends the pass; the next pass reads it again.
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
+    summary: 'SecPaid: read a page of the account’s transactions and wake the refunds it approves',
+  });
+  const meter = wf.metricMeter.withTags({ provider: 'secpaid' });
+  const metrics = {
+    passes: meter.createCounter('refunds_reconciler_passes', 'passes', 'reconciler passes, by outcome'),
+    pages: meter.createCounter('refunds_reconciler_pages', 'pages', 'pages of transactions read'),
+    rows: meter.createCounter('refunds_reconciler_rows', 'rows', 'transaction rows read'),
+    woken: meter.createCounter('refunds_reconciler_woken', 'refunds', 'refunds woken by a refund row'),
+  };
+
+  for (let pass = 0; pass < PASSES_PER_RUN && !wf.workflowInfo().continueAsNewSuggested; pass += 1) {
+    const startedAt = Date.now();
+    const wasStalled = state.stalledSince !== null;
+    const figures = await onePass(state, startedAt, readPage);
+    state = afterPass(state, startedAt, figures);
+    metrics.passes.add(1, { outcome: figures.error === null ? 'complete' : 'failed' });
+    metrics.pages.add(figures.pages);
+    metrics.rows.add(figures.rows);
+    metrics.woken.add(figures.woken);
+    if (figures.error !== null) wf.log.warn('SecPaid reconciler: pass failed', { ...figures });
+    if ((state.stalledSince !== null) !== wasStalled) {
+      // Operators find a stalled reconciler as they find refunds that need them.
+      wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: state.stalledSince !== null }]);
+      if (state.stalledSince !== null) {
+        wf.log.error('SecPaid reconciler stalled: approvals are seen only by each refund’s own slow read', {
+          failedPassesInARow: state.failedPassesInARow,
+          error: figures.error,
+        });
+      }
+    }
+    await wf.sleep(nextPassInMs(state.settings, startedAt, Date.now()));
+  }
+  return wf.continueAsNew<typeof secpaidReconciler>(state);
+}
+
+/** A signal from the UI or the CLI is not type-checked: settings that would spin or stop a pass are not taken. */
+function validSettings(s: ReconcilerSettings | undefined): s is ReconcilerSettings {
+  const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  return (
+    s !== undefined &&
+    positive(s.intervalMs) &&
+    positive(s.pageGapMs) &&
+    positive(s.maxSinceDays) &&
+    Number.isInteger(s.pageLimit) &&
+    s.pageLimit >= 1 &&
+    s.pageLimit <= 1_000
+  );
+}
+
+type ReconcileActivities = ReturnType<typeof createSecpaidReconcileActivities>;
+type ReadPage = ReconcileActivities['secpaidReconcilePage'];
+
+async function onePass(state: SecpaidReconcilerState, startedAt: number, readPage: ReadPage): Promise<PassFigures> {
+  const { pageLimit, pageGapMs } = state.settings;
+  const plan = planPass(state, startedAt);
+  const totals = { pages: 0, rows: 0, refundRows: 0, routed: 0, woken: 0 };
+  let error: string | null = null;
+  for (let page = 1; ; page += 1) {
+    if (page > MAX_PAGES_PER_PASS) {
+      error = `more than ${MAX_PAGES_PER_PASS} pages of ${pageLimit} rows in ${plan.sinceDays} days`;
+      break;
+    }
+    if (page > 1) await wf.sleep(pageGapMs);
+    try {
+      const read = await readPage({ page, limit: pageLimit, sinceDays: plan.sinceDays, routeFromMs: plan.routeFromMs });
+      totals.pages += 1;
+      totals.rows += read.rows;
+      totals.refundRows += read.refundRows;
+      totals.routed += read.routed;
+      totals.woken += read.woken;
+      if (lastPage(page, pageLimit, read.rows, read.totalRecords)) break;
+    } catch (err) {
+      error = err instanceof wf.ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+      break;
+    }
+  }
+  return {
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(Date.now()).toISOString(),
+    sinceDays: plan.sinceDays,
+    ...totals,
+    error,
+  };
+}

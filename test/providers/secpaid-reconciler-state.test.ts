@@ -1,0 +1,84 @@
+import {
+  MAX_PAGES_PER_PASS,
+  ROUTE_SLACK_MS,
+  STALL_AFTER_FAILED_PASSES,
+  afterPass,
+  initialReconcilerState,
+  lastPage,
+  nextPassInMs,
+  planPass,
+} from '../../src/providers/secpaid/reconciler-state';
+import type { PassFigures } from '../../src/providers/secpaid/reconciler-state';
+import { reconcilerSettings } from '../../src/providers/secpaid/reconciler-start';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+const settings = reconcilerSettings({ maxRequestsPerSecond: 0.9, readShare: 0.1, intervalMs: 5 * MINUTE });
+const fresh = initialReconcilerState('refunds', settings);
+const t0 = Date.UTC(2026, 11, 2, 12);
+
+const pass = (over: Partial<PassFigures> = {}): PassFigures => ({
+  startedAt: new Date(t0).toISOString(),
+  finishedAt: new Date(t0 + MINUTE).toISOString(),
+  sinceDays: 2,
+  pages: 1,
+  rows: 10,
+  refundRows: 2,
+  routed: 1,
+  woken: 1,
+  error: null,
+  ...over,
+});
+
+describe('SecPaid reconciler: what a pass reads and routes', () => {
+  it('takes 10 % of 0.9 requests a second: a page every 11.2 s at most, 1,000 rows each', () => {
+    expect(settings).toEqual({ intervalMs: 5 * MINUTE, pageGapMs: 11_112, pageLimit: 1_000, maxSinceDays: 30 });
+  });
+
+  it('a first pass routes every refund row of the last 30 days', () => {
+    expect(planPass(fresh, t0)).toEqual({ sinceDays: 30, routeFromMs: null });
+  });
+
+  it('later passes route rows from the start of the pass before the last, less the slack, and read only the days they need', () => {
+    const one = afterPass(fresh, t0, pass());
+    expect(planPass(one, t0 + 5 * MINUTE)).toEqual({ sinceDays: 2, routeFromMs: t0 - ROUTE_SLACK_MS });
+    const two = afterPass(one, t0 + 5 * MINUTE, pass());
+    expect(two.completePassStarts).toEqual([t0, t0 + 5 * MINUTE]);
+    // The row a pass may have missed while it read its pages is routed by the next one too.
+    expect(planPass(two, t0 + 10 * MINUTE).routeFromMs).toBe(t0 - ROUTE_SLACK_MS);
+    const three = afterPass(two, t0 + 10 * MINUTE, pass());
+    expect(planPass(three, t0 + 15 * MINUTE).routeFromMs).toBe(t0 + 5 * MINUTE - ROUTE_SLACK_MS);
+  });
+
+  it('after a stop of days it reads back to the last complete pass, and past 30 days routes all it reads', () => {
+    const one = afterPass(fresh, t0, pass());
+    expect(planPass(one, t0 + 3 * DAY).sinceDays).toBe(5);
+    expect(planPass(one, t0 + 40 * DAY)).toEqual({ sinceDays: 30, routeFromMs: null });
+  });
+
+  it('a failed pass routes nothing away: the next one reads from the same start, and three in a row stall it', () => {
+    const ok = afterPass(fresh, t0, pass());
+    let state = ok;
+    for (let i = 1; i <= STALL_AFTER_FAILED_PASSES; i += 1) {
+      expect(state.stalledSince).toBeNull();
+      state = afterPass(state, t0 + i * 5 * MINUTE, pass({ error: 'SecPaid: HTTP 503', finishedAt: `f${i}` }));
+      expect(planPass(state, t0 + (i + 1) * 5 * MINUTE).routeFromMs).toBe(t0 - ROUTE_SLACK_MS);
+    }
+    expect(state).toMatchObject({ failedPassesInARow: 3, stalledSince: 'f3', lastCompletePass: ok.lastPass });
+    expect(afterPass(state, t0 + DAY, pass()).stalledSince).toBeNull();
+  });
+
+  it('a page is the last when it has fewer rows than asked, or the envelope counts no more', () => {
+    expect(lastPage(1, 1000, 999, undefined)).toBe(true);
+    expect(lastPage(1, 1000, 1000, undefined)).toBe(false);
+    expect(lastPage(2, 1000, 1000, 2000)).toBe(true);
+    expect(lastPage(2, 1000, 1000, 2500)).toBe(false);
+    expect(lastPage(2, 1000, 1000, Number.NaN)).toBe(false);
+    expect(MAX_PAGES_PER_PASS).toBeGreaterThanOrEqual(100);
+  });
+
+  it('the next pass starts an interval after this one began, and never sooner than a page gap', () => {
+    expect(nextPassInMs(settings, t0, t0 + MINUTE)).toBe(4 * MINUTE);
+    expect(nextPassInMs(settings, t0, t0 + 20 * MINUTE)).toBe(settings.pageGapMs);
+  });
+});
