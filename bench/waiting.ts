@@ -1,8 +1,9 @@
 /**
  * Figure 4 of the benchmark: many SecPaid refunds waiting for SecPaid's admin at once, with
- * production settings (time scale 1: a read every 4 h ± 10 %, SecPaid's queue at 0.9 requests a
- * second across all workers). Measures what the workers hold, what the sticky cache does, and what
- * actually reaches SecPaid: calls per minute (its limit is 60) and 429s.
+ * production settings (time scale 1: SecPaid's reconciler passing every 5 min at 10 % of SecPaid's
+ * 0.9 requests a second across all workers, the submissions at the rest). Measures what the workers
+ * hold, what the sticky cache does, and what actually reaches SecPaid: calls per minute (its limit
+ * is 60), the submissions' share, 429s, and how soon an approval among them is seen.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,12 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 
 import { RefundsClient } from '../src/client';
-import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../src/contract';
+import {
+  PAYMENT_GUARD_TASK_QUEUE_SUFFIX,
+  reconcilerStateQuery,
+  secpaidReconcilerWorkflowId,
+} from '../src/contract';
+import type { PassFigures } from '../src/providers/secpaid/reconciler-state';
 import type { RefundRequestInput } from '../src/providers';
 import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
@@ -37,6 +43,23 @@ export interface WaitingFigures {
   readonly maxCallsInAnyMinute: number;
   readonly meanCallsPerMinute: number;
   readonly http429: number;
+  /** Of the calls while submissions were queued, the share that were submissions (goal ≥ 0.9). */
+  readonly submissionShare: number;
+  /** The reconciler's pages of the account, and reads of single links (woken refunds), in the run. */
+  readonly accountPages: number;
+  readonly linkReads: number;
+  /** The reconciler's last complete pass (pages, rows, woken) and its passes in the run. */
+  readonly reconcilerPass: PassFigures | null;
+  readonly reconcilerPasses: number;
+  /** History events of the reconciler a day, projected from its history in the run. */
+  readonly reconcilerEventsPerDay: number;
+  /** One refund among them, approved at the sandbox during the run: seconds until SUCCEEDED. */
+  readonly approvalToSucceededSeconds: number | null;
+  /**
+   * Until every refund has been checked once: all submitted (at the rate measured), then one
+   * reconciler pass (its interval and its last pass's length). Projected past the run.
+   */
+  readonly secondsUntilAllChecked: number;
   readonly pendingReviewAtEnd: number;
   readonly workerRssMb: readonly { readonly end: number; readonly peak: number }[];
   readonly stickyCache: readonly Record<string, number>[];
@@ -75,6 +98,9 @@ export interface WaitingContext {
 
 /** Running workflows by type. */
 export type OpenWorkflows = Readonly<Record<'refund' | 'paymentGuard' | 'paymentGuardResume', number>>;
+
+/** The reconciler's pass interval: production's. */
+const RECONCILE_INTERVAL_MS = 300_000;
 
 /** The guards' quiet window in this phase: shorter than the observation, so that they close within it. */
 const GUARD_QUIET_WINDOW_MS = Number(process.env.BENCH_GUARD_QUIET_WINDOW_MS ?? 120_000);
@@ -139,6 +165,8 @@ export async function measureWaiting(
           env: {
             LOG_LEVEL: 'info',
             SECPAID_MAX_REQUESTS_PER_SECOND: '0.9',
+            SECPAID_RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+            SECPAID_RECONCILE_READ_SHARE: '0.1',
             METRICS_PORT: String(port),
             PAYMENT_GUARD_QUIET_WINDOW_MS: String(GUARD_QUIET_WINDOW_MS),
             ...tuning,
@@ -191,6 +219,20 @@ export async function measureWaiting(
       (await ctx.client.workflow.count(`TaskQueue = '${taskQueue}' AND RefundStatus = 'PENDING_REVIEW'`)).count;
     const samples: WaitingFigures['samples'][number][] = [];
     const observeFrom = Date.now();
+    const readsBefore = await ctx.api.call<{ pages: number; byPayId: Record<string, number> }>(
+      'GET',
+      '/_sandbox/secpaid/reads'
+    );
+    // One refund among them, approved by SecPaid's admin a minute into the run: how soon it is seen.
+    let approval: { at: number; succeededAt: number | null } | undefined;
+    const approveOne = async (): Promise<void> => {
+      const first = requests[0]!;
+      await ctx.api.call('POST', `/_sandbox/secpaid/refunds/${first.paymentId}/approve`, {});
+      approval = { at: Date.now(), succeededAt: null };
+      const outcome = await refunds.waitForOutcome(first.refundId);
+      if (outcome.status === 'SUCCEEDED') approval.succeededAt = Date.now();
+    };
+    let approving: Promise<void> | undefined;
     for (let minute = 1; minute <= observeMinutes; minute += 1) {
       await sleep(60_000 - ((Date.now() - observeFrom) % 60_000));
       const sample = {
@@ -200,12 +242,32 @@ export async function measureWaiting(
         rssMb: workers.map((w) => rssMb(w.child.pid).rss),
       };
       samples.push(sample);
+      if (minute === 1) approving = approveOne().catch((err: unknown) => ctx.log(`waiting: approval: ${String(err)}`));
       ctx.log(
         `waiting: minute ${minute}: ${sample.calls} SecPaid calls, ${sample.pendingReview} in review, RSS ${sample.rssMb.join(' / ')} MB`
       );
     }
+    // The approved refund has until one more pass to be seen.
+    await Promise.race([approving, sleep(RECONCILE_INTERVAL_MS + 60_000)]);
     const calls = ctx.traffic.calls.slice(callsBefore);
     const elapsedMinutes = (Date.now() - t0) / 60_000;
+    const readsAfter = await ctx.api.call<{ pages: number; byPayId: Record<string, number> }>(
+      'GET',
+      '/_sandbox/secpaid/reads'
+    );
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    const reconciler = ctx.client.workflow.getHandle(secpaidReconcilerWorkflowId(taskQueue));
+    const reconcilerState = await reconciler.query(reconcilerStateQuery);
+    const reconcilerHistory = await reconciler.fetchHistory();
+    const eventTimes = (reconcilerHistory.events ?? []).map(
+      (e) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6
+    );
+    const historySpanMs = Math.max(1, (eventTimes.at(-1) ?? 0) - (eventTimes[0] ?? 0));
+    const submissionsPerMinute =
+      calls.filter((c) => c.endpoint === 'refund' && c.status === 200).length / elapsedMinutes;
+    const submittedAll = calls.filter((c) => c.endpoint === 'refund' && c.status === 200).length;
+    const lastPass = reconcilerState.lastCompletePass;
+    const passSeconds = lastPass ? (Date.parse(lastPass.finishedAt) - Date.parse(lastPass.startedAt)) / 1000 : 0;
     const refundRequests = calls.filter((c) => c.endpoint === 'refund' && c.status === 200).length;
     const statusReads = calls.filter((c) => c.endpoint === 'transactions' && c.status === 200).length;
     const perMinute = calls.length / elapsedMinutes;
@@ -224,6 +286,22 @@ export async function measureWaiting(
       maxCallsInAnyMinute: maxInAnyMinute(calls.map((c) => c.at)),
       meanCallsPerMinute: Number(perMinute.toFixed(1)),
       http429: calls.filter((c) => c.status === 429).length,
+      submissionShare: Number(
+        (calls.filter((c) => c.endpoint === 'refund').length / Math.max(1, calls.length)).toFixed(3)
+      ),
+      accountPages: readsAfter.pages - readsBefore.pages,
+      linkReads: sum(readsAfter.byPayId) - sum(readsBefore.byPayId),
+      reconcilerPass: lastPass,
+      reconcilerPasses: reconcilerState.passes,
+      reconcilerEventsPerDay: Math.round((eventTimes.length / historySpanMs) * 86_400_000),
+      approvalToSucceededSeconds:
+        approval?.succeededAt == null ? null : Number(((approval.succeededAt - approval.at) / 1000).toFixed(1)),
+      secondsUntilAllChecked: Math.round(
+        elapsedMinutes * 60 +
+          (Math.max(0, total - submittedAll) / Math.max(1e-9, submissionsPerMinute)) * 60 +
+          RECONCILE_INTERVAL_MS / 1000 +
+          passSeconds
+      ),
       pendingReviewAtEnd: await pending(),
       workerRssMb: workers.map((w) => {
         const { rss, peak } = rssMb(w.child.pid);

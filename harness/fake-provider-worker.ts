@@ -15,6 +15,7 @@ import type { Logger } from '../src/logger';
 import { profileOf, providerNames } from '../src/providers';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, refundWorkflowId } from '../src/contract';
 import type { PollInput, PollOutcome, SubmitInput, SubmitOutcome } from '../src/refunds/provider-outcome';
+import { taskQueueSuffixesOf } from '../src/refunds/provider-profile';
 
 import { startTimeSkippingEnv } from './timeskip-stack';
 
@@ -113,14 +114,18 @@ type FakeActivity = ((input: SubmitInput) => Promise<SubmitOutcome>) | ((input: 
 /**
  * The fakes under the names the workflow calls (`<provider>SubmitRefund`, `<provider>PollRefund`),
  * grouped by the task queue suffix of each provider's profile (`''` for the main queue), as the
- * workflow places them (src/workflows/refund/provider-calls.ts): SecPaid's on `<queue>-secpaid`.
+ * workflow places them (src/workflows/refund/provider-calls.ts): SecPaid's on `<queue>-secpaid` (and
+ * `<queue>-secpaid-reads`, where a read after a wake goes).
  */
 function fakeActivitiesByQueue(fakes: FakeProviders): Record<string, Record<string, FakeActivity>> {
   const byQueue: Record<string, Record<string, FakeActivity>> = {};
   for (const name of providerNames) {
-    const activities = (byQueue[profileOf(name).taskQueueSuffix ?? ''] ??= {});
-    activities[`${name}SubmitRefund`] = (input: SubmitInput) => fakes.submit(input);
-    activities[`${name}PollRefund`] = (input: PollInput) => fakes.poll(input);
+    const queues = taskQueueSuffixesOf(profileOf(name));
+    for (const suffix of queues.length > 0 ? queues : ['']) {
+      const activities = (byQueue[suffix] ??= {});
+      activities[`${name}SubmitRefund`] = (input: SubmitInput) => fakes.submit(input);
+      activities[`${name}PollRefund`] = (input: PollInput) => fakes.poll(input);
+    }
   }
   return byQueue;
 }

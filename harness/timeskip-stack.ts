@@ -68,7 +68,12 @@ async function startTestServer(logger: Logger): Promise<TestWorkflowEnvironment>
   }
 }
 
-export async function startTimeSkipStack(logger: Logger, workflowBundle: string): Promise<TimeSkipStack> {
+export async function startTimeSkipStack(
+  logger: Logger,
+  workflowBundle: string,
+  /** Settings beyond production's defaults (e.g. PAYMENT_GUARD_QUIET_WINDOW_MS). */
+  settings: Readonly<Record<string, string>> = {}
+): Promise<TimeSkipStack> {
   const env = await startTimeSkippingEnv(logger);
   let sandbox: Sandbox | undefined;
   try {
@@ -90,7 +95,7 @@ export async function startTimeSkipStack(logger: Logger, workflowBundle: string)
   }
   const box = sandbox;
   const taskQueue = 'refunds-timeskip';
-  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderEnv(box.url()) });
+  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderEnv(box.url()), ...settings });
   const workers = await createRefundWorkers({
     connection: env.nativeConnection,
     client: env.client,

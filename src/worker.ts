@@ -10,6 +10,7 @@ import type { WorkerTuning } from './config';
 import { stopWhenSupervisorExits } from './dev/supervised';
 import { createLogger } from './logger';
 import { everyProfile, profileOf } from './providers';
+import { taskQueueSuffixesOf } from './refunds/provider-profile';
 import { everyAdapter, settingsOf } from './providers/settings';
 import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, REFUNDS_TASK_QUEUE } from './contract';
 import { connectClient } from './temporal/connection';
@@ -154,8 +155,8 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   const providerQueues = new Map<string, Worker>();
   for (const suffix of providerTaskQueueSuffixes()) {
     const rateLimits = everyAdapter
-      .filter((adapter) => profileOf(adapter.name).taskQueueSuffix === suffix)
-      .flatMap((adapter) => adapter.queueRateLimit?.(settingsOf(options.providers, adapter.name)) ?? []);
+      .filter((adapter) => taskQueueSuffixesOf(profileOf(adapter.name)).includes(suffix))
+      .flatMap((adapter) => adapter.queueRateLimit?.(settingsOf(options.providers, adapter.name), suffix) ?? []);
     providerQueues.set(
       suffix,
       await Worker.create({

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { ProviderActivitiesOf } from '../providers/adapter';
 import { profileOf } from '../providers';
+import { taskQueueSuffixesOf } from '../refunds/provider-profile';
 import { everyAdapter, settingsOf } from '../providers/settings';
 import type { ProvidersConfig } from '../providers/settings';
 
@@ -46,7 +47,8 @@ export function createActivities(deps: ActivityDeps) {
 
 /**
  * The activities of the providers whose activities run on `<refunds queue>-<suffix>` (SecPaid's,
- * whose rate limit holds across every worker), or on the refunds queue itself (`undefined`).
+ * whose rate limit holds across every worker: its calls', and its reconciler's reads'), or on the
+ * refunds queue itself (`undefined`). Each of a provider's own queues serves all its activities.
  */
 export function providerActivities(
   deps: Pick<ActivityDeps, 'providers' | 'logger' | 'client'>,
@@ -54,7 +56,8 @@ export function providerActivities(
 ): ProviderActivitiesOf<string> {
   const activities: Record<string, ProviderActivitiesOf<string>[keyof ProviderActivitiesOf<string>]> = {};
   for (const adapter of everyAdapter) {
-    if (profileOf(adapter.name).taskQueueSuffix !== taskQueueSuffix) continue;
+    const queues = taskQueueSuffixesOf(profileOf(adapter.name));
+    if (taskQueueSuffix === undefined ? queues.length > 0 : !queues.includes(taskQueueSuffix)) continue;
     const settings = settingsOf(deps.providers, adapter.name);
     const own = adapter.activities({ settings, logger: deps.logger }) as Readonly<
       Record<string, (typeof activities)[string] | undefined>
@@ -74,6 +77,6 @@ export function providerActivities(
 
 /** The task queue suffixes of the providers whose activities run on a queue of their own. */
 export function providerTaskQueueSuffixes(): readonly string[] {
-  const suffixes = everyAdapter.flatMap((a) => profileOf(a.name).taskQueueSuffix ?? []);
+  const suffixes = everyAdapter.flatMap((a) => taskQueueSuffixesOf(profileOf(a.name)));
   return [...new Set(suffixes)];
 }

@@ -76,7 +76,7 @@ export interface ProviderAdapter<
    * Requests a second across every worker, when its profile gives it a task queue of its own: the
    * server enforces it there (`maxTaskQueueActivitiesPerSecond`).
    */
-  queueRateLimit?(settings: NoInfer<Settings>): number;
+  queueRateLimit?(settings: NoInfer<Settings>, taskQueueSuffix: string): number;
   /** Its webhook, if the provider sends one; the secret in its URL comes from its settings. */
   readonly webhook?: { readonly receiver: WebhookReceiver; secret(settings: NoInfer<Settings>): string | undefined };
   /** Its simulator in the provider sandbox, under `/<name>/` and `/_sandbox/<name>/`. */

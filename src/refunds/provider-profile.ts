@@ -75,9 +75,11 @@ export interface ProviderProfile {
    * A reconciler of the provider's own reads the account for every waiting refund and wakes (with
    * a `providerEvent`) the one whose record appears (SecPaid's, `src/workflows/secpaid-reconciler.ts`).
    * The refund's own watch then reads only every `fallbackIntervalMs`, in case the reconciler missed
-   * it or is not running, and after a wake.
+   * it or is not running, and at once after a wake. The reconciler's pages and the reads after a
+   * wake run on `<workflow's task queue>-<readsTaskQueueSuffix>`, whose rate limit is the reads'
+   * share of the provider's: a backlog of submissions never holds them up, nor they the submissions.
    */
-  readonly reconciled?: { readonly fallbackIntervalMs: number };
+  readonly reconciled?: { readonly fallbackIntervalMs: number; readonly readsTaskQueueSuffix: string };
   /**
    * Failure types after which a new attempt (with a new idempotency key) may succeed later, e.g.
    * SandPay `INSUFFICIENT_FUNDS` once the merchant float is topped up.
@@ -101,6 +103,13 @@ export const DAY = 24 * HOUR;
  * them: the bound on retries is a number of attempts, not a schedule-to-close, so an outage that
  * keeps the task in the queue (no worker, or SecPaid's rate limit) spends none of it.
  */
+/** The task queues of a provider's own, by suffix: its calls', and its reconciler's reads'. */
+export function taskQueueSuffixesOf(profile: ProviderProfile): readonly string[] {
+  return [profile.taskQueueSuffix, profile.reconciled?.readsTaskQueueSuffix].filter(
+    (suffix): suffix is string => suffix !== undefined
+  );
+}
+
 export function retryAttemptsWithin(submit: ProviderProfile['submit']): number {
   const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = submit.retry;
   let attempts = 1;

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 
 import type { createSecpaidReconcileActivities } from '../providers/secpaid/reconcile-activities';
 import { NeedsAttentionKey, reconcilerSettingsSignal, reconcilerStateQuery } from '../contract';
-import { SECPAID_TASK_QUEUE_SUFFIX } from '../providers/secpaid/profile';
+import { SECPAID_READS_TASK_QUEUE_SUFFIX } from '../providers/secpaid/profile';
 import {
   MAX_PAGES_PER_PASS,
   afterPass,
@@ -18,9 +18,9 @@ const PASSES_PER_RUN = 100;
 /**
  * SecPaid's reconciler for one account: pass after pass, reads the account's `getPayInTransactions`
  * pages (1,000 rows each, no `pay_id`) and hands each new Refund row to the payment guard of its
- * link, which wakes the refund waiting on it. Its pages go through SecPaid's rate-limited task queue
- * like every SecPaid call, at most one per `pageGapMs` (its share of the account's budget); a pass
- * begins at most every `intervalMs`. Holds no list of refunds: only when its last passes began.
+ * link, which wakes the refund waiting on it. Its pages go through the rate-limited queue of
+ * SecPaid's reads (their share of the account's budget), at most one per `pageGapMs`; a pass begins
+ * at most every `intervalMs`. Holds no list of refunds: only when its last passes began.
  * Workflow id `secpaid-reconciler-<refunds queue>`, started by every worker (one runs).
  */
 export async function secpaidReconciler(initial: SecpaidReconcilerState): Promise<void> {
@@ -30,7 +30,8 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
     if (validSettings(settings)) state = { ...state, settings };
   });
   const { secpaidReconcilePage: readPage } = wf.proxyActivities<ReconcileActivities>({
-    taskQueue: `${state.refundsTaskQueue}-${SECPAID_TASK_QUEUE_SUFFIX}`,
+    // The reads' own queue: their share of SecPaid's rate, never behind a backlog of submissions.
+    taskQueue: `${state.refundsTaskQueue}-${SECPAID_READS_TASK_QUEUE_SUFFIX}`,
     startToCloseTimeout: '1 minute',
     // A page that keeps failing ends the pass; the next pass reads it again.
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
@@ -114,6 +115,7 @@ async function onePass(state: SecpaidReconcilerState, startedAt: number, readPag
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(Date.now()).toISOString(),
     sinceDays: plan.sinceDays,
+    full: plan.routeFromMs === null,
     ...totals,
     error,
   };

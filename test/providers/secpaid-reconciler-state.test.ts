@@ -21,6 +21,7 @@ const pass = (over: Partial<PassFigures> = {}): PassFigures => ({
   startedAt: new Date(t0).toISOString(),
   finishedAt: new Date(t0 + MINUTE).toISOString(),
   sinceDays: 2,
+  full: false,
   pages: 1,
   rows: 10,
   refundRows: 2,
@@ -31,16 +32,23 @@ const pass = (over: Partial<PassFigures> = {}): PassFigures => ({
 });
 
 describe('SecPaid reconciler: what a pass reads and routes', () => {
-  it('takes 10 % of 0.9 requests a second: a page every 11.2 s at most, 1,000 rows each', () => {
-    expect(settings).toEqual({ intervalMs: 5 * MINUTE, pageGapMs: 11_112, pageLimit: 1_000, maxSinceDays: 30 });
+  it('takes 4/5 of the reads\' 10 % of 0.9 requests a second: a page every 13.9 s at most, 1,000 rows each', () => {
+    expect(settings).toEqual({ intervalMs: 5 * MINUTE, pageGapMs: 13_889, pageLimit: 1_000, maxSinceDays: 30 });
   });
 
-  it('a first pass routes every refund row of the last 30 days', () => {
+  it('a first pass routes every refund row of the last 30 days, and so does one a day after', () => {
     expect(planPass(fresh, t0)).toEqual({ sinceDays: 30, routeFromMs: null });
+    const first = afterPass(fresh, t0, pass({ full: true, sinceDays: 30 }));
+    expect(planPass(first, t0 + 5 * MINUTE).routeFromMs).not.toBeNull();
+    expect(planPass(first, t0 + DAY - 1).routeFromMs).not.toBeNull();
+    expect(planPass(first, t0 + DAY)).toEqual({ sinceDays: 30, routeFromMs: null });
+    // A full pass that failed is made again.
+    const failed = afterPass(first, t0 + DAY, pass({ full: true, error: 'HTTP 503' }));
+    expect(planPass(failed, t0 + DAY + 5 * MINUTE).routeFromMs).toBeNull();
   });
 
   it('later passes route rows from the start of the pass before the last, less the slack, and read only the days they need', () => {
-    const one = afterPass(fresh, t0, pass());
+    const one = afterPass(fresh, t0, pass({ full: true }));
     expect(planPass(one, t0 + 5 * MINUTE)).toEqual({ sinceDays: 2, routeFromMs: t0 - ROUTE_SLACK_MS });
     const two = afterPass(one, t0 + 5 * MINUTE, pass());
     expect(two.completePassStarts).toEqual([t0, t0 + 5 * MINUTE]);
@@ -50,14 +58,13 @@ describe('SecPaid reconciler: what a pass reads and routes', () => {
     expect(planPass(three, t0 + 15 * MINUTE).routeFromMs).toBe(t0 + 5 * MINUTE - ROUTE_SLACK_MS);
   });
 
-  it('after a stop of days it reads back to the last complete pass, and past 30 days routes all it reads', () => {
-    const one = afterPass(fresh, t0, pass());
-    expect(planPass(one, t0 + 3 * DAY).sinceDays).toBe(5);
-    expect(planPass(one, t0 + 40 * DAY)).toEqual({ sinceDays: 30, routeFromMs: null });
+  it('a stop of a day or more is made up by a full pass', () => {
+    const one = afterPass(fresh, t0, pass({ full: true }));
+    expect(planPass(one, t0 + 3 * DAY)).toEqual({ sinceDays: 30, routeFromMs: null });
   });
 
   it('a failed pass routes nothing away: the next one reads from the same start, and three in a row stall it', () => {
-    const ok = afterPass(fresh, t0, pass());
+    const ok = afterPass(fresh, t0, pass({ full: true }));
     let state = ok;
     for (let i = 1; i <= STALL_AFTER_FAILED_PASSES; i += 1) {
       expect(state.stalledSince).toBeNull();
@@ -65,7 +72,7 @@ describe('SecPaid reconciler: what a pass reads and routes', () => {
       expect(planPass(state, t0 + (i + 1) * 5 * MINUTE).routeFromMs).toBe(t0 - ROUTE_SLACK_MS);
     }
     expect(state).toMatchObject({ failedPassesInARow: 3, stalledSince: 'f3', lastCompletePass: ok.lastPass });
-    expect(afterPass(state, t0 + DAY, pass()).stalledSince).toBeNull();
+    expect(afterPass(state, t0 + 4 * 5 * MINUTE, pass()).stalledSince).toBeNull();
   });
 
   it('a page is the last when it has fewer rows than asked, or the envelope counts no more', () => {

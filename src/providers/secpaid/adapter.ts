@@ -6,6 +6,7 @@ import { httpUrl, nonEmpty } from '../env';
 import { createSecpaidActivities } from './activities';
 import { createSecpaidReconcileActivities } from './reconcile-activities';
 import { ensureSecpaidReconciler } from './reconciler-start';
+import { SECPAID_READS_TASK_QUEUE_SUFFIX } from './profile';
 import { createSecpaidSandbox, SECPAID_SANDBOX_TOKEN } from './sandbox';
 
 /**
@@ -43,6 +44,9 @@ export const secpaidAdapter = defineAdapter({
     ensureRunning: (client, refundsTaskQueue, settings) =>
       ensureSecpaidReconciler(client, refundsTaskQueue, settings.reconcile),
   },
-  queueRateLimit: (settings) => settings.maxRequestsPerSecond,
+  // The reconciler's reads take their share of SecPaid's rate on a queue of their own; calls the rest.
+  queueRateLimit: (settings, suffix) =>
+    settings.maxRequestsPerSecond *
+    (suffix === SECPAID_READS_TASK_QUEUE_SUFFIX ? settings.reconcile.readShare : 1 - settings.reconcile.readShare),
   sandbox: (ctx) => createSecpaidSandbox(ctx),
 });

@@ -5,6 +5,8 @@ const { SECOND, MINUTE, HOUR, DAY } = durations;
 
 /** Suffix of SecPaid's own task queue: `refunds-secpaid` next to `refunds`. */
 export const SECPAID_TASK_QUEUE_SUFFIX = 'secpaid';
+/** Suffix of the queue of the reconciler's pages and the reads after its wakes: `refunds-secpaid-reads`. */
+export const SECPAID_READS_TASK_QUEUE_SUFFIX = 'secpaid-reads';
 
 /**
  * SecPaid refunds wait days for an admin; nothing says when. The reconciler reads the account's
@@ -36,5 +38,5 @@ export const secpaidProfile: ProviderProfile = {
   callsPerAttempt: 1,
   eventDriven: false,
   // At 50,000 waiting refunds, reads every 7 days are 9 % of the 0.9 requests a second.
-  reconciled: { fallbackIntervalMs: 7 * DAY },
+  reconciled: { fallbackIntervalMs: 7 * DAY, readsTaskQueueSuffix: SECPAID_READS_TASK_QUEUE_SUFFIX },
 };

@@ -17,6 +17,12 @@ const DAY = 24 * 60 * MINUTE;
  */
 export const ROUTE_SLACK_MS = 10 * MINUTE;
 
+/**
+ * A full pass reads `maxSinceDays` back and routes every refund row, whatever its time, this often:
+ * a row whose `created_at` is not its approval's time (the docs do not say) is seen within a day.
+ */
+export const FULL_PASS_EVERY_MS = DAY;
+
 /** Passes failed in a row after which the reconciler is stalled and asks for a person. */
 export const STALL_AFTER_FAILED_PASSES = 3;
 
@@ -40,6 +46,8 @@ export interface PassFigures {
   readonly finishedAt: string;
   /** `since` of the pass: the last N days of the account's rows. */
   readonly sinceDays: number;
+  /** Every refund row read was routed (a full pass), not only those since the pass before last. */
+  readonly full: boolean;
   readonly pages: number;
   readonly rows: number;
   readonly refundRows: number;
@@ -57,6 +65,8 @@ export interface SecpaidReconcilerState {
   readonly settings: ReconcilerSettings;
   /** When the last two complete passes began (epoch ms), newest last. */
   readonly completePassStarts: readonly number[];
+  /** When the last complete full pass began (epoch ms); absent before the first. */
+  readonly lastFullPassStartedAt?: number;
   readonly lastPass: PassFigures | null;
   readonly lastCompletePass: PassFigures | null;
   readonly failedPassesInARow: number;
@@ -81,22 +91,25 @@ export function initialReconcilerState(refundsTaskQueue: string, settings: Recon
 /** What a pass starting at `now` reads (`since`) and routes (rows created at or after `routeFromMs`). */
 export interface PassPlan {
   readonly sinceDays: number;
-  /** Null on a first pass: every refund row read is routed. */
+  /** Null on a full pass: every refund row read is routed. */
   readonly routeFromMs: number | null;
 }
 
 /**
  * A row older than the start of the pass before the last complete one was routed by a complete
  * pass already: only newer rows are routed, and `since` covers them (in whole days, one more for
- * SecPaid's own clock and its day boundaries). A first pass routes all it reads, `maxSinceDays` back.
+ * SecPaid's own clock and its day boundaries). Once a day, and first, a full pass routes every
+ * refund row of the last `maxSinceDays`.
  */
 export function planPass(state: SecpaidReconcilerState, now: number): PassPlan {
   const { maxSinceDays } = state.settings;
+  const full = { sinceDays: maxSinceDays, routeFromMs: null };
   const from = state.completePassStarts[0];
-  if (from === undefined) return { sinceDays: maxSinceDays, routeFromMs: null };
+  if (from === undefined || state.lastFullPassStartedAt === undefined) return full;
+  if (now - state.lastFullPassStartedAt >= FULL_PASS_EVERY_MS) return full;
   const routeFromMs = from - ROUTE_SLACK_MS;
   const days = Math.ceil((now - routeFromMs) / DAY) + 1;
-  if (days > maxSinceDays) return { sinceDays: maxSinceDays, routeFromMs: null };
+  if (days > maxSinceDays) return full;
   return { sinceDays: Math.max(1, days), routeFromMs };
 }
 
@@ -118,6 +131,7 @@ export function afterPass(
   return {
     ...state,
     completePassStarts: complete ? [...state.completePassStarts, startedAtMs].slice(-2) : state.completePassStarts,
+    ...(complete && figures.full && { lastFullPassStartedAt: startedAtMs }),
     lastPass: figures,
     lastCompletePass: complete ? figures : state.lastCompletePass,
     failedPassesInARow,

@@ -111,6 +111,8 @@ interface Driver {
   readonly clock: ProviderClock;
   /** A submission is in flight: no resolve is taken until it has come back. */
   submitting: boolean;
+  /** Provider events taken when the last read began: one more since means this read was woken. */
+  eventsAtLastRead: number;
 }
 
 type ProviderPhase = Extract<ContinuedRefund['phase'], { at: 'provider' }>;
@@ -144,6 +146,7 @@ async function driveProvider(
     due,
     clock: { watchStartedAt: null, watchSubmission: 0, firstRequestAt: null, sleepUntil: null, ...resumed?.clock },
     submitting: false,
+    eventsAtLastRead: inbox.providerEvents,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
   const start = resumed?.decision ?? initialState();
@@ -196,8 +199,11 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
     case 'submit':
       return submit(driver, command.submission);
     case 'sleep': {
-      if (command.then.do === 'read' && command.then.mode === 'watch' && driver.reconciled)
+      if (command.then.do === 'read' && command.then.mode === 'watch' && driver.reconciled) {
         record.waitFor(waitingText(record.state.provider, driver.profile, 'watch', true));
+        // The review SLA counts from the start of the wait for the reconciler, not from the first read.
+        startWatchClock(clock, state.submission);
+      }
       // A provider event cuts short the wait before a read: it says to look now.
       const events = inbox.providerEvents;
       const woken = () =>
@@ -255,14 +261,16 @@ async function read(
   command: Extract<Command, { do: 'read' }>
 ): Promise<ReadResult | undefined> {
   const { record, inbox, profile, clock, scaled } = driver;
-  // Each submission's watch has its own deadline.
-  if (command.mode === 'watch' && clock.watchSubmission !== state.submission) {
-    clock.watchStartedAt = Date.now();
-    clock.watchSubmission = state.submission;
-  }
+  if (command.mode === 'watch') startWatchClock(clock, state.submission);
   record.waitFor(waitingText(record.state.provider, profile, command.mode, driver.reconciled));
   const remaining = scaled(profile.poll.deadlineMs) - (Date.now() - (clock.watchStartedAt ?? Date.now()));
   const eventsBefore = inbox.providerEvents;
+  const woken = eventsBefore > driver.eventsAtLastRead;
+  driver.eventsAtLastRead = eventsBefore;
+  const deadlineAhead = command.mode === 'watch' && !state.deadlinePassed;
+  // A reconciled refund's reads are a week apart: its deadline is a timer, so that it comes at
+  // its time, not at the last read that fits before it (the schedule-to-close of the others).
+  const deadlineTimer = deadlineAhead && driver.reconciled;
   const scope = new wf.CancellationScope();
   const result = await scope.run(() =>
     Promise.race([
@@ -272,12 +280,16 @@ async function read(
         submission: state.submission,
         providerRefundId: state.providerRefundId,
         errorsRetried: readErrorsRetried(driver.decisions, state),
-        remainingMs: command.mode === 'watch' && !state.deadlinePassed ? remaining : null,
+        remainingMs: deadlineAhead && !deadlineTimer ? remaining : null,
         firstRequestAt: clock.firstRequestAt,
+        woken,
       }),
       wf
         .condition(() => inbox.resolution !== undefined || inbox.providerEvents > eventsBefore || driver.due())
         .then(() => undefined),
+      ...(deadlineTimer
+        ? [wf.sleep(Math.max(1, remaining)).then((): ReadResult => ({ kind: 'deadline', message: profile.poll.deadlineReason }))]
+        : []),
     ])
   );
   scope.cancel();
@@ -290,6 +302,13 @@ async function read(
     });
   }
   return result;
+}
+
+/** Each submission's watch has its own deadline, from the first wait or read of its watch. */
+function startWatchClock(clock: ProviderClock, submission: number): void {
+  if (clock.watchSubmission === submission) return;
+  clock.watchStartedAt = Date.now();
+  clock.watchSubmission = submission;
 }
 
 const attemptOutcomes: Record<AnswerKind, ProviderAttempt['outcome']> = {

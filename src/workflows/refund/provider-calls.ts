@@ -35,6 +35,8 @@ export interface ReadCommand {
   readonly firstRequestAt: string | null;
   /** The refund's workflow id, when another workflow (the watch) reads for it. */
   readonly refundWorkflowId?: string;
+  /** A provider event came since the last read: a reconciled provider reads on its reads' queue. */
+  readonly woken?: boolean;
 }
 
 /** The refund's provider activities, with the options its profile gives them. */
@@ -80,10 +82,15 @@ export function providerCalls(
     },
     async read(command) {
       const ownInterval = command.slow ? profile.poll.slowIntervalMs : profile.poll.intervalMs;
-      const fallback = reconciled && command.mode === 'watch' ? profile.reconciled?.fallbackIntervalMs : undefined;
+      // Failing reads are read again at the provider's own cadence, until a person is asked and after.
+      const fallback =
+        reconciled && command.mode === 'watch' && !command.errorsRetried
+          ? profile.reconciled?.fallbackIntervalMs
+          : undefined;
       const intervalMs = Math.max(MIN_POLL_INTERVAL_MS, scaled(Math.max(ownInterval, fallback ?? 0)));
+      const readsQueue = reconciled && command.woken ? profile.reconciled?.readsTaskQueueSuffix : undefined;
       const poll = wf.proxyActivities<Record<string, PollCall>>({
-        ...taskQueue,
+        ...(readsQueue ? { taskQueue: `${wf.workflowInfo().taskQueue}-${readsQueue}` } : taskQueue),
         startToCloseTimeout: startToCloseMs,
         ...(command.remainingMs !== null && { scheduleToCloseTimeout: Math.max(1, command.remainingMs) }),
         retry: { initialInterval: intervalMs, backoffCoefficient: 1, maximumInterval: intervalMs },

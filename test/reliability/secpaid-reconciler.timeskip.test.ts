@@ -1,0 +1,116 @@
+import { reconcilerStateQuery, secpaidReconcilerWorkflowId } from '../../src/contract';
+import { quietLogger, uniqueRefundId } from '../support/stack';
+import { startTimeSkipStack } from '../../harness/timeskip-stack';
+import type { TimeSkipStack } from '../../harness/timeskip-stack';
+
+/**
+ * SecPaid's reconciler at scale, with production defaults (a pass every 5 min, 10 % of 0.9
+ * requests a second), on Temporal's time-skipping test server: 3,000 refunds wait in review for
+ * 14 days while SecPaid's admin approves three a day; every read is a real HTTP request.
+ */
+const REFUNDS = Number(process.env.DIAG_REFUNDS ?? 3_000);
+const DAYS = Number(process.env.DIAG_DAYS ?? 14);
+const APPROVED_A_DAY = 3;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let stack: TimeSkipStack;
+beforeAll(async () => {
+  // Guards stay open while their refund waits, checking it every quiet window (1 h): 3,000 guards
+  // checking hourly would be most of this test's time and none of what it measures.
+  stack = await startTimeSkipStack(quietLogger(), process.env.TEST_WORKFLOW_BUNDLE ?? '', {
+    PAYMENT_GUARD_QUIET_WINDOW_MS: String(15 * DAY),
+  });
+}, 120_000);
+afterAll(() => stack?.close());
+
+interface Reads {
+  readonly pages: number;
+  readonly byPayId: Readonly<Record<string, number>>;
+}
+
+async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let i = next++; i < total; i = next++) await one(i);
+    })
+  );
+}
+
+it('3,000 refunds in review for 14 days: each approval is seen within one pass, the account is read a page a pass, and no refund reads its own link but once a week', async () => {
+  const reads = async (): Promise<Reads> => (await stack.control('GET', '/_sandbox/secpaid/reads')) as Reads;
+  // Paid days ago, as a busy account's older pay-ins are: a pass reads only the last two days' rows.
+  const paidAt = new Date(Date.now() - 3 * DAY).toISOString();
+  const refunds: { refundId: string; payId: string }[] = [];
+  await pool(REFUNDS, 32, async (i) => {
+    const amountMinor = 1_000 + i;
+    const link = (await stack.control('POST', '/_sandbox/secpaid/payments', { amountMinor, paidAt })) as {
+      payId: number;
+    };
+    const refundId = uniqueRefundId(`wait${i}`);
+    refunds[i] = { refundId, payId: String(link.payId) };
+    await stack.refunds.start({
+      provider: 'secpaid',
+      refundId,
+      paymentId: String(link.payId),
+      amount: { amountMinor, currency: 'EUR' },
+      full: true,
+    });
+  });
+  const requested = async (): Promise<number> =>
+    ((await stack.control('GET', '/_sandbox/secpaid/refunds')) as { refunds: unknown[] }).refunds.length;
+  while ((await requested()) < REFUNDS) await new Promise((r) => setTimeout(r, 200));
+  const start = await reads();
+  const diag = (m: string) => process.env.DIAG_REFUNDS && process.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  diag('all requested');
+
+  const approved: { refundId: string; payId: string; at: number; seenWithinMs: number }[] = [];
+  const pagesByDay: number[] = [];
+  for (let day = 0; day < DAYS; day += 1) {
+    const dayStart = await reads();
+    for (let k = 0; k < APPROVED_A_DAY; k += 1) {
+      await stack.env.sleep(DAY / (APPROVED_A_DAY + 1) - (k === 0 ? 0 : 6 * 60_000));
+      const refund = refunds[day * APPROVED_A_DAY + k]!;
+      const at = await stack.env.currentTimeMs();
+      await stack.control('POST', `/_sandbox/secpaid/refunds/${refund.payId}/approve`, {
+        at: new Date(at).toISOString(),
+      });
+      // One pass (5 min) and its page later, the refund knows.
+      await stack.env.sleep(6 * 60_000);
+      const state = await stack.refunds.get(refund.refundId);
+      const succeededAt = Date.parse(state.transitions.find((t) => t.to === 'SUCCEEDED')?.at ?? '');
+      approved.push({ ...refund, at, seenWithinMs: state.status === 'SUCCEEDED' ? succeededAt - at : Infinity });
+    }
+    // To the end of the day (the last hour of day 14 is left out: there the review SLA asks a person).
+    const used = APPROVED_A_DAY * (DAY / (APPROVED_A_DAY + 1));
+    await stack.env.sleep(DAY - used - (day === DAYS - 1 ? HOUR : 0));
+    pagesByDay.push((await reads()).pages - dayStart.pages);
+    diag(`day ${day} done, pages ${pagesByDay.at(-1)}`);
+  }
+  const end = await reads();
+
+  // Every approval was seen by the next pass: within 5 min and its page.
+  expect(approved).toHaveLength(DAYS * APPROVED_A_DAY);
+  for (const a of approved) expect(a.seenWithinMs).toBeLessThanOrEqual(6 * 60_000);
+  // A pass a 5 min, one page each (the day's refund rows): 288 a day, never more calls than pages.
+  // and once a day a full pass of the last 30 days (here 3,000 pay-ins: 4 pages).
+  for (const pages of pagesByDay) {
+    expect(pages).toBeGreaterThanOrEqual(270);
+    expect(pages).toBeLessThanOrEqual(295);
+  }
+  const reconciler = await stack.env.client.workflow
+    .getHandle(secpaidReconcilerWorkflowId(stack.deps.taskQueue))
+    .query(reconcilerStateQuery);
+  expect(reconciler).toMatchObject({ failedPassesInARow: 0, stalledSince: null });
+  expect(reconciler.lastCompletePass?.pages).toBe(1);
+  // Each refund read its own link at most twice: woken by its approval, and its 7-day fallback.
+  const ownReads = Object.values(end.byPayId).map((n) => n - 0);
+  expect(Math.max(...ownReads)).toBeLessThanOrEqual(2);
+  const linkReads = ownReads.reduce((a, b) => a + b, 0) - Object.values(start.byPayId).reduce((a, b) => a + b, 0);
+  expect(linkReads).toBeLessThanOrEqual(REFUNDS + approved.length);
+  // The others still wait, none taken for approved.
+  const waiting = refunds.slice(approved.length, approved.length + 50);
+  for (const r of waiting) expect((await stack.refunds.get(r.refundId)).status).toBe('PENDING_REVIEW');
+  expect(stack.sandbox.ledger.list({ provider: 'secpaid' })).toHaveLength(approved.length);
+}, 900_000);
