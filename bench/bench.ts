@@ -586,7 +586,7 @@ function markdown(r: Report): string {
     out.push(row(['most calls in any 60 s', `**${w.maxCallsInAnyMinute}** (limit 60)`]));
     out.push(row(['mean calls a minute', w.meanCallsPerMinute]));
     out.push(row(['HTTP 429 from SecPaid', `**${w.http429}**`]));
-    out.push(row(['submissions\' share of the calls (goal ≥ 0.9)', `**${w.submissionShare}**`]));
+    out.push(row(["submissions' share of the calls (goal ≥ 0.9)", `**${w.submissionShare}**`]));
     out.push(row(['reconciler: account pages / single-link reads', `${w.accountPages} / ${w.linkReads}`]));
     out.push(
       row([
@@ -598,7 +598,12 @@ function markdown(r: Report): string {
     );
     out.push(row(['reconciler: history events a day', w.reconcilerEventsPerDay]));
     out.push(row(['one approval among them: to SUCCEEDED', `**${w.approvalToSucceededSeconds ?? 'not seen'} s**`]));
-    out.push(row(['until every one has been checked once (projected)', `**${(w.secondsUntilAllChecked / 3600).toFixed(1)} h**`]));
+    out.push(
+      row([
+        'until every one has been checked once (projected)',
+        `**${(w.secondsUntilAllChecked / 3600).toFixed(1)} h**`,
+      ])
+    );
     out.push(row(['in PENDING_REVIEW at the end', w.pendingReviewAtEnd]));
     out.push(row(['worker RSS at the end / peak, MB', w.workerRssMb.map((m) => `${m.end} / ${m.peak}`).join('; ')]));
     out.push(

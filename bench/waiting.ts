@@ -11,11 +11,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 
 import { RefundsClient } from '../src/client';
-import {
-  PAYMENT_GUARD_TASK_QUEUE_SUFFIX,
-  reconcilerStateQuery,
-  secpaidReconcilerWorkflowId,
-} from '../src/contract';
+import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX, reconcilerStateQuery, secpaidReconcilerWorkflowId } from '../src/contract';
 import type { PassFigures } from '../src/providers/secpaid/reconciler-state';
 import type { RefundRequestInput } from '../src/providers';
 import type { SandboxApi } from '../harness/sandbox-api';

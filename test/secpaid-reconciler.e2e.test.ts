@@ -1,6 +1,7 @@
-import { reconcilerStateQuery, secpaidReconcilerWorkflowId } from '../src/contract';
+import { paymentGuardWorkflowId, reconcilerStateQuery, secpaidReconcilerWorkflowId } from '../src/contract';
 import type { RefundRequestInput } from '../src/providers';
 
+import { recordHistory, recordWorkflowHistory } from './support/histories';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
 
@@ -54,6 +55,12 @@ describe('SecPaid reconciler', () => {
     expect(state.lastCompletePass).toMatchObject({ error: null });
     const refund = await stack.refunds.get(others[0]!.refundId);
     expect(refund.waitingFor).toMatch(/reconciler reads the account's transactions/);
+    await recordHistory(stack.client, approved.refundId, 'secpaid-woken-by-reconciler');
+    await recordWorkflowHistory(
+      stack.client,
+      paymentGuardWorkflowId('secpaid', approved.paymentId),
+      'guard-secpaid-passed-a-refund-row-on'
+    );
   });
 
   it('a refund row of another amount wakes the refund, and a person is asked; no refund is taken for approved', async () => {
@@ -137,5 +144,6 @@ describe('SecPaid reconciler', () => {
           : undefined,
       'NeedsAttention cleared'
     );
+    await recordWorkflowHistory(stack.client, id, 'reconciler-stalled-and-back');
   }, 150_000);
 });

@@ -28,8 +28,9 @@ async function main(): Promise<void> {
     return (await res.json()) as T;
   };
   const client = await connectClient(config.temporal);
-  // A compressed clock for the demo's refunds only (a development worker honours it): SecPaid's
-  // 4-hour status reads come every ~7 s. Approval above €1,000 is `npm start`'s worker setting.
+  // A compressed clock for the demo's refunds only (a development worker honours it): hours of
+  // waiting pass in seconds (SecPaid's approval is seen by its reconciler, which `npm start` runs
+  // every ~14 s). Approval above €1,000 is `npm start`'s worker setting.
   const refunds = new RefundsClient(client, { timeScale: 0.0005 });
   const run = Date.now().toString(36);
 

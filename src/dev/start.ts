@@ -170,10 +170,13 @@ async function main(): Promise<void> {
   const webhookSecret = process.env.GETPAID_WEBHOOK_SECRET ?? randomBytes(24).toString('hex');
   const apiToken = developmentApiToken(config, path.dirname(pidFile));
   const env: NodeJS.ProcessEnv = {
-    // The development defaults the demo shows: refunds above €1,000 wait for approval, and the
-    // demo's callbacks may go to a receiver on this machine.
+    // The development defaults the demo shows: refunds above €1,000 wait for approval, the demo's
+    // callbacks may go to a receiver on this machine.
     APPROVAL_THRESHOLDS: 'EUR:100000',
     CALLBACK_ALLOW_LOOPBACK: 'true',
+    // SecPaid's reconciler passes as often as its share of the rate allows (every ~14 s), not every
+    // 5 min: an approval in the sandbox shows within seconds.
+    SECPAID_RECONCILE_INTERVAL_MS: '10000',
     ...process.env,
     ...(apiToken && { API_TOKENS: apiToken.setting }),
     GETPAID_WEBHOOK_SECRET: webhookSecret,

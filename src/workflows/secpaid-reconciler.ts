@@ -3,13 +3,7 @@ import * as wf from '@temporalio/workflow';
 import type { createSecpaidReconcileActivities } from '../providers/secpaid/reconcile-activities';
 import { NeedsAttentionKey, reconcilerSettingsSignal, reconcilerStateQuery } from '../contract';
 import { SECPAID_READS_TASK_QUEUE_SUFFIX } from '../providers/secpaid/profile';
-import {
-  MAX_PAGES_PER_PASS,
-  afterPass,
-  lastPage,
-  nextPassInMs,
-  planPass,
-} from '../providers/secpaid/reconciler-state';
+import { MAX_PAGES_PER_PASS, afterPass, lastPage, nextPassInMs, planPass } from '../providers/secpaid/reconciler-state';
 import type { PassFigures, ReconcilerSettings, SecpaidReconcilerState } from '../providers/secpaid/reconciler-state';
 
 /** Passes per run before it continues as new: its history stays a few thousand events. */

@@ -221,7 +221,12 @@ describe('decide: a provider whose reconciler reads for its waiting refunds (Sec
   });
 
   it('waits the same way for "already requested" after a lost answer: only a matching refund row ends it', () => {
-    const next = decide(reconciled, facts, initialState(), refused(answer('already-done', { afterEarlierAttempt: true })));
+    const next = decide(
+      reconciled,
+      facts,
+      initialState(),
+      refused(answer('already-done', { afterEarlierAttempt: true }))
+    );
     expect(next).toMatchObject({ accepted: true, mayHoldRefund: true });
     expect(next.next).toMatchObject({ do: 'sleep', ms: fallbackMs, then: { do: 'read', mode: 'watch' } });
   });

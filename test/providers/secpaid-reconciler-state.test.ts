@@ -32,7 +32,7 @@ const pass = (over: Partial<PassFigures> = {}): PassFigures => ({
 });
 
 describe('SecPaid reconciler: what a pass reads and routes', () => {
-  it('takes 4/5 of the reads\' 10 % of 0.9 requests a second: a page every 13.9 s at most, 1,000 rows each', () => {
+  it("takes 4/5 of the reads' 10 % of 0.9 requests a second: a page every 13.9 s at most, 1,000 rows each", () => {
     expect(settings).toEqual({ intervalMs: 5 * MINUTE, pageGapMs: 13_889, pageLimit: 1_000, maxSinceDays: 30 });
   });
 

@@ -8,8 +8,8 @@ import type { TimeSkipStack } from '../../harness/timeskip-stack';
  * requests a second), on Temporal's time-skipping test server: 3,000 refunds wait in review for
  * 14 days while SecPaid's admin approves three a day; every read is a real HTTP request.
  */
-const REFUNDS = Number(process.env.DIAG_REFUNDS ?? 3_000);
-const DAYS = Number(process.env.DIAG_DAYS ?? 14);
+const REFUNDS = 3_000;
+const DAYS = 14;
 const APPROVED_A_DAY = 3;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -62,8 +62,6 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
     ((await stack.control('GET', '/_sandbox/secpaid/refunds')) as { refunds: unknown[] }).refunds.length;
   while ((await requested()) < REFUNDS) await new Promise((r) => setTimeout(r, 200));
   const start = await reads();
-  const diag = (m: string) => process.env.DIAG_REFUNDS && process.stderr.write(`${new Date().toISOString()} ${m}\n`);
-  diag('all requested');
 
   const approved: { refundId: string; payId: string; at: number; seenWithinMs: number }[] = [];
   const pagesByDay: number[] = [];
@@ -86,7 +84,6 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
     const used = APPROVED_A_DAY * (DAY / (APPROVED_A_DAY + 1));
     await stack.env.sleep(DAY - used - (day === DAYS - 1 ? HOUR : 0));
     pagesByDay.push((await reads()).pages - dayStart.pages);
-    diag(`day ${day} done, pages ${pagesByDay.at(-1)}`);
   }
   const end = await reads();
 
@@ -104,11 +101,12 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
     .query(reconcilerStateQuery);
   expect(reconciler).toMatchObject({ failedPassesInARow: 0, stalledSince: null });
   expect(reconciler.lastCompletePass?.pages).toBe(1);
-  // Each refund read its own link at most twice: woken by its approval, and its 7-day fallback.
-  const ownReads = Object.values(end.byPayId).map((n) => n - 0);
-  expect(Math.max(...ownReads)).toBeLessThanOrEqual(2);
-  const linkReads = ownReads.reduce((a, b) => a + b, 0) - Object.values(start.byPayId).reduce((a, b) => a + b, 0);
-  expect(linkReads).toBeLessThanOrEqual(REFUNDS + approved.length);
+  // A waiting refund read its own link at most twice in 14 days (its weekly fallback, ± 10 %); an
+  // approved one once more, woken by its row.
+  const ownReads = (r: { payId: string }): number => (end.byPayId[r.payId] ?? 0) - (start.byPayId[r.payId] ?? 0);
+  const approvedIds = new Set(approved.map((a) => a.payId));
+  for (const r of refunds) expect(ownReads(r)).toBeLessThanOrEqual(approvedIds.has(r.payId) ? 3 : 2);
+  for (const a of approved) expect(ownReads(a)).toBeGreaterThanOrEqual(1);
   // The others still wait, none taken for approved.
   const waiting = refunds.slice(approved.length, approved.length + 50);
   for (const r of waiting) expect((await stack.refunds.get(r.refundId)).status).toBe('PENDING_REVIEW');

@@ -288,7 +288,11 @@ async function read(
         .condition(() => inbox.resolution !== undefined || inbox.providerEvents > eventsBefore || driver.due())
         .then(() => undefined),
       ...(deadlineTimer
-        ? [wf.sleep(Math.max(1, remaining)).then((): ReadResult => ({ kind: 'deadline', message: profile.poll.deadlineReason }))]
+        ? [
+            wf
+              .sleep(Math.max(1, remaining))
+              .then((): ReadResult => ({ kind: 'deadline', message: profile.poll.deadlineReason })),
+          ]
         : []),
     ])
   );
