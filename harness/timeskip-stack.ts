@@ -16,8 +16,8 @@ import type { RefundWorkers } from '../src/worker';
 
 /**
  * Temporal's time-skipping test server, the provider sandbox and a refund worker with production
- * defaults (time scale 1): days of a refund's life pass in seconds, and every provider call is a
- * real HTTP request to the sandbox.
+ * defaults (time scale 1; SecPaid's reconciler once a day unless `settings` say otherwise): days of
+ * a refund's life pass in seconds, and every provider call is a real HTTP request to the sandbox.
  */
 export interface TimeSkipStack {
   readonly env: TestWorkflowEnvironment;
@@ -95,7 +95,14 @@ export async function startTimeSkipStack(
   }
   const box = sandbox;
   const taskQueue = 'refunds-timeskip';
-  const config = loadConfig({ NODE_ENV: 'test', ...sandboxProviderEnv(box.url()), ...settings });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ...sandboxProviderEnv(box.url()),
+    // SecPaid's reconciler passes once a day unless a test asks for more: its production 5 minutes
+    // would be most of a 90-day test's time (a pass is a page read and two timers).
+    SECPAID_RECONCILE_INTERVAL_MS: String(24 * 3_600_000),
+    ...settings,
+  });
   const workers = await createRefundWorkers({
     connection: env.nativeConnection,
     client: env.client,

@@ -414,13 +414,19 @@ async function snapshot(stack: Stack): Promise<StateSnapshot> {
   const workflowIds: string[] = [];
   for await (const wf of stack.client.workflow.list()) workflowIds.push(wf.workflowId);
   const { count } = await stack.client.workflow.count();
+  // SecPaid's reconciler runs on its own schedule: its pages of the account (reads without a
+  // pay_id) and its runs (continue-as-new) are never an effect of a request to the API.
+  const reconciler = await stack.client.workflow.count(`WorkflowType = 'secpaidReconciler'`);
   const ledger = await getJson<{ refunds: readonly unknown[] }>(`${stack.sandboxUrl}/_sandbox/ledger`);
   const stats = await getJson<{ requests: Record<string, number> }>(`${stack.sandboxUrl}/_sandbox/stats`);
+  const reads = await getJson<{ pages: number }>(`${stack.sandboxUrl}/_sandbox/secpaid/reads`);
+  const providerRequests = { ...stats.requests };
+  if (providerRequests['secpaid.transactions'] !== undefined) providerRequests['secpaid.transactions'] -= reads.pages;
   return {
-    workflowCount: count,
-    workflowIds: workflowIds.sort(),
+    workflowCount: count - reconciler.count,
+    workflowIds: workflowIds.filter((id) => !id.startsWith('secpaid-reconciler-')).sort(),
     ledgerEntries: ledger.refunds.length,
-    providerRequests: stats.requests,
+    providerRequests,
   };
 }
 

@@ -195,7 +195,9 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
   // the refunds holding it, which read their own status. Not an update: it keeps no guard open.
   // A holder that has ended (one that succeeded keeps its reservation) refuses it, and that is all.
   wf.setHandler(paymentEventSignal, async (event) => {
-    if (typeof event?.eventId !== 'string') return;
+    // A guard's history may hold this signal from a worker without this handler (a rolling
+    // deploy): it sent nothing then, and replays so.
+    if (typeof event?.eventId !== 'string' || !wf.patched('guard-passes-provider-events')) return;
     const holders = Object.keys(state.reserved);
     await Promise.all(
       holders.map((refundId) =>

@@ -8,6 +8,8 @@ import type { PassFigures, ReconcilerSettings, SecpaidReconcilerState } from '..
 
 /** Passes per run before it continues as new: its history stays a few thousand events. */
 const PASSES_PER_RUN = 100;
+/** Or sooner, between passes, once its history is this long (a pass of many pages is long). */
+const HISTORY_EVENTS_PER_RUN = 5_000;
 
 /**
  * SecPaid's reconciler for one account: pass after pass, reads the account's `getPayInTransactions`
@@ -39,7 +41,9 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
     woken: meter.createCounter('refunds_reconciler_woken', 'refunds', 'refunds woken by a refund row'),
   };
 
-  for (let pass = 0; pass < PASSES_PER_RUN && !wf.workflowInfo().continueAsNewSuggested; pass += 1) {
+  const handOver = (): boolean =>
+    wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength >= HISTORY_EVENTS_PER_RUN;
+  for (let pass = 0; pass < PASSES_PER_RUN && !handOver(); pass += 1) {
     const startedAt = Date.now();
     const wasStalled = state.stalledSince !== null;
     const figures = await onePass(state, startedAt, readPage);
@@ -66,15 +70,14 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
 
 /** A signal from the UI or the CLI is not type-checked: settings that would spin or stop a pass are not taken. */
 function validSettings(s: ReconcilerSettings | undefined): s is ReconcilerSettings {
-  const positive = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  const within = (n: unknown, min: number, max: number): boolean =>
+    typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
   return (
     s !== undefined &&
-    positive(s.intervalMs) &&
-    positive(s.pageGapMs) &&
-    positive(s.maxSinceDays) &&
-    Number.isInteger(s.pageLimit) &&
-    s.pageLimit >= 1 &&
-    s.pageLimit <= 1_000
+    within(s.intervalMs, 1_000, 24 * 3_600_000) &&
+    within(s.pageGapMs, 1_000, 3_600_000) &&
+    within(s.maxSinceDays, 1, 90) &&
+    within(s.pageLimit, 1, 1_000)
   );
 }
 

@@ -21,9 +21,9 @@ export const secpaidAdapter = defineAdapter({
     /** Requests a second across all workers; SecPaid allows 60 a minute. */
     SECPAID_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(1).default(0.9),
     /** The share of those the reconciler's reads may take; submissions get the rest. */
-    SECPAID_RECONCILE_READ_SHARE: z.coerce.number().positive().max(1).default(0.1),
+    SECPAID_RECONCILE_READ_SHARE: z.coerce.number().min(0.01).max(0.5).default(0.1),
     /** The least time between the starts of two passes of the reconciler (5 min). */
-    SECPAID_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(300_000),
+    SECPAID_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
   }),
   secrets: ['SECPAID_TOKEN'],
   sandboxEnv: (url) => ({ SECPAID_BASE_URL: `${url}/secpaid`, SECPAID_TOKEN: SECPAID_SANDBOX_TOKEN }),

@@ -199,16 +199,21 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
     case 'submit':
       return submit(driver, command.submission);
     case 'sleep': {
-      if (command.then.do === 'read' && command.then.mode === 'watch' && driver.reconciled) {
+      const forReconciler = command.then.do === 'read' && command.then.mode === 'watch' && driver.reconciled;
+      if (forReconciler) {
         record.waitFor(waitingText(record.state.provider, driver.profile, 'watch', true));
         // The review SLA counts from the start of the wait for the reconciler, not from the first read.
         startWatchClock(clock, state.submission);
       }
-      // A provider event cuts short the wait before a read: it says to look now.
-      const events = inbox.providerEvents;
+      // A provider event cuts short the wait before a read: it says to look now. For the reconciler's
+      // wake, one that came since the last read counts too (it may have come while the request was
+      // sent, and is not sent again).
+      const events = forReconciler ? driver.eventsAtLastRead : inbox.providerEvents;
       const woken = () =>
         inbox.resolution !== undefined || (command.then.do === 'read' && inbox.providerEvents > events) || due();
-      clock.sleepUntil ??= Date.now() + command.ms;
+      // The reconciled watch's week is spread by the refund (± 10 %): a burst of refunds does not come
+      // back as a burst of their own reads.
+      clock.sleepUntil ??= Date.now() + (forReconciler ? spread(command.ms, driver.profile.poll.jitter) : command.ms);
       const remaining = clock.sleepUntil - Date.now();
       if (remaining > 0) await wf.condition(woken, remaining);
       if (inbox.resolution) return resolved();
@@ -306,6 +311,13 @@ async function read(
     });
   }
   return result;
+}
+
+/** `ms` ± `jitter` of it, the same in every replay: from the refund's workflow id. */
+function spread(ms: number, jitter: number): number {
+  let hash = 0;
+  for (const char of wf.workflowInfo().workflowId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return Math.round(ms * (1 + jitter * ((hash / 0xffffffff) * 2 - 1)));
 }
 
 /** Each submission's watch has its own deadline, from the first wait or read of its watch. */
