@@ -39,6 +39,8 @@ export interface RefundWorkerOptions extends ActivityDeps {
 
 /** Between two tries to start the providers' own workflows (SecPaid's reconciler) while the server refuses. */
 const ENSURE_RETRY_MS = 30_000;
+/** And between two checks once started: a reconciler an operator terminated is back within this. */
+const ENSURE_EVERY_MS = 10 * 60_000;
 
 /**
  * On shutdown (SIGTERM, a deploy) activities in flight get this long to finish, then are cancelled;
@@ -178,22 +180,25 @@ export async function createRefundWorkers(options: RefundWorkerOptions): Promise
   // The providers' own long-lived workflows (SecPaid's reconciler) run while any worker does: each
   // worker's start makes sure, and hands them today's settings. Tried again while the server refuses.
   const ensureProviderWorkflows = async (): Promise<void> => {
-    for (const adapter of everyAdapter) {
-      const own = adapter.ownWorkflow;
-      if (own === undefined) continue;
-      for (;;) {
-        if (main.getState() !== 'RUNNING' && main.getState() !== 'INITIALIZED') return;
+    const owners = everyAdapter.flatMap((adapter) =>
+      adapter.ownWorkflow ? [{ adapter, own: adapter.ownWorkflow }] : []
+    );
+    const running = (): boolean => main.getState() === 'RUNNING' || main.getState() === 'INITIALIZED';
+    while (owners.length > 0 && running()) {
+      let failed = false;
+      for (const { adapter, own } of owners) {
         try {
           await own.ensureRunning(options.client, taskQueue, settingsOf(options.providers, adapter.name));
-          break;
         } catch (err) {
+          failed = true;
+          if (!running()) return;
           options.logger.warn(
             { provider: adapter.name, err: err instanceof Error ? err.message : String(err) },
             `could not start ${adapter.name}'s own workflows: trying again in ${ENSURE_RETRY_MS / 1000} s`
           );
-          await new Promise((resolve) => setTimeout(resolve, ENSURE_RETRY_MS).unref());
         }
       }
+      await new Promise((resolve) => setTimeout(resolve, failed ? ENSURE_RETRY_MS : ENSURE_EVERY_MS).unref());
     }
   };
   return {
