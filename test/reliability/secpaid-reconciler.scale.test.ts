@@ -47,6 +47,9 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
   const reads = async (): Promise<Reads> => (await stack.control('GET', '/_sandbox/secpaid/reads')) as Reads;
   // Paid days ago, as a busy account's older pay-ins are: a pass reads only the last two days' rows.
   const paidAt = new Date(Date.now() - 3 * DAY).toISOString();
+  // The test server's clock moves while the refunds start (a start waits on its guard): the 14 days
+  // are counted from here, before the first review began.
+  const startedAt = await stack.env.currentTimeMs();
   const refunds: { refundId: string; payId: string }[] = [];
   await pool(REFUNDS, 32, async (i) => {
     const amountMinor = 1_000 + i;
@@ -86,8 +89,8 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
       approved.push({ ...refund, at, seenWithinMs: state.status === 'SUCCEEDED' ? succeededAt - at : Infinity });
     }
     // To the end of the day (the last hour of day 14 is left out: there the review SLA asks a person).
-    const used = APPROVED_A_DAY * (DAY / (APPROVED_A_DAY + 1));
-    await stack.env.sleep(DAY - used - (day === DAYS - 1 ? HOUR : 0));
+    const endOfDay = startedAt + (day + 1) * DAY - (day === DAYS - 1 ? HOUR : 0);
+    await stack.env.sleep(Math.max(1, endOfDay - (await stack.env.currentTimeMs())));
     pagesByDay.push((await reads()).pages - dayStart.pages);
   }
   const end = await reads();
@@ -106,14 +109,16 @@ it('3,000 refunds in review for 14 days: each approval is seen within one pass, 
     .query(reconcilerStateQuery);
   expect(reconciler).toMatchObject({ failedPassesInARow: 0, stalledSince: null });
   expect(reconciler.lastCompletePass?.pages).toBe(1);
-  // A waiting refund read its own link about twice in 14 days (its weekly fallback, ± 10 %; a read
-  // that timed out on a loaded machine is read again), an approved one once more, woken by its row:
-  // about 6,000 reads in 14 days, not the 252,000 of reads every 4 hours.
+  // A waiting refund read its own link once or twice in 14 days (its weekly fallback, ± 10 %), an
+  // approved one once more, woken by its row: about 4,500 reads in 14 days, not the 252,000 of
+  // reads every 4 hours.
   const ownReads = (r: { payId: string }): number => (end.byPayId[r.payId] ?? 0) - (start.byPayId[r.payId] ?? 0);
   const approvedIds = new Set(approved.map((a) => a.payId));
   const waitingReads = refunds.filter((r) => !approvedIds.has(r.payId)).map(ownReads);
-  expect(waitingReads.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2.1 * waitingReads.length);
-  expect(Math.max(...waitingReads)).toBeLessThanOrEqual(4);
+  expect(Math.max(...waitingReads)).toBeLessThanOrEqual(2);
+  // Nobody reached the SLA: no one was asked.
+  for (const r of refunds.slice(approved.length, approved.length + 50))
+    expect((await stack.refunds.get(r.refundId)).needsAttention).toBe(false);
   for (const a of approved) expect(ownReads(a)).toBeGreaterThanOrEqual(1);
   // The others still wait, none taken for approved.
   const waiting = refunds.slice(approved.length, approved.length + 50);
