@@ -2,6 +2,14 @@ import type { FaultSpec } from '../src/sandbox/faults';
 import type { LedgerEntry } from '../src/sandbox/ledger';
 
 /** The sandbox's control API, as tests (and people) use it over HTTP. */
+/** SecPaid's envelope for a token it does not take (a rotated token), as a `read-error` fault's body. */
+export const SECPAID_TOKEN_REFUSED = {
+  ResponseCode: 0,
+  ResponseMsg: 'Incorrect token or missing token',
+  Result: 'False',
+  ServerTime: 'CET',
+} as const;
+
 export class SandboxApi {
   constructor(readonly url: string) {}
 

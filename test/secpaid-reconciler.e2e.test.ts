@@ -4,6 +4,7 @@ import type { RefundRequestInput } from '../src/providers';
 import { recordHistory, recordWorkflowHistory } from './support/histories';
 import { eventually, startTestStack, stateWhen, uniqueRefundId } from './support/stack';
 import type { TestStack } from './support/stack';
+import { SECPAID_TOKEN_REFUSED } from '../harness/sandbox-api';
 
 /**
  * SecPaid's reconciler on the dev server, as every worker starts it (the suite passes every 2 s:
@@ -106,7 +107,7 @@ describe('SecPaid reconciler', () => {
       endpoint: 'transactions',
       kind: 'read-error',
       status: 200,
-      body: { ResponseCode: 0, ResponseMsg: 'Incorrect token or missing token', Result: 'False', ServerTime: 'CET' },
+      body: SECPAID_TOKEN_REFUSED,
       match: { limit: 1000 },
     });
     try {

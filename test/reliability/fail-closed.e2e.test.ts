@@ -8,6 +8,7 @@ import { recordHistory } from '../support/histories';
 import { paymentAndRefund } from '../../harness/payments';
 import { startTestStack, startUnservedGuard, stateWhen, unservedGuardQueue, uniqueRefundId } from '../support/stack';
 import type { TestStack } from '../support/stack';
+import { SECPAID_TOKEN_REFUSED } from '../../harness/sandbox-api';
 
 /**
  * The fail-closed rules (src/refunds/decide/rules.ts) against the real dev server and sandbox, one
@@ -83,7 +84,7 @@ describe('1. an odd status read never ends an accepted refund', () => {
       endpoint: 'transactions',
       kind: 'read-error',
       status: 200,
-      body: { ResponseCode: 0, ResponseMsg: 'Incorrect token or missing token', Result: 'False', ServerTime: 'CET' },
+      body: SECPAID_TOKEN_REFUSED,
       times: 4,
       // This refund's reads, not the reconciler's pages.
       match: { pay_id: request.paymentId },
