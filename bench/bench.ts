@@ -51,7 +51,8 @@ import type { Sandbox } from '../src/sandbox/server';
 import { costMarkdown, measureCost, row } from './cost';
 import type { CostFigures } from './cost';
 import { cpuMs, percentile, rssMb } from './process-stats';
-import { measureWaiting, pool } from './waiting';
+import { pool } from '../harness/waits';
+import { measureWaiting } from './waiting';
 import type { SecpaidTraffic, WaitingFigures } from './waiting';
 
 const BASE = Number(process.env.BENCH_BASE_CONCURRENCY ?? 16);

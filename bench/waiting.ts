@@ -17,6 +17,7 @@ import type { RefundRequestInput } from '../src/providers';
 import type { SandboxApi } from '../harness/sandbox-api';
 import { freePort } from '../src/dev/ports';
 import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
+import { pool } from '../harness/waits';
 import type { StopResult, WorkerProcess } from '../harness/processes';
 
 import { rssMb } from './process-stats';
@@ -102,16 +103,6 @@ const RECONCILE_INTERVAL_MS = 300_000;
 const GUARD_QUIET_WINDOW_MS = Number(process.env.BENCH_GUARD_QUIET_WINDOW_MS ?? 120_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Tasks 0 … `total` − 1, at most `limit` at a time. */
-export async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      for (let i = next++; i < total; i = next++) await one(i);
-    })
-  );
-}
 
 /** The largest number of calls inside any 60-second window (the way SecPaid counts). */
 export function maxInAnyMinute(times: readonly number[]): number {
@@ -215,10 +206,7 @@ export async function measureWaiting(
       (await ctx.client.workflow.count(`TaskQueue = '${taskQueue}' AND RefundStatus = 'PENDING_REVIEW'`)).count;
     const samples: WaitingFigures['samples'][number][] = [];
     const observeFrom = Date.now();
-    const readsBefore = await ctx.api.call<{ pages: number; byPayId: Record<string, number> }>(
-      'GET',
-      '/_sandbox/secpaid/reads'
-    );
+    const readsBefore = await ctx.api.secpaidReads();
     // One refund among them, approved by SecPaid's admin a minute into the run: how soon it is seen.
     let approval: { at: number; succeededAt: number | null } | undefined;
     const approveOne = async (): Promise<void> => {
@@ -247,11 +235,8 @@ export async function measureWaiting(
     await Promise.race([approving, sleep(RECONCILE_INTERVAL_MS + 60_000)]);
     const calls = ctx.traffic.calls.slice(callsBefore);
     const elapsedMinutes = (Date.now() - t0) / 60_000;
-    const readsAfter = await ctx.api.call<{ pages: number; byPayId: Record<string, number> }>(
-      'GET',
-      '/_sandbox/secpaid/reads'
-    );
-    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    const readsAfter = await ctx.api.secpaidReads();
+    const sum = (r: Readonly<Record<string, number>>): number => Object.values(r).reduce((a, b) => a + b, 0);
     const reconciler = ctx.client.workflow.getHandle(secpaidReconcilerWorkflowId(taskQueue));
     const reconcilerState = await reconciler.query(reconcilerStateQuery);
     const reconcilerHistory = await reconciler.fetchHistory();

@@ -10,6 +10,12 @@ export const SECPAID_TOKEN_REFUSED = {
   ServerTime: 'CET',
 } as const;
 
+/** `GET /_sandbox/secpaid/reads`: `getPayInTransactions` answered, as pages of the account and by link. */
+export interface SecpaidReads {
+  readonly pages: number;
+  readonly byPayId: Readonly<Record<string, number>>;
+}
+
 export class SandboxApi {
   constructor(readonly url: string) {}
 
@@ -34,6 +40,10 @@ export class SandboxApi {
         `/_sandbox/ledger?provider=${provider}&paymentId=${encodeURIComponent(paymentId)}`
       )
     ).refunds;
+  }
+
+  async secpaidReads(): Promise<SecpaidReads> {
+    return this.call<SecpaidReads>('GET', '/_sandbox/secpaid/reads');
   }
 
   async secpaidLink(amountMinor: number, extra: Record<string, unknown> = {}): Promise<string> {

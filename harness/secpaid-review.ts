@@ -1,5 +1,6 @@
 import type { Logger } from '../src/logger';
 
+import type { SecpaidReads } from './sandbox-api';
 import { uniqueRefundId } from './waits';
 import { startTimeSkipStack } from './timeskip-stack';
 
@@ -44,7 +45,7 @@ export async function startReviewStack(logger: Logger, workflowBundle: string): 
     return String(res.json<{ payId: number }>().payId);
   };
 
-  const reads = async (): Promise<{ pages: number; byPayId: Record<string, number> }> =>
+  const reads = async (): Promise<SecpaidReads> =>
     (await box.app.inject({ method: 'GET', url: '/_sandbox/secpaid/reads' })).json();
 
   return {

@@ -38,3 +38,13 @@ export function uniqueRefundId(prefix = 'rf'): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}-${randomUUID().slice(0, 8)}`;
 }
+
+/** Tasks 0 … `total` − 1, at most `limit` at a time. */
+export async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let i = next++; i < total; i = next++) await one(i);
+    })
+  );
+}

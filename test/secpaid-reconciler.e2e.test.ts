@@ -16,11 +16,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-interface Reads {
-  readonly pages: number;
-  readonly byPayId: Readonly<Record<string, number>>;
-}
-const reads = (): Promise<Reads> => stack.api.call<Reads>('GET', '/_sandbox/secpaid/reads');
+const reads = () => stack.api.secpaidReads();
+/** Waits until visibility shows the reconciler's `NeedsAttention` as `value`. */
+const attentionOnReconciler = (value: boolean): Promise<true> => {
+  const query = `WorkflowId = '${secpaidReconcilerWorkflowId(stack.taskQueue)}' AND NeedsAttention = ${value}`;
+  return eventually(
+    async () => ((await stack.client.workflow.count(query)).count === 1 ? true : undefined),
+    `NeedsAttention ${value} on the reconciler`
+  );
+};
 const reconciler = () => stack.client.workflow.getHandle(secpaidReconcilerWorkflowId(stack.taskQueue));
 
 const request = (paymentId: string, amountMinor: number): RefundRequestInput => ({
@@ -121,14 +125,7 @@ describe('SecPaid reconciler', () => {
       );
       expect(stalled.failedPassesInARow).toBeGreaterThanOrEqual(3);
       expect(stalled.lastPass?.error).toMatch(/Incorrect token or missing token/);
-      const id = secpaidReconcilerWorkflowId(stack.taskQueue);
-      await eventually(
-        async () =>
-          (await stack.client.workflow.count(`WorkflowId = '${id}' AND NeedsAttention = true`)).count === 1
-            ? true
-            : undefined,
-        'NeedsAttention on the reconciler'
-      );
+      await attentionOnReconciler(true);
     } finally {
       await stack.api.call('DELETE', '/_sandbox/faults');
     }
@@ -137,14 +134,11 @@ describe('SecPaid reconciler', () => {
       'the reconciler back',
       30_000
     );
-    const id = secpaidReconcilerWorkflowId(stack.taskQueue);
-    await eventually(
-      async () =>
-        (await stack.client.workflow.count(`WorkflowId = '${id}' AND NeedsAttention = false`)).count === 1
-          ? true
-          : undefined,
-      'NeedsAttention cleared'
+    await attentionOnReconciler(false);
+    await recordWorkflowHistory(
+      stack.client,
+      secpaidReconcilerWorkflowId(stack.taskQueue),
+      'reconciler-stalled-and-back'
     );
-    await recordWorkflowHistory(stack.client, id, 'reconciler-stalled-and-back');
   }, 150_000);
 });

@@ -1,5 +1,7 @@
 import { reconcilerStateQuery, secpaidReconcilerWorkflowId } from '../../src/contract';
 import { quietLogger, uniqueRefundId } from '../support/stack';
+import type { SecpaidReads } from '../../harness/sandbox-api';
+import { pool } from '../../harness/waits';
 import { startTimeSkipStack } from '../../harness/timeskip-stack';
 import type { TimeSkipStack } from '../../harness/timeskip-stack';
 
@@ -29,22 +31,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => stack?.close());
 
-interface Reads {
-  readonly pages: number;
-  readonly byPayId: Readonly<Record<string, number>>;
-}
-
-async function pool(total: number, limit: number, one: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      for (let i = next++; i < total; i = next++) await one(i);
-    })
-  );
-}
-
 it('3,000 refunds in review for 14 days: each approval is seen within one pass, the account is read a page a pass, and no refund reads its own link but once a week', async () => {
-  const reads = async (): Promise<Reads> => (await stack.control('GET', '/_sandbox/secpaid/reads')) as Reads;
+  const reads = async (): Promise<SecpaidReads> =>
+    (await stack.control('GET', '/_sandbox/secpaid/reads')) as SecpaidReads;
   // Paid days ago, as a busy account's older pay-ins are: a pass reads only the last two days' rows.
   const paidAt = new Date(Date.now() - 3 * DAY).toISOString();
   // The test server's clock moves while the refunds start (a start waits on its guard): the 14 days

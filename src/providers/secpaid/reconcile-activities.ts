@@ -9,6 +9,7 @@ import { ProviderCallError } from '../http';
 
 import { SecpaidClient } from './client';
 import type { SecpaidSettings } from './client';
+import { PROVIDER } from './outcome';
 import { isRefundRow, rowTime } from './refund-rows';
 
 export interface ReconcileDeps {
@@ -69,7 +70,7 @@ export function createSecpaidReconcileActivities(deps: ReconcileDeps) {
         if (err instanceof ProviderCallError) {
           throw ApplicationFailure.create({
             type: 'ProviderReadFailing',
-            message: `SecPaid: ${err.message}`,
+            message: `${PROVIDER}: ${err.message}`,
             ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }),
           });
         }
@@ -78,7 +79,7 @@ export function createSecpaidReconcileActivities(deps: ReconcileDeps) {
       if (read.envelope.ResponseCode !== 1) {
         throw ApplicationFailure.create({
           type: 'ProviderReadFailing',
-          message: `SecPaid: getPayInTransactions: ${read.envelope.ResponseMsg}`,
+          message: `${PROVIDER}: getPayInTransactions: ${read.envelope.ResponseMsg}`,
         });
       }
       const refundRows = read.rows.filter(isRefundRow);
