@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 
-import type { ActionResult, OperatorAction, ProviderEvent, ResolveAction } from './refunds/actions';
+import type { ActionResult, OperatorAction, ProviderEvent, ReconcilerHealth, ResolveAction } from './refunds/actions';
 import type {
   HandoverInput,
   HandoverResult,
@@ -79,6 +79,11 @@ export const escalateSignal = wf.defineSignal<[OperatorAction]>('escalate');
 export const resolveSignal = wf.defineSignal<[ResolveAction]>('resolve');
 /** A provider event (GetPaid webhook): triggers an immediate status read. */
 export const providerEventSignal = wf.defineSignal<[ProviderEvent]>('providerEvent');
+/**
+ * From the provider's reconciler (SecPaid's) to the refunds it reads for: it has stalled (each one
+ * raises `NeedsAttention`), or it is back (the attention it raised clears).
+ */
+export const reconcilerHealthSignal = wf.defineSignal<[ReconcilerHealth]>('reconcilerHealth');
 /**
  * The same actions as updates, for callers that need the answer (the HTTP API, the CLI, the
  * TypeScript client); the signals stay for the Temporal UI and `temporal workflow signal`.

@@ -11,7 +11,8 @@ import { quietLogger } from './support/stack';
 
 // Every version's histories: test/histories/*.json from the current code, and one folder per
 // earlier version of the workflow's commands (v1-before-payment-guard/, v2-guard-commit-on-success/,
-// v3-client-approval-thresholds/, v4-before-decision-core/, v5-before-reconciler/), which must still replay.
+// v3-client-approval-thresholds/, v4-before-decision-core/, v5-before-reconciler/,
+// v6-before-stall-tells-refunds/), which must still replay.
 const files = readdirSync(historiesDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 describe('recorded refund histories replay with the current workflow code', () => {
@@ -28,6 +29,9 @@ describe('recorded refund histories replay with the current workflow code', () =
     expect(files.filter((f) => f.startsWith('v4-before-decision-core/')).length).toBeGreaterThanOrEqual(22);
     // SecPaid refunds that read every 4 hours, before the reconciler woke them.
     expect(files.filter((f) => f.startsWith('v5-before-reconciler/secpaid-')).length).toBeGreaterThanOrEqual(3);
+    // A reconciler that stalled and told no refund.
+    expect(files).toContain('v6-before-stall-tells-refunds/reconciler-stalled-and-back.json');
+    expect(files).toContain('reconciler-stalled-and-back.json');
   });
 
   it.each(files)('%s', async (file) => {

@@ -104,7 +104,10 @@ describe('SecPaid reconciler', () => {
     }
   }, 90_000);
 
-  it('stalls after three failed passes: NeedsAttention on the reconciler, cleared by the next complete pass', async () => {
+  it('stalls after three failed passes: NeedsAttention on the reconciler and on each refund in review, cleared by the next complete pass', async () => {
+    const waiting = request(await stack.api.secpaidLink(4000), 4000);
+    await stack.refunds.start(waiting);
+    await stateWhen(stack.refunds, waiting.refundId, (s) => s.status === 'PENDING_REVIEW', 'PENDING_REVIEW');
     // The reconciler's pages (limit 1,000) fail; a refund's own read (limit 200) would not.
     await stack.api.fault({
       provider: 'secpaid',
@@ -126,6 +129,12 @@ describe('SecPaid reconciler', () => {
       expect(stalled.failedPassesInARow).toBeGreaterThanOrEqual(3);
       expect(stalled.lastPass?.error).toMatch(/Incorrect token or missing token/);
       await attentionOnReconciler(true);
+      const asked = await stateWhen(stack.refunds, waiting.refundId, (s) => s.needsAttention, 'attention', 60_000);
+      expect(asked.status).toBe('PENDING_REVIEW');
+      expect(asked.attentionReason).toMatch(
+        /^reconciler stalled: since \S+ the secpaid reconciler reads nothing for this refund/
+      );
+      expect(asked.attentionReason).toMatch(/Incorrect token or missing token/);
     } finally {
       await stack.api.call('DELETE', '/_sandbox/faults');
     }
@@ -135,10 +144,19 @@ describe('SecPaid reconciler', () => {
       30_000
     );
     await attentionOnReconciler(false);
+    const back = await stateWhen(
+      stack.refunds,
+      waiting.refundId,
+      (s) => !s.needsAttention,
+      'attention cleared',
+      60_000
+    );
+    expect(back.status).toBe('PENDING_REVIEW');
+    await recordHistory(stack.client, waiting.refundId, 'secpaid-asked-while-reconciler-stalled');
     await recordWorkflowHistory(
       stack.client,
       secpaidReconcilerWorkflowId(stack.taskQueue),
       'reconciler-stalled-and-back'
     );
-  }, 150_000);
+  }, 210_000);
 });

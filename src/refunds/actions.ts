@@ -32,6 +32,16 @@ export interface ProviderEvent {
   readonly providerRefundId?: string | undefined;
 }
 
+/**
+ * A provider's reconciler about its own health (SecPaid's, to the refunds it reads for): stalled
+ * since a time, with why, or back (`stalledSince` null). While it is stalled nobody reads the
+ * provider for these refunds but their own slow fallback, so each one asks a person.
+ */
+export interface ReconcilerHealth {
+  readonly stalledSince: string | null;
+  readonly reason: string;
+}
+
 /** What an operator action did: the answer of its update. */
 export interface ActionResult {
   readonly accepted: boolean;

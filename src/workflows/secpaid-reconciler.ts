@@ -3,7 +3,14 @@ import * as wf from '@temporalio/workflow';
 import type { createSecpaidReconcileActivities } from '../providers/secpaid/reconcile-activities';
 import { NeedsAttentionKey, reconcilerSettingsSignal, reconcilerStateQuery } from '../contract';
 import { SECPAID_READS_TASK_QUEUE_SUFFIX } from '../providers/secpaid/profile';
-import { MAX_PAGES_PER_PASS, afterPass, lastPage, nextPassInMs, planPass } from '../providers/secpaid/reconciler-state';
+import {
+  MAX_PAGES_PER_PASS,
+  afterPass,
+  lastPage,
+  nextPassInMs,
+  planPass,
+  refundsToTell,
+} from '../providers/secpaid/reconciler-state';
 import type { PassFigures, ReconcilerSettings, SecpaidReconcilerState } from '../providers/secpaid/reconciler-state';
 
 /** Passes per run before it continues as new: its history stays a few thousand events. */
@@ -33,6 +40,14 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
     summary: 'SecPaid: read a page of the account’s transactions and wake the refunds it approves',
   });
+  const { secpaidTellRefunds: tellRefunds } = wf.proxyActivities<ReconcileActivities>({
+    // One task of the reads' queue: it signals refunds (Temporal), it reads nothing at SecPaid.
+    taskQueue: `${state.refundsTaskQueue}-${SECPAID_READS_TASK_QUEUE_SUFFIX}`,
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
+    summary: 'Tell the waiting SecPaid refunds that the reconciler stalled, or is back',
+  });
   const meter = wf.metricMeter.withTags({ provider: 'secpaid' });
   const metrics = {
     passes: meter.createCounter('refunds_reconciler_passes', 'passes', 'reconciler passes, by outcome'),
@@ -57,12 +72,18 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
       // Operators find a stalled reconciler as they find refunds that need them.
       wf.upsertSearchAttributes([{ key: NeedsAttentionKey, value: state.stalledSince !== null }]);
       if (state.stalledSince !== null) {
-        wf.log.error('SecPaid reconciler stalled: approvals are seen only by each refund’s own slow read', {
-          failedPassesInARow: state.failedPassesInARow,
-          error: figures.error,
-        });
+        wf.log.error(
+          'SecPaid reconciler stalled: each waiting refund asks a person, and approvals are seen only by its own weekly read',
+          {
+            failedPassesInARow: state.failedPassesInARow,
+            error: figures.error,
+          }
+        );
       }
     }
+    const tell = refundsToTell(state);
+    // Reconcilers before this told nobody, and replay so.
+    if (tell !== null && wf.patched('stall-tells-refunds')) state = await told(state, tell, figures, tellRefunds);
     await wf.sleep(nextPassInMs(state.settings, startedAt, Date.now()));
   }
   return wf.continueAsNew<typeof secpaidReconciler>(state);
@@ -83,6 +104,41 @@ function validSettings(s: ReconcilerSettings | undefined): s is ReconcilerSettin
 
 type ReconcileActivities = ReturnType<typeof createSecpaidReconcileActivities>;
 type ReadPage = ReconcileActivities['secpaidReconcilePage'];
+type TellRefunds = ReconcileActivities['secpaidTellRefunds'];
+
+/**
+ * Tells the waiting refunds it stalled (each asks a person) or is back (their attention clears).
+ * They count as told of a stall before the signals go (a telling that fails may have reached some),
+ * and as told it is back only once all were.
+ */
+async function told(
+  state: SecpaidReconcilerState,
+  tell: 'stalled' | 'back',
+  figures: PassFigures,
+  tellRefunds: TellRefunds
+): Promise<SecpaidReconcilerState> {
+  const health = {
+    stalledSince: tell === 'stalled' ? state.stalledSince : null,
+    reason:
+      tell === 'stalled'
+        ? `${state.failedPassesInARow} passes failed in a row; the last: ${figures.error}`
+        : 'a pass is complete',
+  };
+  const marked = { ...state, refundsToldStalled: true };
+  try {
+    const { refunds } = await tellRefunds({ refundsTaskQueue: state.refundsTaskQueue, health });
+    if (refunds > 0) wf.log.info(`SecPaid reconciler told ${refunds} waiting refunds it is ${tell}`);
+    return tell === 'back' ? { ...state, refundsToldStalled: false } : marked;
+  } catch (err) {
+    wf.log.warn(
+      `SecPaid reconciler could not tell the waiting refunds it is ${tell}; after the next pass it tries again`,
+      {
+        error: err instanceof wf.ActivityFailure ? (err.cause?.message ?? err.message) : String(err),
+      }
+    );
+    return marked;
+  }
+}
 
 async function onePass(state: SecpaidReconcilerState, startedAt: number, readPage: ReadPage): Promise<PassFigures> {
   const { pageLimit, pageGapMs } = state.settings;

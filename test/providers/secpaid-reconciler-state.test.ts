@@ -6,7 +6,9 @@ import {
   lastPage,
   nextPassInMs,
   planPass,
+  refundsToTell,
 } from '../../src/providers/secpaid/reconciler-state';
+import { refundsToTellQuery } from '../../src/providers/secpaid/reconcile-activities';
 import type { PassFigures } from '../../src/providers/secpaid/reconciler-state';
 import { reconcilerSettings } from '../../src/providers/secpaid/reconciler-start';
 
@@ -85,5 +87,34 @@ describe('SecPaid reconciler: what a pass reads and routes', () => {
   it('the next pass starts an interval after this one began, and never sooner than a page gap', () => {
     expect(nextPassInMs(settings, t0, t0 + MINUTE)).toBe(4 * MINUTE);
     expect(nextPassInMs(settings, t0, t0 + 20 * MINUTE)).toBe(settings.pageGapMs);
+  });
+
+  it('tells the waiting refunds after every stalled pass, and that it is back once, after the pass that ends a stall they were told of', () => {
+    const failing = pass({ error: 'SecPaid: HTTP 503' });
+    let state = afterPass(fresh, t0, pass({ full: true }));
+    expect(refundsToTell(state)).toBeNull();
+    for (let i = 1; i < STALL_AFTER_FAILED_PASSES; i += 1) state = afterPass(state, t0 + i * MINUTE, failing);
+    expect(refundsToTell(state)).toBeNull();
+    state = afterPass(state, t0 + 3 * MINUTE, failing);
+    expect(refundsToTell(state)).toBe('stalled');
+    state = afterPass({ ...state, refundsToldStalled: true }, t0 + 4 * MINUTE, failing);
+    expect(refundsToTell(state)).toBe('stalled');
+    state = afterPass(state, t0 + 5 * MINUTE, pass());
+    expect(refundsToTell(state)).toBe('back');
+    expect(refundsToTell({ ...state, refundsToldStalled: false })).toBeNull();
+    // A state carried from a reconciler that told nobody.
+    const { refundsToldStalled: _, ...old } = state;
+    expect(refundsToTell(old)).toBeNull();
+  });
+
+  it('a stall goes to the running SecPaid refunds of its queue in review that ask nobody yet; its end to those that ask a person', () => {
+    const served =
+      "WorkflowType = 'refund' AND ExecutionStatus = 'Running' AND TaskQueue = 'refunds' AND RefundProvider = 'secpaid'";
+    expect(refundsToTellQuery({ refundsTaskQueue: 'refunds', health: { stalledSince: 'x', reason: 'r' } })).toBe(
+      `${served} AND RefundStatus = 'PENDING_REVIEW' AND NeedsAttention = false`
+    );
+    expect(refundsToTellQuery({ refundsTaskQueue: 'refunds', health: { stalledSince: null, reason: 'r' } })).toBe(
+      `${served} AND NeedsAttention = true`
+    );
   });
 });

@@ -1,10 +1,18 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 
-import { paymentEventSignal, paymentGuardWorkflowId } from '../../contract';
+import {
+  NeedsAttentionKey,
+  paymentEventSignal,
+  paymentGuardWorkflowId,
+  reconcilerHealthSignal,
+  RefundProviderKey,
+  RefundStatusKey,
+} from '../../contract';
 import type { Logger } from '../../logger';
-import type { ProviderEvent } from '../../refunds/actions';
+import type { ProviderEvent, ReconcilerHealth } from '../../refunds/actions';
 import { ProviderCallError } from '../http';
 
 import { SecpaidClient } from './client';
@@ -35,19 +43,47 @@ export interface ReconcilePageFigures {
   readonly totalRecords: number | undefined;
 }
 
+export interface TellRefundsInput {
+  readonly refundsTaskQueue: string;
+  readonly health: ReconcilerHealth;
+}
+
+/**
+ * The refunds the reconciler reads for, as visibility finds them: running SecPaid refunds of its
+ * queue. A stall goes to those in review that do not ask a person yet (told again after each stalled
+ * pass, it reaches refunds whose review began since); the end of one to those that ask a person
+ * (each clears only the attention the stall raised).
+ */
+export function refundsToTellQuery(input: TellRefundsInput): string {
+  const served = [
+    `WorkflowType = 'refund'`,
+    `ExecutionStatus = 'Running'`,
+    `TaskQueue = '${input.refundsTaskQueue}'`,
+    `${RefundProviderKey.name} = '${NAME}'`,
+  ];
+  const which =
+    input.health.stalledSince !== null
+      ? [`${RefundStatusKey.name} = 'PENDING_REVIEW'`, `${NeedsAttentionKey.name} = false`]
+      : [`${NeedsAttentionKey.name} = true`];
+  return [...served, ...which].join(' AND ');
+}
+
+/** The provider's name in requests, `RefundProvider` and guard ids (PROVIDER is the one shown). */
+const NAME = 'secpaid';
+
 /** Guards signalled at once by one page. */
 const SIGNALS_IN_FLIGHT = 16;
 
 /** The reconciler's activity; it runs on SecPaid's rate-limited queue, one page (one request) an attempt. */
 export function createSecpaidReconcileActivities(deps: ReconcileDeps) {
   const client = new SecpaidClient(deps.settings);
-  const log = deps.logger.child({ provider: 'secpaid', component: 'reconciler' });
+  const log = deps.logger.child({ provider: NAME, component: 'reconciler' });
 
   /** Hands the row to its link's guard, which passes it to the refund waiting on the link; false when none runs. */
   async function wake(payId: string, transactionId: string): Promise<boolean> {
     const event: ProviderEvent = { eventId: `secpaid-refund-row-${transactionId}`, type: 'refund-row' };
     try {
-      await deps.client.workflow.getHandle(paymentGuardWorkflowId('secpaid', payId)).signal(paymentEventSignal, event);
+      await deps.client.workflow.getHandle(paymentGuardWorkflowId(NAME, payId)).signal(paymentEventSignal, event);
       return true;
     } catch (err) {
       // No guard runs for the link: no refund of ours waits on it (a waiting refund keeps its guard open).
@@ -56,7 +92,40 @@ export function createSecpaidReconcileActivities(deps: ReconcileDeps) {
     }
   }
 
+  /** Signals one refund; false when it has closed since visibility listed it. */
+  async function tell(workflowId: string, health: ReconcilerHealth): Promise<boolean> {
+    try {
+      await deps.client.workflow.getHandle(workflowId).signal(reconcilerHealthSignal, health);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
   return {
+    /**
+     * Signals `reconcilerHealth` to the refunds the reconciler reads for (refundsToTellQuery). Safe
+     * to repeat: a refund takes a stall once, and the end of one only while it is stalled.
+     */
+    async secpaidTellRefunds(input: TellRefundsInput): Promise<{ readonly refunds: number }> {
+      let refunds = 0;
+      let batch: string[] = [];
+      const flush = async (): Promise<void> => {
+        const results = await Promise.all(batch.map((id) => tell(id, input.health)));
+        refunds += results.filter(Boolean).length;
+        batch = [];
+        Context.current().heartbeat(refunds);
+      };
+      for await (const execution of deps.client.workflow.list({ query: refundsToTellQuery(input) })) {
+        batch.push(execution.workflowId);
+        if (batch.length >= SIGNALS_IN_FLIGHT) await flush();
+      }
+      await flush();
+      log.info({ refunds, stalled: input.health.stalledSince !== null }, 'SecPaid reconciler told the waiting refunds');
+      return { refunds };
+    },
+
     /**
      * Reads one page of the account's `getPayInTransactions` (`since` the last N days, no `pay_id`)
      * and wakes the refund of each new Refund row's link. Nothing here judges a row: the refund reads

@@ -73,6 +73,11 @@ export interface SecpaidReconcilerState {
   readonly passes: number;
   /** When passes began to fail past STALL_AFTER_FAILED_PASSES; null while it works. */
   readonly stalledSince: string | null;
+  /**
+   * The waiting refunds were told it stalled (some may have been, if telling failed): they are
+   * told it is back once it is. Absent in states from before it told them.
+   */
+  readonly refundsToldStalled?: boolean;
 }
 
 export function initialReconcilerState(refundsTaskQueue: string, settings: ReconcilerSettings): SecpaidReconcilerState {
@@ -138,6 +143,16 @@ export function afterPass(
     passes: state.passes + 1,
     stalledSince: stalled ? (state.stalledSince ?? figures.finishedAt) : null,
   };
+}
+
+/**
+ * What the waiting refunds are told after a pass: `stalled` after every pass while stalled (a refund
+ * whose review began since, or whose attention cleared, is told too), `back` once, after the pass
+ * that ended a stall they were told of; null otherwise.
+ */
+export function refundsToTell(state: SecpaidReconcilerState): 'stalled' | 'back' | null {
+  if (state.stalledSince !== null) return 'stalled';
+  return state.refundsToldStalled === true ? 'back' : null;
 }
 
 /** The wait before the next pass: the interval from this pass's start, and never less than a page's gap. */

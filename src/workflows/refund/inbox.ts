@@ -9,11 +9,12 @@ import {
   escalateSignal,
   escalateUpdate,
   providerEventSignal,
+  reconcilerHealthSignal,
   resolveSignal,
   resolveUpdate,
   stateQuery,
 } from '../../contract';
-import type { ActionResult, OperatorAction, ResolveAction } from '../../refunds/actions';
+import type { ActionResult, OperatorAction, ReconcilerHealth, ResolveAction } from '../../refunds/actions';
 import type { OrchestratorErrorType } from '../../refunds/failures';
 import type { RefundRecord } from '../refund-record';
 
@@ -35,6 +36,10 @@ export class RefundInbox {
   resolution: ResolveAction | undefined;
   escalated = false;
   providerEvents = 0;
+  /** The provider's reconciler, which reads for this refund, has stalled (since when, why); null while it works. */
+  reconcilerStalled: ReconcilerHealth | null = null;
+  /** Set by the refund's driver: the reason of the first attention cause the core holds, if any. */
+  coreAttention: () => string | undefined = () => undefined;
   /** Set by the refund's driver: why a resolve cannot be taken now, or null when it can. */
   resolveRefusal: () => string | null = () =>
     `nothing to resolve yet: the refund is ${this.record.status}; approve or cancel it`;
@@ -46,6 +51,8 @@ export class RefundInbox {
     private readonly record: RefundRecord,
     private readonly initiatedBy: string | undefined,
     private readonly eventDriven: boolean,
+    /** A provider's reconciler reads for this refund (SecPaid's): it says when it stalls. */
+    private readonly reconciled: boolean,
     /** What an earlier run of this refund took (continue-as-new). */
     continued?: ContinuedRefund['inbox'],
     /**
@@ -63,6 +70,7 @@ export class RefundInbox {
       this.escalated = continued.escalated;
       this.providerEvents = continued.providerEvents;
       this.seenEvents = new Set(continued.seenEvents);
+      this.reconcilerStalled = continued.reconcilerStalled ?? null;
     }
     wf.setHandler(stateQuery, () => record.state);
     wf.setHandler(approveSignal, (a) => void this.approve(a));
@@ -89,6 +97,12 @@ export class RefundInbox {
       if (this.seenEvents.has(event.eventId)) return;
       if (this.seenEvents.size < MAX_PROVIDER_EVENTS) this.seenEvents.add(event.eventId);
       this.providerEvents += 1;
+    });
+    wf.setHandler(reconcilerHealthSignal, (health) => {
+      if (!this.reconciled || record.isFinal || !isReconcilerHealth(health)) return;
+      // Signals of this name reached refunds only from code that handles them (replays before it ignore them).
+      if (!wf.patched('reconciler-stall-attention')) return;
+      this.reconcilerHealth(health);
     });
     // Last, after every signal the refund takes has its handler (a continued run's buffered
     // signals go to those first): a misspelled or unknown signal (`aprove`) would otherwise be
@@ -121,7 +135,44 @@ export class RefundInbox {
       beforeProvider: this.beforeProvider,
       providerEvents: this.providerEvents,
       seenEvents: [...this.seenEvents],
+      reconcilerStalled: this.reconcilerStalled,
     };
+  }
+
+  /** A person is asked whatever the core decides: an operator escalated, or the reconciler stalled. */
+  get keepsAttention(): boolean {
+    return this.escalated || this.reconcilerStalled !== null;
+  }
+
+  /**
+   * A stalled reconciler asks a person about each refund it reads for while it waits for the
+   * provider's review (nobody reads for it but its own weekly read); one that needs a person
+   * already keeps its reason. Once the reconciler is back, the attention it raised clears, and a
+   * reason the core or an operator raised meanwhile stays.
+   */
+  private reconcilerHealth(health: ReconcilerHealth): void {
+    const record = this.record;
+    if (health.stalledSince !== null) {
+      if (this.reconcilerStalled !== null || record.status !== 'PENDING_REVIEW') return;
+      this.reconcilerStalled = { stalledSince: health.stalledSince, reason: health.reason.slice(0, 200) };
+      if (!record.state.needsAttention)
+        record.raiseAttention(stalledReason(record.state.provider, this.reconcilerStalled));
+      return;
+    }
+    if (this.reconcilerStalled === null) return;
+    const raised = record.state.attentionReason?.startsWith(STALLED_PREFIX) === true;
+    this.reconcilerStalled = null;
+    if (!raised) return;
+    const core = this.coreAttention();
+    if (core !== undefined) record.raiseAttention(core);
+    else if (!this.escalated) record.clearAttention();
+  }
+
+  /** The core holds no cause: the reconciler's stall still asks a person, an escalation keeps its reason, or it clears. */
+  showAttentionBesideCore(): void {
+    if (this.reconcilerStalled !== null && !this.escalated) {
+      this.record.raiseAttention(stalledReason(this.record.state.provider, this.reconcilerStalled));
+    } else if (!this.escalated) this.record.clearAttention();
   }
 
   private approve(action: OperatorAction): ActionResult {
@@ -206,7 +257,25 @@ export class RefundInbox {
   }
 }
 
-const KNOWN_SIGNALS: readonly string[] = ['approve', 'cancel', 'escalate', 'resolve', 'providerEvent'];
+const KNOWN_SIGNALS: readonly string[] = [
+  'approve',
+  'cancel',
+  'escalate',
+  'resolve',
+  'providerEvent',
+  'reconcilerHealth',
+];
+
+const STALLED_PREFIX = 'reconciler stalled:';
+
+function stalledReason(provider: string, health: ReconcilerHealth): string {
+  return `${STALLED_PREFIX} since ${health.stalledSince} the ${provider} reconciler reads nothing for this refund (${health.reason}), only its own weekly read does: look it up at ${provider}`;
+}
+
+function isReconcilerHealth(value: unknown): value is ReconcilerHealth {
+  const v = value as Partial<ReconcilerHealth> | null | undefined;
+  return (v?.stalledSince === null || typeof v?.stalledSince === 'string') && typeof v.reason === 'string';
+}
 const MAX_UNKNOWN_SIGNALS = 10;
 
 const MALFORMED = 'malformed payload: expected {"reason": string, "by": string} (and "outcome" for resolve)';

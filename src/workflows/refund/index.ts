@@ -49,8 +49,9 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     record,
     options.initiatedBy,
     profile.eventDriven || reconciled,
+    reconciled,
     continued?.inbox,
-    resumed && ((taken) => resolveRefusalOf(resumed.decision, false, taken.escalated))
+    resumed && ((taken) => resolveRefusalOf(resumed.decision, false, taken.keepsAttention))
   );
   const policy = continued?.policy ?? (await refundPolicy(request, options.timeScale ?? 1));
   if (continued === undefined && policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
@@ -160,7 +161,8 @@ async function driveProvider(
           next: { do: 'hold' },
         };
   if (held !== null) show(driver, start, state);
-  inbox.resolveRefusal = () => resolveRefusalOf(state, driver.submitting, inbox.escalated);
+  inbox.resolveRefusal = () => resolveRefusalOf(state, driver.submitting, inbox.keepsAttention);
+  inbox.coreAttention = () => Object.values(state.attention)[0];
 
   while (state.next.do !== 'end') {
     // Between commands, with nothing in flight: the history has grown long, the next run goes on.
@@ -179,9 +181,9 @@ async function driveProvider(
 }
 
 /** Why a resolve cannot be taken now, or null when it can. */
-function resolveRefusalOf(state: DecisionState, submitting: boolean, escalated: boolean): string | null {
+function resolveRefusalOf(state: DecisionState, submitting: boolean, personAsked: boolean): string | null {
   if (submitting || state.next.do === 'submit') return 'a submission is in flight: resolve once it has come back';
-  return canResolve(state) || escalated ? null : 'nothing to resolve: the refund does not need attention';
+  return canResolve(state) || personAsked ? null : 'nothing to resolve: the refund does not need attention';
 }
 
 /**
@@ -375,7 +377,7 @@ function show(driver: Driver, before: DecisionState, after: DecisionState): void
     ([cause, reason]) => before.attention[cause as AttentionCause] !== reason
   );
   if (changed) record.raiseAttention(changed[1]);
-  else if (reasons.length === 0 && !inbox.escalated) record.clearAttention();
+  else if (reasons.length === 0) inbox.showAttentionBesideCore();
   else if (reasons.length > 0 && Object.keys(before.attention).length > reasons.length)
     record.raiseAttention(reasons[0]!);
 }

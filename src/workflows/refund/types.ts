@@ -1,6 +1,6 @@
 import type { DecisionState } from '../../refunds/decide/machine';
 import type { RefundPolicy } from '../../refunds/policy';
-import type { OperatorAction, ResolveAction } from '../../refunds/actions';
+import type { OperatorAction, ReconcilerHealth, ResolveAction } from '../../refunds/actions';
 import type { RefundFailure, RefundState } from '../../refunds/state';
 
 /** Per-start settings the client passes. */
@@ -42,6 +42,8 @@ export interface ContinuedRefund {
     readonly beforeProvider: boolean;
     readonly providerEvents: number;
     readonly seenEvents: readonly string[];
+    /** Absent in runs handed over before the reconciler said when it stalls. */
+    readonly reconcilerStalled?: ReconcilerHealth | null;
   };
   readonly phase:
     | {
