@@ -231,8 +231,11 @@ export async function measureWaiting(
         `waiting: minute ${minute}: ${sample.calls} SecPaid calls, ${sample.pendingReview} in review, RSS ${sample.rssMb.join(' / ')} MB`
       );
     }
-    // The approved refund has until one more pass to be seen.
-    await Promise.race([approving, sleep(RECONCILE_INTERVAL_MS + 60_000)]);
+    // The approved refund has until one more pass to be seen (a timer that keeps nobody waiting once it was).
+    await Promise.race([
+      approving,
+      new Promise((r) => setTimeout(r, RECONCILE_INTERVAL_MS + 60_000).unref()),
+    ]);
     const calls = ctx.traffic.calls.slice(callsBefore);
     const elapsedMinutes = (Date.now() - t0) / 60_000;
     const readsAfter = await ctx.api.secpaidReads();
