@@ -3,9 +3,13 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // `*.scale.test.ts` take minutes each: `npm run test:scale` (TEST_SCALE=1), which .ci/run runs too.
-  testPathIgnorePatterns:
-    process.env.TEST_SCALE === '1' ? ['/node_modules/'] : ['/node_modules/', '\\.scale\\.test\\.ts$'],
+  // `*.scale.test.ts` take minutes each: `npm run test:scale` (TEST_SCALE=1); `*.cluster.test.ts`
+  // needs PostgreSQL and Temporal's server built: `npm run test:cluster` (TEST_CLUSTER=1). .ci/run runs both.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.TEST_SCALE === '1' ? [] : ['\\.scale\\.test\\.ts$']),
+    ...(process.env.TEST_CLUSTER === '1' ? [] : ['\\.cluster\\.test\\.ts$']),
+  ],
   transform: {
     // Type-checking is `npm run lint`'s job (tsc --noEmit); tests only need the code transpiled.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],

@@ -16,6 +16,8 @@
  * - `review`: a SecPaid refund that waits 1, 7, 14 and 28 days in review, on the time-skipping test
  *   server with production defaults: history events and reads made.
  * - `waiting`: 10,000 SecPaid refunds waiting for review at once (./waiting.ts).
+ * - `cluster`: the `throughput` comparison again, on Temporal's own server with PostgreSQL (the
+ *   server `npm run cluster` runs, src/dev/cluster), beside the dev server's figures of the same run.
  *
  * Writes bench/results/bench-<date>.json and .md. A benchmark, not a test: nothing here asserts.
  * Options (env): BENCH_BASE_CONCURRENCY (16), BENCH_PER_LEVEL (refunds per level and round: 20× the
@@ -34,12 +36,14 @@ import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 
 import { RefundsClient } from '../src/client';
 import { paymentGuardWorkflowId } from '../src/contract';
+import { MAX_FRONTEND_PORT, MIN_FRONTEND_PORT, clusterEnv, startCluster } from '../src/dev/cluster/cluster';
+import { TEMPORAL_SERVER_VERSION } from '../src/dev/cluster/tools';
 import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
 import type { RefundRequestInput } from '../src/providers';
 import { paymentAndRefund, providerNames, settleAtProvider } from '../harness/payments';
-import { freePort } from '../src/dev/ports';
+import { freePort, freePortIn } from '../src/dev/ports';
 import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
 import type { WorkerProcess } from '../harness/processes';
 import { SandboxApi } from '../harness/sandbox-api';
@@ -50,7 +54,7 @@ import type { Sandbox } from '../src/sandbox/server';
 
 import { costMarkdown, measureCost, row } from './cost';
 import type { CostFigures } from './cost';
-import { cpuMs, percentile, rssMb } from './process-stats';
+import { cpuMs, percentile, rssMb, treeCpuMs } from './process-stats';
 import { pool } from '../harness/waits';
 import { measureWaiting } from './waiting';
 import type { SecpaidTraffic, WaitingFigures } from './waiting';
@@ -62,7 +66,9 @@ const PER_LEVEL = Number(process.env.BENCH_PER_LEVEL ?? 20);
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
 const LEVELS = [1, 4, 16];
 const PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'throughput,tuning,history,cost,review,waiting').split(','));
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'throughput,tuning,history,cost,review,waiting,cluster').split(',')
+);
 /** Runs per side in the cost phase, one at a time. */
 const COST_RUNS = Number(process.env.BENCH_COST_RUNS ?? 100);
 const WAITING_REFUNDS = Number(process.env.BENCH_WAITING_REFUNDS ?? 10_000);
@@ -212,6 +218,16 @@ interface Report {
   cost?: CostFigures;
   secpaidReview?: (ReviewFigures & { readonly days: number })[];
   waiting?: WaitingFigures;
+  /** The throughput comparison on Temporal's server with PostgreSQL. */
+  cluster?: { readonly server: string; readonly throughput: Comparison[] };
+}
+
+/** The Temporal server a pair of workers runs against, and how to read its CPU time. */
+interface ServerTarget {
+  readonly address: string;
+  readonly client: Client;
+  /** CPU time (ms) the server has used so far: with PostgreSQL, the database's processes too. */
+  readonly cpuMs: () => number;
 }
 
 /** The sandbox, recording every SecPaid call's time and HTTP status (figure 4 counts them). */
@@ -259,6 +275,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const workers = new Set<WorkerProcess>();
+  const devServer: ServerTarget = { address: server.address, client, cpuMs: () => cpuMs(server.process.pid) };
 
   const report: Report = {
     date: new Date().toISOString(),
@@ -282,13 +299,14 @@ async function main(): Promise<void> {
   }
 
   /** A refund worker and a bare worker, on queues of their own, with the same tuning. */
-  async function startPair(name: string, tuning: Record<string, string>) {
+  async function startPair(name: string, tuning: Record<string, string>, on: ServerTarget = devServer) {
+    const { client } = on;
     const refundMetricsPort = await freePort();
     const start = async (side: 'refund' | 'bare') => {
       const worker = await startWorkerProcess({
         name: `bench-${side}-worker`,
         logFile: path.join(dir, `${side}-worker-${name}.log`),
-        temporalAddress: server.address,
+        temporalAddress: on.address,
         taskQueue: `bench-${side}-${name}`,
         sandboxUrl,
         workflowBundle: bundle,
@@ -311,7 +329,7 @@ async function main(): Promise<void> {
     const cpuWith = (worker: WorkerProcess) => (): CpuSample => {
       const driver = process.cpuUsage();
       return {
-        server: cpuMs(server.process.pid),
+        server: on.cpuMs(),
         worker: cpuMs(worker.child.pid),
         driver: (driver.user + driver.system) / 1000,
       };
@@ -465,7 +483,50 @@ async function main(): Promise<void> {
       }
     }
 
+    if (PHASES.has('cluster')) {
+      save(report);
+      report.cluster = await onCluster();
+    }
+
     process.stdout.write(save(report));
+  }
+
+  /** The throughput comparison on the PostgreSQL cluster's Temporal server (no workers of its own). */
+  async function onCluster(): Promise<NonNullable<Report['cluster']>> {
+    const settings = clusterEnv.parse({
+      CLUSTER_DATA_DIR: path.join(dir, 'cluster'),
+      CLUSTER_POSTGRES_PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePortIn(MIN_FRONTEND_PORT, MAX_FRONTEND_PORT - 800)}`,
+    });
+    log(
+      `cluster: PostgreSQL and Temporal's server ${TEMPORAL_SERVER_VERSION} (npm run cluster's), ${settings.TEMPORAL_ADDRESS}`
+    );
+    const cluster = await startCluster(settings, logger, { services: 'temporal' });
+    const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+    try {
+      const { temporal, postgresql } = cluster.file.pids;
+      const target: ServerTarget = {
+        address: settings.TEMPORAL_ADDRESS,
+        client: new Client({ connection }),
+        cpuMs: () => cpuMs(temporal) + treeCpuMs(postgresql),
+      };
+      const pair = await startPair('cluster', {}, target);
+      try {
+        log('cluster: warm-up');
+        await pair.warmUp();
+        const throughput: Comparison[] = [];
+        for (const level of LEVELS) throughput.push(await pair.compare(level));
+        return {
+          server: `temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (${cluster.file.temporalAddress}), 4 history shards, as compose runs it`,
+          throughput,
+        };
+      } finally {
+        await pair.stop();
+      }
+    } finally {
+      await connection.close();
+      await cluster.stop('the bench is done with it');
+    }
   }
 
   /** Writes bench/results/bench-<date>.{json,md} (again, as each late figure comes in); returns the markdown. */
@@ -545,6 +606,25 @@ function markdown(r: Report): string {
     for (const t of r.throughput) {
       const ratio = (total(t.refund.cpuMsPerRun) / total(t.bare.cpuMsPerRun)).toFixed(2);
       out.push(row([t.level, cpu(t.bare.cpuMsPerRun), cpu(t.refund.cpuMsPerRun), ratio]));
+    }
+    out.push('');
+  }
+  if (r.cluster) {
+    out.push(`## Throughput and latency on PostgreSQL: ${r.cluster.server}`, '');
+    out.push(
+      row(['load (concurrency)', ...comparisonHeader, 'refund /s, dev server (same run)']),
+      row(Array(11).fill('---'))
+    );
+    for (const t of r.cluster.throughput) {
+      const dev = r.throughput?.find((d) => d.level === t.level);
+      out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t), dev?.refund.perSecond ?? '—']));
+    }
+    out.push('');
+    out.push('CPU per workflow run, ms (Temporal server with PostgreSQL / worker process / driver):', '');
+    out.push(row(['load', 'bare', 'refund']), row(Array(3).fill('---')));
+    for (const t of r.cluster.throughput) {
+      const cpu = (c: CpuSample) => `${c.server} / ${c.worker} / ${c.driver}`;
+      out.push(row([t.level, cpu(t.bare.cpuMsPerRun), cpu(t.refund.cpuMsPerRun)]));
     }
     out.push('');
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** A process's resident memory now and at its peak (VmHWM), in MB, from /proc (Linux). */
 export function rssMb(pid: number | undefined): { rss: number; peak: number } {
@@ -22,4 +22,25 @@ export function cpuMs(pid: number | undefined): number {
   // field of the line, stime the 15th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/**
+ * CPU time of a process and its children (PostgreSQL's backends), in ms: its own, its children's
+ * that have exited (cutime, cstime: the 16th and 17th fields), and those of its children alive now.
+ */
+export function treeCpuMs(pid: number | undefined): number {
+  const own = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8');
+  const fields = own.slice(own.lastIndexOf(')') + 2).split(' ');
+  let total = cpuMs(pid) + ((Number(fields[13]) + Number(fields[14])) * 1000) / ticksPerSecond;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) total += cpuMs(Number(entry));
+    } catch {
+      // It has exited since the listing.
+    }
+  }
+  return total;
 }

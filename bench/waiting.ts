@@ -232,10 +232,7 @@ export async function measureWaiting(
       );
     }
     // The approved refund has until one more pass to be seen (a timer that keeps nobody waiting once it was).
-    await Promise.race([
-      approving,
-      new Promise((r) => setTimeout(r, RECONCILE_INTERVAL_MS + 60_000).unref()),
-    ]);
+    await Promise.race([approving, new Promise((r) => setTimeout(r, RECONCILE_INTERVAL_MS + 60_000).unref())]);
     const calls = ctx.traffic.calls.slice(callsBefore);
     const elapsedMinutes = (Date.now() - t0) / 60_000;
     const readsAfter = await ctx.api.secpaidReads();

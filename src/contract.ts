@@ -129,6 +129,11 @@ export const PaymentIdKey = defineSearchAttributeKey('PaymentId', SearchAttribut
 export const RefundAmountKey = defineSearchAttributeKey('RefundAmount', SearchAttributeType.INT);
 export const RefundCurrencyKey = defineSearchAttributeKey('RefundCurrency', SearchAttributeType.KEYWORD);
 export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+/**
+ * True while the refund asks a person because the provider's reconciler, which reads for it, has
+ * stalled (SecPaid's): the reconciler finds by it the refunds to tell that it is back.
+ */
+export const ReconcilerStalledKey = defineSearchAttributeKey('ReconcilerStalled', SearchAttributeType.BOOL);
 
 export const refundSearchAttributeKeys = [
   RefundStatusKey,
@@ -137,6 +142,7 @@ export const refundSearchAttributeKeys = [
   RefundAmountKey,
   RefundCurrencyKey,
   NeedsAttentionKey,
+  ReconcilerStalledKey,
 ] as const;
 
 /** The type names `temporal server start-dev --search-attribute NAME=TYPE` accepts. */

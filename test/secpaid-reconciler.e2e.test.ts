@@ -26,6 +26,16 @@ const attentionOnReconciler = (value: boolean): Promise<true> => {
   );
 };
 const reconciler = () => stack.client.workflow.getHandle(secpaidReconcilerWorkflowId(stack.taskQueue));
+/** Waits until visibility shows the refund's `ReconcilerStalled` as `value` (the reconciler's "back" finds it by it). */
+const markedStalled = (refundId: string, value: boolean): Promise<true> =>
+  eventually(
+    async () =>
+      (await stack.client.workflow.count(`WorkflowId = 'refund-${refundId}' AND ReconcilerStalled = ${value}`))
+        .count === 1
+        ? true
+        : undefined,
+    `ReconcilerStalled ${value} on ${refundId}`
+  );
 
 const request = (paymentId: string, amountMinor: number): RefundRequestInput => ({
   provider: 'secpaid',
@@ -135,6 +145,7 @@ describe('SecPaid reconciler', () => {
         /^reconciler stalled: since \S+ the secpaid reconciler reads nothing for this refund/
       );
       expect(asked.attentionReason).toMatch(/Incorrect token or missing token/);
+      await markedStalled(waiting.refundId, true);
     } finally {
       await stack.api.call('DELETE', '/_sandbox/faults');
     }
@@ -152,6 +163,7 @@ describe('SecPaid reconciler', () => {
       60_000
     );
     expect(back.status).toBe('PENDING_REVIEW');
+    await markedStalled(waiting.refundId, false);
     await recordHistory(stack.client, waiting.refundId, 'secpaid-asked-while-reconciler-stalled');
     await recordWorkflowHistory(
       stack.client,

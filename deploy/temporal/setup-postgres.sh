@@ -3,7 +3,7 @@
 # if missing, then apply every versioned schema not yet applied. Safe to run on every start.
 set -eu
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${DB_PORT:?}"
-SCHEMA_DIR=/etc/temporal/schema/postgresql/v12
+SCHEMA_DIR="${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 for db in temporal temporal_visibility; do
   tool="temporal-sql-tool --plugin postgres12 --ep ${POSTGRES_SEEDS} -p ${DB_PORT} -u ${POSTGRES_USER} --db ${db}"

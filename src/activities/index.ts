@@ -57,8 +57,16 @@ export function providerActivities(
   const activities: Record<string, ProviderActivitiesOf<string>[keyof ProviderActivitiesOf<string>]> = {};
   for (const adapter of everyAdapter) {
     const queues = taskQueueSuffixesOf(profileOf(adapter.name));
-    if (taskQueueSuffix === undefined ? queues.length > 0 : !queues.includes(taskQueueSuffix)) continue;
     const settings = settingsOf(deps.providers, adapter.name);
+    // The activities of the provider's own workflow, on its queues and the refunds' (SecPaid's
+    // reconciler reads pages on SecPaid's reads queue, and tells refunds on the refunds' queue).
+    if (taskQueueSuffix === undefined || queues.includes(taskQueueSuffix)) {
+      Object.assign(
+        activities,
+        adapter.ownWorkflow?.activities({ settings, logger: deps.logger, client: deps.client })
+      );
+    }
+    if (taskQueueSuffix === undefined ? queues.length > 0 : !queues.includes(taskQueueSuffix)) continue;
     const own = adapter.activities({ settings, logger: deps.logger }) as Readonly<
       Record<string, (typeof activities)[string] | undefined>
     >;
@@ -68,9 +76,6 @@ export function providerActivities(
       if (activity === undefined) throw new Error(`provider ${adapter.name} has no ${name} activity`);
       activities[name] = activity;
     }
-    // The activities of the provider's own workflow (SecPaid's reconciler reads pages on SecPaid's queue).
-    const ownWorkflow = adapter.ownWorkflow?.activities({ settings, logger: deps.logger, client: deps.client }) ?? {};
-    Object.assign(activities, ownWorkflow);
   }
   return activities as ProviderActivitiesOf<string>;
 }

@@ -102,25 +102,31 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
+/** Whether a Temporal frontend answers at `address` now (throws why not). */
+export async function frontendAnswers(address: string): Promise<true> {
+  // A subchannel of its own: another connection of this process to the same address (a client
+  // waiting out a restart) must not lend its reconnect backoff to this probe.
+  const connection = await Connection.connect({
+    address,
+    connectTimeout: 1_000,
+    channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
+  });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
+
 async function waitForFrontend(address: string, hasExited: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (hasExited()) throw new Error('the process exited');
     try {
-      // A subchannel of its own: another connection of this process to the same address (a
-      // client waiting out a restart) must not lend its reconnect backoff to this probe.
-      const connection = await Connection.connect({
-        address,
-        connectTimeout: 1_000,
-        channelArgs: { 'grpc.use_local_subchannel_pool': 1 },
-      });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
+      await frontendAnswers(address);
+      return;
     } catch (err) {
       lastError = err;
       await new Promise((r) => setTimeout(r, 200));

@@ -3,16 +3,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 
-import { providerTaskQueueSuffixes } from '../activities';
 import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
-import { PAYMENT_GUARD_TASK_QUEUE_SUFFIX } from '../contract';
 import { createLogger } from '../logger';
 import { SHUTDOWN_BOUND_MARGIN_MS } from '../temporal/shutdown-bound';
 import type { Logger } from '../logger';
 
+import { answers, workerPolls } from './readiness';
 import { startDevServer } from './dev-server';
 import type { DevServer, DevServerOptions } from './dev-server';
 import { Supervisor } from './supervisor';
@@ -27,33 +25,6 @@ import { ensureTemporalCli, projectRoot } from './temporal-cli';
  * SIGTERM) stops the API, then the worker (it drains: "worker stopped"), the sandbox, and the
  * server last.
  */
-
-const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
-
-async function answers(url: string): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-  return res.ok;
-}
-
-/** Whether the process `pid` polls every queue the worker serves (the SDK's identity is `<pid>@<host>`). */
-async function workerPolls(connection: Connection, config: Config, pid: number): Promise<boolean> {
-  const queue = config.temporal.taskQueue;
-  const queues = [
-    { name: queue, type: TASK_QUEUE_TYPE_WORKFLOW },
-    { name: `${queue}-${PAYMENT_GUARD_TASK_QUEUE_SUFFIX}`, type: TASK_QUEUE_TYPE_WORKFLOW },
-    { name: queue, type: TASK_QUEUE_TYPE_ACTIVITY },
-    ...providerTaskQueueSuffixes().map((suffix) => ({ name: `${queue}-${suffix}`, type: TASK_QUEUE_TYPE_ACTIVITY })),
-  ];
-  for (const { name, type } of queues) {
-    const described = await connection.workflowService.describeTaskQueue({
-      namespace: config.temporal.namespace,
-      taskQueue: { name },
-      taskQueueType: type,
-    });
-    if (!(described.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return false;
-  }
-  return true;
-}
 
 function splitAddress(address: string): { ip: string; port: number } {
   const match = /^(.+):(\d+)$/.exec(address);
@@ -189,21 +160,21 @@ async function main(): Promise<void> {
   const services: ServiceSpec[] = [
     {
       name: 'sandbox',
-      entry: path.join(projectRoot, 'src/sandbox/main.ts'),
+      run: { entry: path.join(projectRoot, 'src/sandbox/main.ts') },
       ready: () => answers(local(config.sandbox.port, '/_sandbox/meta')),
       stopGraceMs: 5_000,
     },
     {
       name: 'worker',
-      entry: path.join(projectRoot, 'src/worker.ts'),
-      ready: (pid) => workerPolls(connection, config, pid),
+      run: { entry: path.join(projectRoot, 'src/worker.ts') },
+      ready: (pid) => workerPolls(connection, config.temporal, pid),
       // Its own bound (the grace for activities in flight, then 5 s), and a margin: a worker given
       // a longer grace is not killed before its drain is over.
       stopGraceMs: config.workerShutdownGraceMs + SHUTDOWN_BOUND_MARGIN_MS + 10_000,
     },
     {
       name: 'api',
-      entry: path.join(projectRoot, 'src/api/main.ts'),
+      run: { entry: path.join(projectRoot, 'src/api/main.ts') },
       ready: () => answers(local(config.api.port, '/healthz')),
       stopGraceMs: 10_000,
     },

@@ -1,16 +1,28 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 
 import type { Logger } from '../logger';
 
-/** One process `npm start` keeps running. */
+/** One process `npm start` (or `npm run cluster`) keeps running. */
 export interface ServiceSpec {
   readonly name: string;
-  /** The TypeScript entry point, run by Node itself with tsx as its loader: the child is the real process. */
-  readonly entry: string;
+  /**
+   * What runs: a TypeScript entry point, run by Node itself with tsx as its loader, or a command.
+   * Either way the child is the real process (a wrapper in between must `exec` it).
+   */
+  readonly run: { readonly entry: string } | { readonly command: string; readonly args: readonly string[] };
+  /** Its own settings on top of the supervisor's environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Its output goes to this file (appended) instead of the terminal. */
+  readonly logFile?: string;
   /** Whether the process with this pid does its job yet (listens, polls). */
   ready(pid: number): Promise<boolean>;
-  /** How long a SIGTERM may take before SIGKILL. */
+  /** The signal that stops it (SIGTERM unless given: PostgreSQL's fast shutdown is SIGINT). */
+  readonly stopSignal?: NodeJS.Signals;
+  /** How long a stop may take before SIGKILL. */
   readonly stopGraceMs: number;
 }
 
@@ -22,8 +34,8 @@ const MAX_BACKOFF_MS = 30_000;
 /**
  * Keeps services running: each is spawned in a process group of its own (so a terminal's Ctrl-C
  * reaches only the supervisor, which stops them in order), restarted with backoff when it exits on
- * its own, and given up on (everything stops) when it keeps crashing. Each learns of the
- * supervisor's end through its IPC channel (src/dev/supervised.ts).
+ * its own, and given up on (everything stops) when it keeps crashing. Each Node service learns of
+ * the supervisor's end through its IPC channel (src/dev/supervised.ts).
  */
 export class Supervisor {
   private readonly running = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
@@ -38,8 +50,14 @@ export class Supervisor {
     private readonly onGiveUp: (reason: string) => void
   ) {}
 
-  startAll(): void {
-    for (const service of this.services) this.start(service);
+  /** Starts every service, or those named (in that order). */
+  startAll(names?: readonly string[]): void {
+    for (const service of this.services) if (names === undefined || names.includes(service.name)) this.start(service);
+  }
+
+  /** The services named, as given to the supervisor (to wait for some of them). */
+  named(...names: string[]): ServiceSpec[] {
+    return this.services.filter((s) => names.includes(s.name));
   }
 
   /** Resolves once every service (or those given) is ready, its current process; logs which ones are late. */
@@ -68,7 +86,7 @@ export class Supervisor {
       const current = this.running.get(name);
       const service = this.services.find((s) => s.name === name);
       if (!current || !service || current.child.exitCode !== null || current.child.signalCode !== null) continue;
-      current.child.kill('SIGTERM');
+      current.child.kill(service.stopSignal ?? 'SIGTERM');
       const killed = await Promise.race([
         current.exited.then(() => false),
         new Promise<boolean>((r) => setTimeout(() => r(true), service.stopGraceMs).unref()),
@@ -81,12 +99,31 @@ export class Supervisor {
     }
   }
 
+  /** The pid of a service's current process, if it runs. */
+  pidOf(name: string): number | undefined {
+    const current = this.running.get(name)?.child;
+    return current && current.exitCode === null && current.signalCode === null ? current.pid : undefined;
+  }
+
   private start(service: ServiceSpec): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', service.entry], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: this.env,
+    const [command, args] =
+      'entry' in service.run
+        ? [process.execPath, ['--import', 'tsx', service.run.entry]]
+        : [service.run.command, [...service.run.args]];
+    let output: 'inherit' | number = 'inherit';
+    if (service.logFile !== undefined) {
+      mkdirSync(path.dirname(service.logFile), { recursive: true });
+      output = openSync(service.logFile, 'a');
+    }
+    // Node services learn of the supervisor's end through the IPC channel (src/dev/supervised.ts).
+    const node = command === process.execPath;
+    const child = spawn(command, args, {
+      stdio: ['ignore', output, output, node ? 'ipc' : 'ignore'],
+      env: { ...this.env, ...service.env },
+      ...(service.cwd !== undefined && { cwd: service.cwd }),
       detached: true,
     });
+    if (typeof output === 'number') closeSync(output);
     const exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         resolve();

@@ -1,6 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+
+import { GoBuildError, goInstall, isRunnable, onPath } from './go-install';
+import type { BuildProgress } from './go-install';
+
+export type { BuildProgress } from './go-install';
 
 /**
  * Finds a Temporal CLI in the order docs/contract.md gives, and builds one from the Go module proxy when
@@ -39,20 +43,6 @@ export class TemporalCliNotFoundError extends Error {
   }
 }
 
-function isRunnable(file: string): boolean {
-  const result = spawnSync(file, ['--version'], { stdio: 'ignore', timeout: 15_000 });
-  return result.status === 0;
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** The CLI that is already there, without building anything. */
 export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): FoundCli | undefined {
   const fromEnv = env.TEMPORAL_CLI;
@@ -66,61 +56,29 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): FoundCli 
   return undefined;
 }
 
-export interface BuildProgress {
-  (line: string): void;
-}
-
 /**
  * `go install` into a private GOBIN, then a rename into the tools folder, so that an interrupted
  * build never leaves a half-written binary where the next run would find it.
  */
 export async function buildTemporalCli(progress: BuildProgress): Promise<FoundCli> {
-  const go = onPath('go');
-  if (!go) throw new TemporalCliNotFoundError('none found, and `go` is not on PATH to build one');
-  const stagingBin = path.join(projectRoot, '.tools', `build-${process.pid}`);
-  mkdirSync(stagingBin, { recursive: true });
-  const started = Date.now();
-  progress(
-    `Building the Temporal CLI (${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}) with go; the first build takes a few minutes…`
-  );
-  let packages = 0;
-  let lastPackage = '';
-  const ticker = setInterval(() => {
-    const secs = Math.round((Date.now() - started) / 1000);
-    progress(`  …still building: ${secs}s, ${packages} packages so far${lastPackage ? ` (${lastPackage})` : ''}`);
-  }, 15_000);
+  if (!onPath('go')) throw new TemporalCliNotFoundError('none found, and `go` is not on PATH to build one');
   try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(go, ['install', '-v', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
-        env: { ...process.env, CGO_ENABLED: '0', GOBIN: stagingBin },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let tail = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
-        tail = (tail + chunk).slice(-4000);
-        for (const line of chunk.split('\n')) {
-          if (line && !line.startsWith('go: ')) {
-            packages += 1;
-            lastPackage = line.trim();
-          }
-        }
-      });
-      child.on('error', reject);
-      child.on('exit', (status) => {
-        if (status !== 0) progress(tail);
-        resolve(status);
-      });
+    await goInstall({
+      label: 'the Temporal CLI',
+      packages: [`${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`],
+      stagingRoot: path.join(projectRoot, '.tools'),
+      progress,
+      place: (bin) => {
+        mkdirSync(toolsBinDir, { recursive: true });
+        renameSync(path.join(bin, 'temporal'), toolsCliPath);
+      },
     });
-    if (code !== 0) throw new TemporalCliNotFoundError(`\`go install\` failed with exit code ${String(code)}`);
-    mkdirSync(toolsBinDir, { recursive: true });
-    renameSync(path.join(stagingBin, 'temporal'), toolsCliPath);
-    progress(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)}s: ${toolsCliPath}`);
-    return { path: toolsCliPath, source: 'built with go' };
-  } finally {
-    clearInterval(ticker);
-    rmSync(stagingBin, { recursive: true, force: true });
+  } catch (err) {
+    if (err instanceof GoBuildError) throw new TemporalCliNotFoundError(err.message);
+    throw err;
   }
+  progress(`Temporal CLI: ${toolsCliPath}`);
+  return { path: toolsCliPath, source: 'built with go' };
 }
 
 /** The CLI to use: one that is there, or one built now. */

@@ -92,7 +92,8 @@ function bodyMatches(match: FaultSpec['match'], body: unknown): boolean {
   });
 }
 
-interface ActiveFault extends FaultSpec {
+/** A fault the sandbox holds, as `GET /_sandbox/faults` lists it. */
+export interface ActiveFault extends FaultSpec {
   readonly id: string;
   remaining: number | undefined;
   hits: number;

@@ -8,6 +8,7 @@ import {
   afterPass,
   lastPage,
   nextPassInMs,
+  afterTelling,
   planPass,
   refundsToTell,
 } from '../providers/secpaid/reconciler-state';
@@ -41,12 +42,13 @@ export async function secpaidReconciler(initial: SecpaidReconcilerState): Promis
     summary: 'SecPaid: read a page of the account’s transactions and wake the refunds it approves',
   });
   const { secpaidTellRefunds: tellRefunds } = wf.proxyActivities<ReconcileActivities>({
-    // One task of the reads' queue: it signals refunds (Temporal), it reads nothing at SecPaid.
-    taskQueue: `${state.refundsTaskQueue}-${SECPAID_READS_TASK_QUEUE_SUFFIX}`,
-    startToCloseTimeout: '30 minutes',
+    // The refunds' own queue: it signals refunds (Temporal) and calls nothing at SecPaid, so it
+    // takes none of SecPaid's rate. Bounded: a pass waits for it.
+    taskQueue: state.refundsTaskQueue,
+    startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3 },
-    summary: 'Tell the waiting SecPaid refunds that the reconciler stalled, or is back',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 2 },
+    summary: 'Tell the SecPaid refunds in review that the reconciler stalled, or is back',
   });
   const meter = wf.metricMeter.withTags({ provider: 'secpaid' });
   const metrics = {
@@ -107,9 +109,8 @@ type ReadPage = ReconcileActivities['secpaidReconcilePage'];
 type TellRefunds = ReconcileActivities['secpaidTellRefunds'];
 
 /**
- * Tells the waiting refunds it stalled (each asks a person) or is back (their attention clears).
- * They count as told of a stall before the signals go (a telling that fails may have reached some),
- * and as told it is back only once all were.
+ * Tells the refunds it stalled (each asks a person) or is back (each marked one clears the attention
+ * the stall raised). A telling that fails is tried again after the next pass.
  */
 async function told(
   state: SecpaidReconcilerState,
@@ -121,25 +122,20 @@ async function told(
     stalledSince: tell === 'stalled' ? state.stalledSince : null,
     reason:
       tell === 'stalled'
-        ? `${state.failedPassesInARow} passes failed in a row; the last: ${figures.error}`
+        ? `${state.failedPassesInARow} passes failed in a row; the last: ${figures.error ?? ''}`.slice(0, 200)
         : 'a pass is complete',
   };
-  const marked = { ...state, refundsToldStalled: true };
   try {
     const { refunds } = await tellRefunds({ refundsTaskQueue: state.refundsTaskQueue, health });
-    if (refunds > 0) wf.log.info(`SecPaid reconciler told ${refunds} waiting refunds it is ${tell}`);
-    return tell === 'back' ? { ...state, refundsToldStalled: false } : marked;
+    if (refunds > 0) wf.log.info(`SecPaid reconciler told ${refunds} refunds it is ${tell}`);
+    return afterTelling(state, tell, refunds);
   } catch (err) {
-    wf.log.warn(
-      `SecPaid reconciler could not tell the waiting refunds it is ${tell}; after the next pass it tries again`,
-      {
-        error: err instanceof wf.ActivityFailure ? (err.cause?.message ?? err.message) : String(err),
-      }
-    );
-    return marked;
+    wf.log.warn(`SecPaid reconciler could not tell the refunds it is ${tell}; after the next pass it tries again`, {
+      error: err instanceof wf.ActivityFailure ? (err.cause?.message ?? err.message) : String(err),
+    });
+    return afterTelling(state, tell, null);
   }
 }
-
 async function onePass(state: SecpaidReconcilerState, startedAt: number, readPage: ReadPage): Promise<PassFigures> {
   const { pageLimit, pageGapMs } = state.settings;
   const plan = planPass(state, startedAt);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { loadConfig } from '../../src/config';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/dev/cluster/tools';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { refundSearchAttributeKeys } from '../../src/contract';
 import { sandboxProviderEnv } from '../../src/providers/settings';
@@ -110,6 +111,9 @@ describe('docker-compose.yml', () => {
     expect(version('temporal-schema')).toBe(version('temporal'));
     expect(version('temporal-namespace')).toBe(version('temporal'));
     expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    // `npm run cluster` builds the same releases from the Go module proxy.
+    expect(`v${version('temporal')}`).toBe(TEMPORAL_SERVER_VERSION);
+    expect(`v${version('temporal-ui')}`).toBe(TEMPORAL_UI_VERSION);
   });
 
   it('starts in order: database, schema, server, namespace, search attributes, then worker and API', () => {
@@ -158,7 +162,15 @@ describe('docker-compose.yml', () => {
     // The one-shot setup registers exactly docs/contract.md's search attributes, from the code's one list.
     expect(s['refunds-setup']?.command).toEqual(['node', 'lib/temporal/setup.js']);
     expect(refundSearchAttributeKeys.map((k) => k.name).sort()).toEqual(
-      ['NeedsAttention', 'PaymentId', 'RefundAmount', 'RefundCurrency', 'RefundProvider', 'RefundStatus'].sort()
+      [
+        'NeedsAttention',
+        'PaymentId',
+        'ReconcilerStalled',
+        'RefundAmount',
+        'RefundCurrency',
+        'RefundProvider',
+        'RefundStatus',
+      ].sort()
     );
   });
 

@@ -23,7 +23,7 @@ import type { TestStack } from '../support/stack';
 let stack: TestStack;
 let worker: WorkerProcess | undefined;
 const bundle = path.join(projectRoot, 'lib', 'workflow-bundle.js');
-const onlyProductionPackages = path.join(projectRoot, 'test', 'support', 'production-dependencies-only.cjs');
+const onlyProductionPackages = path.join(projectRoot, 'scripts', 'production-dependencies-only.cjs');
 const packagesFile = path.join(os.tmpdir(), `production-packages-${process.pid}.txt`);
 
 beforeAll(async () => {

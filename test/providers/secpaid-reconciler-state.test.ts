@@ -6,6 +6,7 @@ import {
   lastPage,
   nextPassInMs,
   planPass,
+  afterTelling,
   refundsToTell,
 } from '../../src/providers/secpaid/reconciler-state';
 import { refundsToTellQuery } from '../../src/providers/secpaid/reconcile-activities';
@@ -89,32 +90,36 @@ describe('SecPaid reconciler: what a pass reads and routes', () => {
     expect(nextPassInMs(settings, t0, t0 + 20 * MINUTE)).toBe(settings.pageGapMs);
   });
 
-  it('tells the waiting refunds after every stalled pass, and that it is back once, after the pass that ends a stall they were told of', () => {
+  it('tells the refunds after every stalled pass; then, after each complete pass, that it is back until none is marked', () => {
     const failing = pass({ error: 'SecPaid: HTTP 503' });
+    // A new reconciler (or one from before it told refunds) looks once for refunds an old one marked.
     let state = afterPass(fresh, t0, pass({ full: true }));
+    expect(refundsToTell(state)).toBe('back');
+    state = afterTelling(state, 'back', 0);
     expect(refundsToTell(state)).toBeNull();
     for (let i = 1; i < STALL_AFTER_FAILED_PASSES; i += 1) state = afterPass(state, t0 + i * MINUTE, failing);
     expect(refundsToTell(state)).toBeNull();
     state = afterPass(state, t0 + 3 * MINUTE, failing);
     expect(refundsToTell(state)).toBe('stalled');
-    state = afterPass({ ...state, refundsToldStalled: true }, t0 + 4 * MINUTE, failing);
+    // Telling failed part-way: refunds may be marked all the same.
+    state = afterTelling(state, 'stalled', null);
+    state = afterPass(state, t0 + 4 * MINUTE, failing);
     expect(refundsToTell(state)).toBe('stalled');
-    state = afterPass(state, t0 + 5 * MINUTE, pass());
+    state = afterTelling(afterPass(afterTelling(state, 'stalled', 40), t0 + 5 * MINUTE, pass()), 'back', 40);
+    // Some took the stall only after the first `back`, or visibility lags: told again after the next pass.
     expect(refundsToTell(state)).toBe('back');
-    expect(refundsToTell({ ...state, refundsToldStalled: false })).toBeNull();
-    // A state carried from a reconciler that told nobody.
-    const { refundsToldStalled: _, ...old } = state;
-    expect(refundsToTell(old)).toBeNull();
+    expect(refundsToTell(afterTelling(state, 'back', null))).toBe('back');
+    expect(refundsToTell(afterTelling(state, 'back', 0))).toBeNull();
   });
 
-  it('a stall goes to the running SecPaid refunds of its queue in review that ask nobody yet; its end to those that ask a person', () => {
+  it('a stall goes to the running SecPaid refunds of its queue that take it, in review, asking nobody yet; its end to those it marked', () => {
     const served =
       "WorkflowType = 'refund' AND ExecutionStatus = 'Running' AND TaskQueue = 'refunds' AND RefundProvider = 'secpaid'";
     expect(refundsToTellQuery({ refundsTaskQueue: 'refunds', health: { stalledSince: 'x', reason: 'r' } })).toBe(
-      `${served} AND RefundStatus = 'PENDING_REVIEW' AND NeedsAttention = false`
+      `${served} AND TemporalChangeVersion = 'reconciled-watch' AND RefundStatus = 'PENDING_REVIEW' AND NeedsAttention = false`
     );
     expect(refundsToTellQuery({ refundsTaskQueue: 'refunds', health: { stalledSince: null, reason: 'r' } })).toBe(
-      `${served} AND NeedsAttention = true`
+      `${served} AND ReconcilerStalled = true`
     );
   });
 });

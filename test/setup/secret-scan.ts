@@ -26,8 +26,13 @@ export function readableHistory(historyJson: string): string {
 }
 
 /** Every workflow the suite ran on its server, and every log file it wrote, searched for secrets. */
-export async function scanSuiteForSecrets(address: string, logDir: string): Promise<ScanReport> {
-  const secrets = Object.entries(knownSecrets());
+export async function scanSuiteForSecrets(
+  address: string,
+  logDir: string,
+  /** Secrets besides the suite's own (a cluster's, made for its data folder). */
+  more: Readonly<Record<string, string>> = {}
+): Promise<ScanReport> {
+  const secrets = Object.entries({ ...knownSecrets(), ...more });
   const findings: string[] = [];
   const search = (text: string, where: string): void => {
     for (const [what, secret] of secrets) if (text.includes(secret)) findings.push(`${what} in ${where}`);

@@ -8,6 +8,7 @@ import {
   paymentEventSignal,
   paymentGuardWorkflowId,
   reconcilerHealthSignal,
+  ReconcilerStalledKey,
   RefundProviderKey,
   RefundStatusKey,
 } from '../../contract';
@@ -50,9 +51,9 @@ export interface TellRefundsInput {
 
 /**
  * The refunds the reconciler reads for, as visibility finds them: running SecPaid refunds of its
- * queue. A stall goes to those in review that do not ask a person yet (told again after each stalled
- * pass, it reaches refunds whose review began since); the end of one to those that ask a person
- * (each clears only the attention the stall raised).
+ * queue that take its word (their `reconciled-watch` patch). A stall goes to those in review that
+ * ask nobody yet (told again after each stalled pass, it reaches refunds whose review began since);
+ * the end of one to those it marked (`ReconcilerStalled`).
  */
 export function refundsToTellQuery(input: TellRefundsInput): string {
   const served = [
@@ -63,8 +64,12 @@ export function refundsToTellQuery(input: TellRefundsInput): string {
   ];
   const which =
     input.health.stalledSince !== null
-      ? [`${RefundStatusKey.name} = 'PENDING_REVIEW'`, `${NeedsAttentionKey.name} = false`]
-      : [`${NeedsAttentionKey.name} = true`];
+      ? [
+          `TemporalChangeVersion = 'reconciled-watch'`,
+          `${RefundStatusKey.name} = 'PENDING_REVIEW'`,
+          `${NeedsAttentionKey.name} = false`,
+        ]
+      : [`${ReconcilerStalledKey.name} = true`];
   return [...served, ...which].join(' AND ');
 }
 
@@ -109,20 +114,23 @@ export function createSecpaidReconcileActivities(deps: ReconcileDeps) {
      * to repeat: a refund takes a stall once, and the end of one only while it is stalled.
      */
     async secpaidTellRefunds(input: TellRefundsInput): Promise<{ readonly refunds: number }> {
+      const context = Context.current();
       let refunds = 0;
       let batch: string[] = [];
       const flush = async (): Promise<void> => {
-        const results = await Promise.all(batch.map((id) => tell(id, input.health)));
-        refunds += results.filter(Boolean).length;
+        await Promise.all(batch.map((id) => tell(id, input.health)));
         batch = [];
-        Context.current().heartbeat(refunds);
       };
       for await (const execution of deps.client.workflow.list({ query: refundsToTellQuery(input) })) {
+        // A retry after a heartbeat timeout must not race a later telling with this one.
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+        refunds += 1;
+        context.heartbeat(refunds);
         batch.push(execution.workflowId);
         if (batch.length >= SIGNALS_IN_FLIGHT) await flush();
       }
       await flush();
-      log.info({ refunds, stalled: input.health.stalledSince !== null }, 'SecPaid reconciler told the waiting refunds');
+      log.info({ refunds, stalled: input.health.stalledSince !== null }, 'SecPaid reconciler told the refunds');
       return { refunds };
     },
 

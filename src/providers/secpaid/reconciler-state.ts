@@ -74,10 +74,11 @@ export interface SecpaidReconcilerState {
   /** When passes began to fail past STALL_AFTER_FAILED_PASSES; null while it works. */
   readonly stalledSince: string | null;
   /**
-   * The waiting refunds were told it stalled (some may have been, if telling failed): they are
-   * told it is back once it is. Absent in states from before it told them.
+   * Refunds may still be marked stalled (`ReconcilerStalled`): it was stalled since it last found
+   * none, or it has not looked yet (absent: a new reconciler, or one from before it told them,
+   * looks once).
    */
-  readonly refundsToldStalled?: boolean;
+  readonly refundsMayBeMarked?: boolean;
 }
 
 export function initialReconcilerState(refundsTaskQueue: string, settings: ReconcilerSettings): SecpaidReconcilerState {
@@ -146,13 +147,24 @@ export function afterPass(
 }
 
 /**
- * What the waiting refunds are told after a pass: `stalled` after every pass while stalled (a refund
- * whose review began since, or whose attention cleared, is told too), `back` once, after the pass
- * that ended a stall they were told of; null otherwise.
+ * What the refunds are told after a pass: `stalled` after every pass while it is stalled (a refund
+ * whose review began since, or whose attention cleared, is told too); `back` after a complete pass
+ * while refunds may still be marked stalled (again after each pass until none is: a refund may take
+ * the stall after the first `back`, and a new reconciler does not know what an old one told).
  */
 export function refundsToTell(state: SecpaidReconcilerState): 'stalled' | 'back' | null {
   if (state.stalledSince !== null) return 'stalled';
-  return state.refundsToldStalled === true ? 'back' : null;
+  return state.refundsMayBeMarked === false ? null : 'back';
+}
+
+/** The state once refunds were told (`marked`: how many a `back` found still marked; null: telling failed). */
+export function afterTelling(
+  state: SecpaidReconcilerState,
+  told: 'stalled' | 'back',
+  marked: number | null
+): SecpaidReconcilerState {
+  // A stall told, even in part, may have marked refunds; `back` is done once it found none.
+  return { ...state, refundsMayBeMarked: told === 'stalled' || marked === null || marked > 0 };
 }
 
 /** The wait before the next pass: the interval from this pass's start, and never less than a page's gap. */

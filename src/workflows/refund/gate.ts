@@ -63,11 +63,14 @@ const HOUR = 60 * MINUTE;
  * often (up to hourly), so an unserved guard costs a few events an hour, never a history limit.
  */
 export async function atGuard<K extends keyof GuardCalls>(
-  record: RefundRecord,
+  /** The record, or the record and what to show once the guard answers after a person was asked (default: nothing). */
+  at: RefundRecord | { readonly record: RefundRecord; readonly answered: () => void },
   scaled: (ms: number) => number,
   call: K,
   ...args: Parameters<GuardCalls[K]>
 ): Promise<Awaited<ReturnType<GuardCalls[K]>>> {
+  const record = 'record' in at ? at.record : at;
+  const answered = 'record' in at ? at.answered : () => record.clearAttention();
   // A bounded number of attempts, each bounded in time: the guard answers in milliseconds when it
   // runs, and one that does not answer is the loop's to wait for, saying so (under load, the
   // schedule-to-close alone was seen to let attempts go on for over a minute).
@@ -86,7 +89,7 @@ export async function atGuard<K extends keyof GuardCalls>(
     try {
       const fn = calls[call] as (...a: Parameters<GuardCalls[K]>) => Promise<Awaited<ReturnType<GuardCalls[K]>>>;
       const answer = await unlessWorkerStopping(() => fn(...args));
-      if (asked) record.clearAttention();
+      if (asked) answered();
       return answer;
     } catch (err) {
       // A local activity's failure (its schedule-to-close, or the guard refusing to be recreated).

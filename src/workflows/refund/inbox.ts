@@ -9,6 +9,7 @@ import {
   escalateSignal,
   escalateUpdate,
   providerEventSignal,
+  ReconcilerStalledKey,
   reconcilerHealthSignal,
   resolveSignal,
   resolveUpdate,
@@ -155,6 +156,8 @@ export class RefundInbox {
     if (health.stalledSince !== null) {
       if (this.reconcilerStalled !== null || record.status !== 'PENDING_REVIEW') return;
       this.reconcilerStalled = { stalledSince: health.stalledSince, reason: health.reason.slice(0, 200) };
+      // The reconciler finds the refunds to tell it is back by this attribute.
+      wf.upsertSearchAttributes([{ key: ReconcilerStalledKey, value: true }]);
       if (!record.state.needsAttention)
         record.raiseAttention(stalledReason(record.state.provider, this.reconcilerStalled));
       return;
@@ -162,6 +165,7 @@ export class RefundInbox {
     if (this.reconcilerStalled === null) return;
     const raised = record.state.attentionReason?.startsWith(STALLED_PREFIX) === true;
     this.reconcilerStalled = null;
+    wf.upsertSearchAttributes([{ key: ReconcilerStalledKey, value: false }]);
     if (!raised) return;
     const core = this.coreAttention();
     if (core !== undefined) record.raiseAttention(core);

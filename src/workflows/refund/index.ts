@@ -73,8 +73,10 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   } else {
     // Take over from the run the guard knows: a reset of a continued run is held, not sent again.
     const info = wf.workflowInfo();
+    // A stall of the reconciler carried from the last run still asks a person once the guard answers.
+    const answered = (): void => (inbox.reconcilerStalled ? inbox.showAttentionBesideCore() : record.clearAttention());
     const handover = await atGuard(
-      record,
+      { record, answered },
       scaled,
       'handOverPayment',
       { provider: request.provider, paymentId: request.paymentId },
