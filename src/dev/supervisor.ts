@@ -41,6 +41,8 @@ export class Supervisor {
   private readonly running = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
   private readonly crashes = new Map<string, number[]>();
   private stopping = false;
+  /** Called whenever a service's process is spawned (so its pid can be recorded at once). */
+  onSpawn: () => void = () => undefined;
 
   constructor(
     private readonly services: readonly ServiceSpec[],
@@ -66,8 +68,11 @@ export class Supervisor {
     const pending = new Set(services);
     while (pending.size > 0 && !this.stopping) {
       for (const service of [...pending]) {
-        const pid = this.running.get(service.name)?.child.pid;
-        if (pid !== undefined && (await service.ready(pid).catch(() => false))) pending.delete(service);
+        // Only the process it started counts: another one on the port (a leftover) is not it.
+        const pid = this.pidOf(service.name);
+        if (pid !== undefined && (await service.ready(pid).catch(() => false)) && this.pidOf(service.name) === pid) {
+          pending.delete(service);
+        }
       }
       if (pending.size === 0) break;
       if (Date.now() > deadline) {
@@ -135,6 +140,7 @@ export class Supervisor {
       })
     );
     this.running.set(service.name, { child, exited });
+    this.onSpawn();
   }
 
   private restartLater(service: ServiceSpec, code: number | null, signal: NodeJS.Signals | null): void {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
@@ -66,6 +67,8 @@ export type ClusterSettings = z.infer<typeof clusterEnv>;
 
 /** What `<data folder>/cluster.json` says while the cluster runs: where everything is, each service's pid. */
 export interface ClusterFile {
+  /** The `npm run cluster` process that runs them: a second one on the same data folder refuses to start. */
+  readonly clusterPid: number;
   readonly temporalAddress: string;
   readonly uiUrl: string;
   readonly apiUrl: string;
@@ -162,23 +165,34 @@ async function runOnce(
   throw new Error(`${name} failed five times; the last output:\n${last}`);
 }
 
-/** Stops the processes an earlier run left (it was killed outright): only those whose command line is still theirs. */
-async function stopLeftovers(fileName: string, logger: Logger): Promise<void> {
+const commandOf = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Before a run: refuses while another cluster process runs on the data folder, and stops what a run
+ * killed outright left (only processes whose command line is still the one recorded), in stop order.
+ */
+async function stopLeftovers(fileName: string, order: readonly string[], logger: Logger): Promise<void> {
   let earlier: ClusterFile;
   try {
     earlier = JSON.parse(readFileSync(fileName, 'utf8')) as ClusterFile;
   } catch {
     return;
   }
-  const commandOf = (pid: number): string | undefined => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-    } catch {
-      return undefined;
-    }
-  };
-  for (const [name, pid] of Object.entries(earlier.pids)) {
-    if (commandOf(pid) !== earlier.commands[name]) continue;
+  if (earlier.clusterPid !== process.pid && commandOf(earlier.clusterPid) === earlier.commands.cluster) {
+    throw new Error(
+      `another cluster (pid ${earlier.clusterPid}) runs on ${shown(path.dirname(fileName))}: stop it first`
+    );
+  }
+  const names = [...order, ...Object.keys(earlier.pids).filter((n) => !order.includes(n))];
+  for (const name of names) {
+    const pid = earlier.pids[name];
+    if (pid === undefined || name === 'cluster' || commandOf(pid) !== earlier.commands[name]) continue;
     logger.warn({ pid }, `${name} from an earlier run still runs: stopping it`);
     process.kill(pid, name === 'postgresql' ? 'SIGINT' : 'SIGTERM');
     for (let waited = 0; waited < 30_000 && commandOf(pid) !== undefined; waited += 200) {
@@ -188,9 +202,20 @@ async function stopLeftovers(fileName: string, logger: Logger): Promise<void> {
   }
 }
 
+/** Whether nothing listens on 127.0.0.1:port. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 export interface ClusterOptions {
   /** `temporal`: PostgreSQL, Temporal and its one-shots only (the bench brings its own workers). */
   readonly services?: 'all' | 'temporal';
+  /** A Ctrl-C during start-up: what has started is stopped, and start-up throws. */
+  readonly signal?: AbortSignal;
 }
 
 export async function startCluster(
@@ -203,7 +228,23 @@ export async function startCluster(
   const logs = path.join(dataDir, 'logs');
   mkdirSync(logs, { recursive: true });
   const fileName = path.join(dataDir, 'cluster.json');
-  await stopLeftovers(fileName, logger);
+  const workerNames = Array.from({ length: settings.CLUSTER_WORKERS }, (_, i) => `worker-${i + 1}`);
+  const stopOrder = ['api', ...workerNames, 'sandbox', 'temporal-ui', 'temporal', 'postgresql'];
+  await stopLeftovers(fileName, stopOrder, logger);
+  const frontendPort = Number(settings.TEMPORAL_ADDRESS.split(':')[1]);
+  const ports: Record<string, number> = {
+    ...Object.fromEntries(Object.entries(temporalPorts(frontendPort)).map(([k, v]) => [k, Number(v.split(':').pop())])),
+    CLUSTER_POSTGRES_PORT: settings.CLUSTER_POSTGRES_PORT,
+    ...(options.services !== 'temporal' && {
+      TEMPORAL_UI_PORT: settings.TEMPORAL_UI_PORT,
+      API_PORT: settings.API_PORT,
+      SANDBOX_PORT: settings.SANDBOX_PORT,
+      ...Object.fromEntries(workerNames.map((n, i) => [`METRICS_PORT (${n})`, settings.METRICS_PORT + i])),
+    }),
+  };
+  const taken: string[] = [];
+  for (const [name, port] of Object.entries(ports)) if (!(await portFree(port))) taken.push(`${name} ${port}`);
+  if (taken.length > 0) throw new Error(`ports in use (another cluster or npm start?): ${taken.join(', ')}`);
 
   const cli = await ensureTemporalCli(progress);
   const tools: ClusterTools = await ensureClusterTools(progress);
@@ -225,7 +266,6 @@ export async function startCluster(
   const created = initPostgres(pgBin, postgres, progress);
   if (!created) progress(`PostgreSQL data folder reused: ${postgres.dataDir}`);
 
-  const frontendPort = Number(settings.TEMPORAL_ADDRESS.split(':')[1]);
   const address = settings.TEMPORAL_ADDRESS;
   const sandboxUrl = `http://127.0.0.1:${settings.SANDBOX_PORT}`;
   const apiUrl = `http://127.0.0.1:${settings.API_PORT}`;
@@ -256,7 +296,6 @@ export async function startCluster(
     SECPAID_RECONCILE_INTERVAL_MS: '10000',
     NODE_OPTIONS: `--require ${path.join(projectRoot, 'scripts', 'production-dependencies-only.cjs')}`,
     PRODUCTION_PACKAGES_FILE: packagesFile,
-    ...(process.env.SANDBOX_STRICT_DOCS !== undefined && { SANDBOX_STRICT_DOCS: process.env.SANDBOX_STRICT_DOCS }),
   };
   const node = (script: string): ServiceSpec['run'] => ({
     command: process.execPath,
@@ -264,8 +303,8 @@ export async function startCluster(
   });
   const connection = { current: undefined as Connection | undefined };
   const temporalSettings = { taskQueue: 'refunds', namespace: settings.TEMPORAL_NAMESPACE };
-  const workers: ServiceSpec[] = Array.from({ length: settings.CLUSTER_WORKERS }, (_, i) => ({
-    name: `worker-${i + 1}`,
+  const workers: ServiceSpec[] = workerNames.map((name, i) => ({
+    name,
     run: node('worker.js'),
     // Compose's worker: a cache of 500 workflows (README, Performance).
     env: { ...refundsEnv, METRICS_PORT: String(settings.METRICS_PORT + i), WORKER_MAX_CACHED_WORKFLOWS: '500' },
@@ -318,8 +357,18 @@ export async function startCluster(
     {
       name: 'sandbox',
       run: node('sandbox/main.js'),
-      // As compose's sandbox service: not production, its state in a file (here the data folder).
-      env: { ...refundsEnv, NODE_ENV: 'development', SANDBOX_STATE_FILE: path.join(dataDir, 'sandbox-state.json') },
+      // As compose's sandbox service: not production, its state in a file (here the data folder), and
+      // none of the orchestrator's secrets but the webhook it delivers GetPaid's events with.
+      env: {
+        ...baseEnv,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        SANDBOX_PORT: String(settings.SANDBOX_PORT),
+        SANDBOX_STATE_FILE: path.join(dataDir, 'sandbox-state.json'),
+        GETPAID_WEBHOOK_SECRET: webhookSecret,
+        GETPAID_WEBHOOK_URL: `${apiUrl}/v1/webhooks/getpaid?token=${webhookSecret}`,
+        ...(process.env.SANDBOX_STRICT_DOCS !== undefined && { SANDBOX_STRICT_DOCS: process.env.SANDBOX_STRICT_DOCS }),
+      },
       logFile: path.join(logs, 'sandbox.log'),
       ready: () => answers(`${sandboxUrl}/_sandbox/meta`).catch(() => false),
       stopGraceMs: 10_000,
@@ -340,13 +389,15 @@ export async function startCluster(
     giveUp = resolve;
   });
   const supervisor = new Supervisor(services, baseEnv, logger, (reason) => giveUp(reason));
-  const stopOrder = ['api', ...workers.map((w) => w.name), 'sandbox', 'temporal-ui', 'temporal', 'postgresql'];
+  // Every pid is on disk from its spawn: a run killed during start-up leaves nothing unknown.
+  supervisor.onSpawn = () => record();
   const recorder: { timer?: NodeJS.Timeout } = {};
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info(`stopping (${reason}): the API, the workers (they drain), the sandbox, the UI, Temporal, PostgreSQL`);
       clearInterval(recorder.timer);
+      supervisor.onSpawn = () => undefined;
       await supervisor.stop(stopOrder);
       await connection.current?.close();
       writeFileSync(fileName, JSON.stringify({ ...file(), pids: {}, commands: {} }, null, 2));
@@ -354,8 +405,12 @@ export async function startCluster(
     })();
     return stopping;
   };
+  const interrupted = new Promise<false>((resolve) =>
+    options.signal?.addEventListener('abort', () => resolve(false), { once: true })
+  );
   const ready = async (names: string[], what: string): Promise<void> => {
-    if (!(await supervisor.whenReady(180_000, supervisor.named(...names)))) {
+    if (!(await Promise.race([supervisor.whenReady(180_000, supervisor.named(...names)), interrupted]))) {
+      step();
       await stop(`${what} is not ready`);
       throw new Error(`${what} did not get ready within 3 min: see ${shown(logs)}/`);
     }
@@ -367,17 +422,20 @@ export async function startCluster(
       const pid = supervisor.pidOf(service.name);
       if (pid === undefined) continue;
       pids[service.name] = pid;
-      try {
-        commands[service.name] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      } catch {
-        // It has just exited: the next write records its successor.
-      }
+      // Undefined when it has just exited: the next write records its successor.
+      const command = commandOf(pid);
+      if (command !== undefined) commands[service.name] = command;
     }
-    return { temporalAddress: address, uiUrl, apiUrl, sandboxUrl, pids, commands };
+    commands.cluster = commandOf(process.pid) ?? '';
+    return { clusterPid: process.pid, temporalAddress: address, uiUrl, apiUrl, sandboxUrl, pids, commands };
   };
   const record = (): void => writeFileSync(fileName, JSON.stringify(file(), null, 2));
 
+  const step = (): void => {
+    if (options.signal?.aborted) throw new Error('interrupted during start-up');
+  };
   try {
+    step();
     supervisor.startAll(['postgresql']);
     await ready(['postgresql'], 'PostgreSQL');
     const oneShotEnv = {
@@ -399,8 +457,10 @@ export async function startCluster(
       path.join(logs, 'temporal-schema.log'),
       logger
     );
+    step();
     supervisor.startAll(['temporal']);
     await ready(['temporal'], 'the Temporal server');
+    step();
     await runOnce(
       'temporal-namespace (deploy/temporal/create-namespace.sh)',
       'sh',
@@ -409,6 +469,7 @@ export async function startCluster(
       path.join(logs, 'temporal-namespace.log'),
       logger
     );
+    step();
     await runOnce(
       'refunds-setup (lib/temporal/setup.js)',
       process.execPath,
@@ -417,6 +478,7 @@ export async function startCluster(
       path.join(logs, 'refunds-setup.log'),
       logger
     );
+    step();
     if (options.services !== 'temporal') {
       const rest = ['temporal-ui', 'sandbox', ...workers.map((w) => w.name), 'api'];
       supervisor.startAll(rest);

@@ -4,7 +4,7 @@ import { createLogger } from '../../logger';
 import { projectRoot } from '../temporal-cli';
 
 import { clusterEnv, shown, startCluster } from './cluster';
-import type { ClusterFile } from './cluster';
+import type { ClusterFile, RunningCluster } from './cluster';
 
 /** `npm run cluster` (src/dev/cluster/cluster.ts): starts it, says where everything is, stops it all on Ctrl-C. */
 async function main(): Promise<void> {
@@ -15,22 +15,35 @@ async function main(): Promise<void> {
   }
   const settings = parsed.data;
   const logger = createLogger({ level: 'info', pretty: process.stdout.isTTY, name: 'cluster' });
-  const cluster = await startCluster(settings, logger);
+  // From the first moment: a Ctrl-C during start-up (builds, waits) stops what has started.
+  const startUp = new AbortController();
+  const started: { cluster?: RunningCluster } = {};
   let exiting = false;
   const exit = (reason: string, code: number): void => {
     if (exiting) return;
     exiting = true;
-    void cluster.stop(reason).then(() => process.exit(code));
+    if (started.cluster === undefined) {
+      startUp.abort();
+      return;
+    }
+    void started.cluster.stop(reason).then(() => process.exit(code));
   };
-  process.on('SIGINT', () => exit('SIGINT', 0));
-  process.on('SIGTERM', () => exit('SIGTERM', 0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => exit(signal, 0));
+  const cluster = await startCluster(settings, logger, { signal: startUp.signal });
+  started.cluster = cluster;
   void cluster.givenUp.then((reason) => exit(reason, 1));
-  logger.info(readyMessage(cluster.file, path.join(settings.CLUSTER_DATA_DIR, 'secrets', 'api-token')));
+  logger.info(
+    readyMessage(
+      cluster.file,
+      settings.TEMPORAL_NAMESPACE,
+      path.join(settings.CLUSTER_DATA_DIR, 'secrets', 'api-token')
+    )
+  );
 }
 
-function readyMessage(file: ClusterFile, tokenFile: string): string {
+function readyMessage(file: ClusterFile, namespace: string, tokenFile: string): string {
   const list = (query: string): string =>
-    `${file.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`;
+    `${file.uiUrl}/namespaces/${namespace}/workflows?query=${encodeURIComponent(query)}`;
   return [
     'Ready. Ctrl-C stops everything (the data stays).',
     `  Temporal (PostgreSQL): ${file.temporalAddress}`,

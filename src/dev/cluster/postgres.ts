@@ -4,6 +4,7 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   realpathSync,
   rmSync,
@@ -98,22 +99,39 @@ function asServerUser(command: string, args: readonly string[]): { command: stri
   };
 }
 
+/**
+ * As root, the server's user must reach its folder: the cluster's own folder (a mkdtemp folder is
+ * 0700) is opened to it; any folder above that it cannot enter stops the start with what to do.
+ */
+function reachable(dataDir: string): void {
+  const parent = path.dirname(dataDir);
+  const { mode } = statSync(parent);
+  if ((mode & 0o001) === 0) chmodSync(parent, (mode & 0o7777) | 0o011);
+  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the postgres user, which cannot enter ${dir}: set CLUSTER_DATA_DIR to a folder it can reach (e.g. /var/tmp/refunds-cluster)`
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 /** Creates the data folder on the first run (false when it was there: the cluster's data is reused). */
 export function initPostgres(binDir: string, settings: PostgresSettings, progress: BuildProgress): boolean {
   if (existsSync(path.join(settings.dataDir, 'PG_VERSION'))) return false;
   rmSync(settings.dataDir, { recursive: true, force: true });
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
-  const pwFile = path.join(os.tmpdir(), `refunds-cluster-pw-${process.pid}`);
+  const pwDir = mkdtempSync(path.join(os.tmpdir(), 'refunds-cluster-'));
+  const pwFile = path.join(pwDir, 'pw');
   writeFileSync(pwFile, `${settings.password}\n`, { mode: 0o600 });
   const user = serverUser();
   try {
     if (user) {
       chownSync(settings.dataDir, user.uid, user.gid);
+      chownSync(pwDir, user.uid, user.gid);
       chownSync(pwFile, user.uid, user.gid);
-      // The server's user must reach its folder through the cluster's (a mkdtemp folder is 0700).
-      const parent = path.dirname(settings.dataDir);
-      const { mode } = statSync(parent);
-      if ((mode & 0o001) === 0) chmodSync(parent, (mode & 0o7777) | 0o011);
+      reachable(settings.dataDir);
     }
     const { command, args } = asServerUser(path.join(binDir, 'initdb'), [
       '-D',
@@ -128,7 +146,7 @@ export function initPostgres(binDir: string, settings: PostgresSettings, progres
     const result = spawnSync(command, args, { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`initdb failed (exit ${String(result.status)}):\n${result.stderr}`);
   } finally {
-    rmSync(pwFile, { force: true });
+    rmSync(pwDir, { recursive: true, force: true });
   }
   progress(`PostgreSQL data folder created: ${settings.dataDir}`);
   return true;

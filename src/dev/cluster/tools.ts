@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 
@@ -58,6 +59,8 @@ export async function ensureClusterTools(progress: BuildProgress): Promise<Clust
         // The schemas are files of the module, which `go install` left in Go's module cache.
         const schema = path.join(goModuleDir(TEMPORAL_SERVER_MODULE, TEMPORAL_SERVER_VERSION), 'schema', 'postgresql');
         cpSync(schema, path.join(serverDir, 'schema', 'postgresql'), { recursive: true });
+        // Go's module cache is read-only: the copy must not be, or it could never be replaced.
+        spawnSync('chmod', ['-R', 'u+w', path.join(serverDir, 'schema')]);
         renameSync(path.join(bin, 'sql'), sqlTool);
         renameSync(path.join(bin, 'server'), tools.server);
       },
