@@ -100,6 +100,9 @@ beforeAll(async () => {
     SANDBOX_PORT: String(sandbox),
     METRICS_PORT: String(metrics),
     SANDBOX_STRICT_DOCS: '1',
+    // Half of SecPaid's rate for the reconciler and the refunds it wakes, as the e2e suite's workers:
+    // 30 approvals at once are read back in about a minute, not five.
+    SECPAID_RECONCILE_READ_SHARE: '0.5',
   };
   cluster = await startCluster('first');
 }, 45 * 60_000);

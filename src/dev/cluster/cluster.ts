@@ -184,7 +184,8 @@ async function stopLeftovers(fileName: string, order: readonly string[], logger:
   } catch {
     return;
   }
-  if (earlier.clusterPid !== process.pid && commandOf(earlier.clusterPid) === earlier.commands.cluster) {
+  const cluster = earlier.commands.cluster;
+  if (cluster !== undefined && earlier.clusterPid !== process.pid && commandOf(earlier.clusterPid) === cluster) {
     throw new Error(
       `another cluster (pid ${earlier.clusterPid}) runs on ${shown(path.dirname(fileName))}: stop it first`
     );
@@ -292,8 +293,12 @@ export async function startCluster(
     GETPAID_WEBHOOK_SECRET: webhookSecret,
     GETPAID_WEBHOOK_URL: `${apiUrl}/v1/webhooks/getpaid?token=${webhookSecret}`,
     CALLBACK_SIGNING_SECRET: folderSecret(dataDir, 'callback-signing-secret'),
-    // SecPaid's reconciler passes as often as its share of the rate allows (as `npm start`).
+    // SecPaid's reconciler passes as often as its share of the rate allows (as `npm start`), at the
+    // share given (the test's refunds are read back faster).
     SECPAID_RECONCILE_INTERVAL_MS: '10000',
+    ...(process.env.SECPAID_RECONCILE_READ_SHARE !== undefined && {
+      SECPAID_RECONCILE_READ_SHARE: process.env.SECPAID_RECONCILE_READ_SHARE,
+    }),
     NODE_OPTIONS: `--require ${path.join(projectRoot, 'scripts', 'production-dependencies-only.cjs')}`,
     PRODUCTION_PACKAGES_FILE: packagesFile,
   };
