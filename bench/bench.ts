@@ -310,6 +310,8 @@ async function main(): Promise<void> {
         taskQueue: `bench-${side}-${name}`,
         sandboxUrl,
         workflowBundle: bundle,
+        // A day of waiting in ~9 s (the synchronous happy path waits for nothing)
+        timeScale: 0.0001,
         // production's log level; SecPaid's queue limit is not in this figure
         env: {
           LOG_LEVEL: 'info',
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
     };
     const refundWorker = await start('refund');
     const bareWorker = await start('bare');
-    const refunds = new RefundsClient(client, { taskQueue: `bench-refund-${name}`, timeScale: 0.0001 });
+    const refunds = new RefundsClient(client, { taskQueue: `bench-refund-${name}` });
     const cpuWith = (worker: WorkerProcess) => (): CpuSample => {
       const driver = process.cpuUsage();
       return {
@@ -493,8 +495,19 @@ async function main(): Promise<void> {
 
   /** The throughput comparison on the PostgreSQL cluster's Temporal server (no workers of its own). */
   async function onCluster(): Promise<NonNullable<Report['cluster']>> {
+    // A folder of its own, not under the bench's: as root, PostgreSQL's user must be able to enter
+    // every folder above its data, and the bench's mkdtemp folder is 0700.
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'refunds-bench-cluster-'));
+    try {
+      return await clusterIn(dataDir);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  async function clusterIn(dataDir: string): Promise<NonNullable<Report['cluster']>> {
     const settings = clusterEnv.parse({
-      CLUSTER_DATA_DIR: path.join(dir, 'cluster'),
+      CLUSTER_DATA_DIR: dataDir,
       CLUSTER_POSTGRES_PORT: String(await freePort()),
       TEMPORAL_ADDRESS: `127.0.0.1:${await freePortIn(MIN_FRONTEND_PORT, MAX_FRONTEND_PORT - 800)}`,
     });
@@ -502,7 +515,10 @@ async function main(): Promise<void> {
       `cluster: PostgreSQL and Temporal's server ${TEMPORAL_SERVER_VERSION} (npm run cluster's), ${settings.TEMPORAL_ADDRESS}`
     );
     const cluster = await startCluster(settings, logger, { services: 'temporal' });
-    const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+    const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS }).catch(async (err: unknown) => {
+      await cluster.stop('the bench could not connect to it');
+      throw err;
+    });
     try {
       const { temporal, postgresql } = cluster.file.pids;
       const target: ServerTarget = {

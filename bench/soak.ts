@@ -30,7 +30,7 @@ import { WORKER_STOP_BOUND_MS, startWorkerProcess } from '../harness/processes';
 import type { WorkerProcess } from '../harness/processes';
 import { startSandbox } from '../harness/sandbox';
 import { SandboxApi } from '../harness/sandbox-api';
-import { runSoak, soakMarkdown, soakPassed } from '../harness/soak';
+import { SOAK_TIME_SCALE, runSoak, soakMarkdown, soakPassed } from '../harness/soak';
 
 const TOTAL = Number(process.env.SOAK_REFUNDS ?? 1000);
 const FAULT_RATE = Number(process.env.SOAK_FAULT_RATE ?? 0.1);
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       taskQueue,
       sandboxUrl,
       workflowBundle: bundle,
+      timeScale: SOAK_TIME_SCALE,
       env: { SECPAID_MAX_REQUESTS_PER_SECOND: '0.9', LOG_LEVEL: 'info' },
     });
   const workers = [await startWorker(1), await startWorker(2)];
@@ -93,7 +94,6 @@ async function main(): Promise<void> {
       client,
       api: new SandboxApi(sandboxUrl),
       taskQueue,
-      timeScale: 0.001,
       killWorker: async (n) => {
         const slot = (n - 1) % 2;
         await workers[slot]!.kill('SIGKILL');

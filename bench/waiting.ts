@@ -148,6 +148,7 @@ export async function measureWaiting(
           taskQueue,
           sandboxUrl: ctx.sandboxUrl,
           workflowBundle: ctx.workflowBundle,
+          timeScale: 1,
           // Production's level and SecPaid limit; a metrics endpoint to read the sticky cache from.
           env: {
             LOG_LEVEL: 'info',
@@ -161,7 +162,7 @@ export async function measureWaiting(
         })
       );
     }
-    const refunds = new RefundsClient(ctx.client, { taskQueue }); // time scale 1: production's waits
+    const refunds = new RefundsClient(ctx.client, { taskQueue });
     const requests: RefundRequestInput[] = new Array<RefundRequestInput>(total);
     await pool(total, 32, async (i) => {
       const amountMinor = 1_000 + (i % 5_000);

@@ -24,8 +24,8 @@ import { startTimeSkippingEnv } from './timeskip-stack';
  * watch, callback) with the real guard, policy and callback activities, and FAKE provider
  * activities whose answers each test scripts. No HTTP and no sandbox: what a provider answers is
  * the test's to choose, so a long path (days of review, a float topped up, a lost answer) is set
- * up in a line and crossed in seconds of real time. The refunds run at time scale 1: the client
- * passes no `timeScale`, so every wait is the production one.
+ * up in a line and crossed in seconds of real time. The refunds run at time scale 1: the workers'
+ * configuration sets no REFUND_TIME_SCALE, so every wait is the production one.
  *
  * createRefundWorkers is not used because it wires the real provider adapters; the three workers
  * here mirror its queues (`<queue>`, `<queue>-secpaid`, `<queue>-guard`) with fakes in their place.
@@ -137,7 +137,7 @@ export interface FakeProviderStackOptions {
 
 export interface FakeProviderStack {
   readonly env: TestWorkflowEnvironment;
-  /** Without `timeScale`: every wait of the workflow is its production length. */
+  /** Its workers run at time scale 1: every wait of the workflow is its production length. */
   readonly refunds: RefundsClient;
   readonly fakes: FakeProviders;
   /** What the policy activity answers from (thresholds, and the approval deadline). */

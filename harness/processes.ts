@@ -44,6 +44,8 @@ export interface WorkerProcessOptions {
   readonly logFile: string;
   /** Another workflow bundle than the suite's. */
   readonly workflowBundle?: string;
+  /** Its REFUND_TIME_SCALE: 1 runs production's waits; tests run theirs faster (a worker setting). */
+  readonly timeScale: number;
   /** Another worker script than `src/worker.ts` (the benchmark's bare worker, the built `lib/worker.js`). */
   readonly script?: string;
   /** `node` runs the script as it is (compiled JavaScript, as in production); `tsx` by default. */
@@ -65,6 +67,7 @@ export function workerEnv(
     }),
     ...sandboxProviderEnv(opts.sandboxUrl),
     PROVIDER_TIMEOUT_MS: '2000',
+    REFUND_TIME_SCALE: String(opts.timeScale),
     // Tests drive the limit with the sandbox; production keeps SecPaid's 60 a minute.
     SECPAID_MAX_REQUESTS_PER_SECOND: '1',
     // SecPaid's reconciler passes every 2 s (half the queue), so an approval is seen within seconds.

@@ -40,9 +40,8 @@ export interface SoakTarget {
   readonly server: string;
   readonly client: Client;
   readonly api: SandboxApi;
+  /** Served by workers whose REFUND_TIME_SCALE is {@link SOAK_TIME_SCALE}. */
   readonly taskQueue: string;
-  /** The refunds' time scale (1,000× faster: SecPaid reads every ~14 s instead of 4 h). */
-  readonly timeScale: number;
   /** SIGKILLs the n-th worker to die and has it come back; says what it did. */
   killWorker(n: number): Promise<string>;
   /** Stops the Temporal server and starts it again on its data; says what it did. */
@@ -60,12 +59,15 @@ export type SoakReport = Awaited<ReturnType<typeof runSoak>>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The soak's workers' REFUND_TIME_SCALE: 1,000× faster, so SecPaid reads every ~14 s instead of 4 h. */
+export const SOAK_TIME_SCALE = 0.001;
+
 export async function runSoak(target: SoakTarget, options: SoakOptions) {
   const started = Date.now();
   const { api } = target;
   const { log } = options;
   const meta = await api.call<{ seed?: number; strictDocs?: boolean }>('GET', '/_sandbox/meta');
-  const refunds = new RefundsClient(target.client, { taskQueue: target.taskQueue, timeScale: target.timeScale });
+  const refunds = new RefundsClient(target.client, { taskQueue: target.taskQueue });
 
   // ~10% of every provider call fails, in every way the sandbox knows.
   const kinds: Partial<FaultSpec>[] = [

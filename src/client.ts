@@ -92,12 +92,8 @@ function canonicalJson(value: unknown): string {
 export interface RefundsClientOptions {
   /** Default `refunds`; tests run their own. */
   readonly taskQueue?: string;
-  /**
-   * Scales every wait inside the workflow (see {@link RefundWorkflowOptions}). Honoured only by
-   * workers in development or test; a production worker runs the refund at scale 1 and says so.
-   * Approval thresholds are not the client's to choose: they are the worker's configuration.
-   */
-  readonly timeScale?: number;
+  // No time scale, approval threshold or deadline: a refund's waits are its worker's configuration
+  // (REFUND_TIME_SCALE, APPROVAL_*), never its starter's.
 }
 
 /** Who starts a refund: the authenticated identity (the API token's name), recorded in its state. */
@@ -116,14 +112,13 @@ export class RefundsClient {
 
   constructor(
     private readonly client: Client,
-    private readonly options: RefundsClientOptions = {}
+    options: RefundsClientOptions = {}
   ) {
     this.taskQueue = options.taskQueue ?? REFUNDS_TASK_QUEUE;
   }
 
   private workflowOptions(start: StartOptions): RefundWorkflowOptions {
     return {
-      ...(this.options.timeScale !== undefined && { timeScale: this.options.timeScale }),
       ...(start.initiatedBy !== undefined && { initiatedBy: start.initiatedBy }),
     };
   }

@@ -115,6 +115,13 @@ const envSchema = z.object({
     .optional(),
   APPROVAL_DEADLINE_MS: z.coerce.number().int().positive().optional(),
   /**
+   * Development and test only: every wait of the refunds this worker starts (poll intervals,
+   * deadlines, retry backoffs, the approval deadline) is multiplied by it, so that days of a
+   * provider's lifecycle pass in seconds. A worker setting, never a starter's: nobody who merely
+   * starts refunds can shorten a deadline. Production refuses anything but 1.
+   */
+  REFUND_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+  /**
    * A payment's guard completes after this long without a refund of the payment calling it; the
    * next call starts it again from its ledger. The number of open guards is the payments refunded
    * within this window. At least a second (tests); a minute or more in production.
@@ -172,6 +179,8 @@ export interface Config {
     readonly thresholds: Readonly<Record<string, number>>;
     readonly deadlineMs: number | undefined;
   };
+  /** REFUND_TIME_SCALE: 1 in production. */
+  readonly timeScale: number;
   readonly providers: ProvidersConfig;
 }
 
@@ -242,6 +251,9 @@ export function loadConfig(
   if (env.CALLBACK_ALLOW_LOOPBACK && env.NODE_ENV === 'production') {
     issues.push('CALLBACK_ALLOW_LOOPBACK: not allowed in production (callbacks go to public https hosts only)');
   }
+  if (env.REFUND_TIME_SCALE !== 1 && env.NODE_ENV === 'production') {
+    issues.push('REFUND_TIME_SCALE: not allowed in production (refunds wait their real deadlines)');
+  }
   const temporalApiKey = readSecret(source, 'TEMPORAL_API_KEY', readSecretFile, issues);
   const encryptionKeys = parseEncryptionKeys(
     readSecret(source, 'PAYLOAD_ENCRYPTION_KEYS', readSecretFile, issues),
@@ -301,6 +313,7 @@ export function loadConfig(
       allowLoopback: env.CALLBACK_ALLOW_LOOPBACK,
     },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
+    timeScale: env.REFUND_TIME_SCALE,
     paymentGuard: { quietWindowMs: env.PAYMENT_GUARD_QUIET_WINDOW_MS },
     providers,
   });

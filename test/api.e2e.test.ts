@@ -18,8 +18,9 @@ let api: FastifyInstance;
 let refunds: RefundsClient;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+  // Production's waits: refunds here stay pending (awaiting approval, GetPaid's outcome) while the test acts.
+  stack = await startTestStack({ timeScale: 1, env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
+  refunds = stack.refunds;
   api = await buildApi({
     refunds,
     tokens: TEST_API_TOKENS,

@@ -1,5 +1,4 @@
 import { guardStateQuery, paymentGuardWorkflowId, refundWatchWorkflowId } from '../src/contract';
-import { RefundsClient } from '../src/client';
 import type { RefundRequestInput } from '../src/providers';
 
 import { recordHistory } from './support/histories';
@@ -88,7 +87,7 @@ describe('SecPaid refund lifecycle', () => {
 
   it('raises NeedsAttention when the review SLA passes (a rejection never shows), and ends by resolve', async () => {
     // 14 days of review in ~3 s of dev-server time; polls stay within the task queue's rate limit.
-    const fast = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0000025 });
+    const fast = await stack.refundsAt(0.0000025);
     const payId = await stack.api.secpaidLink(800);
     const req = request(payId, 800);
     await fast.start(req);

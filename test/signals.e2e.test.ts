@@ -16,7 +16,7 @@ beforeAll(async () => {
   // The worker's setting: refunds above €100.00 wait for approval; the deadline is 24 h, scaled down.
   stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
   // A plain client: it cannot choose (or skip) the approval threshold.
-  gated = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+  gated = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
   await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
 });
 afterAll(() => stack?.stop());

@@ -4,12 +4,12 @@ import type { RefundPolicy, RefundPolicyInput } from '../refunds/policy';
 /** What the worker decides for every refund it runs, from its own configuration. */
 export interface RefundPolicySettings {
   readonly approvals: Config['approvals'];
-  /** `timeScale` other than 1 is honoured only in development and test. */
-  readonly allowTimeScale: boolean;
+  /** REFUND_TIME_SCALE: other than 1 only in development and test (the configuration refuses it in production). */
+  readonly timeScale: number;
 }
 
-export function refundPolicySettings(config: Pick<Config, 'approvals' | 'env'>): RefundPolicySettings {
-  return { approvals: config.approvals, allowTimeScale: config.env !== 'production' };
+export function refundPolicySettings(config: Pick<Config, 'approvals' | 'timeScale'>): RefundPolicySettings {
+  return { approvals: config.approvals, timeScale: config.timeScale };
 }
 
 const DEFAULT_APPROVAL_DEADLINE_MS = 24 * 3_600_000;
@@ -21,17 +21,14 @@ const DEFAULT_APPROVAL_DEADLINE_MS = 24 * 3_600_000;
  */
 export function createRefundPolicyActivities(settings: RefundPolicySettings) {
   return {
+    // A time scale a starter asked for (`requestedTimeScale`, in refunds started before it became a
+    // worker setting) is not honoured: the worker's own is the only one.
     async refundPolicy(input: RefundPolicyInput): Promise<RefundPolicy> {
-      const requested = input.requestedTimeScale;
-      const scaled = requested !== 1 && settings.allowTimeScale;
       return {
         approvalThresholdMinor: settings.approvals.thresholds[input.currency] ?? null,
         approvalDeadlineMs: settings.approvals.deadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS,
-        timeScale: scaled ? requested : 1,
-        note:
-          requested !== 1 && !scaled
-            ? `timeScale ${requested} refused: this worker runs in production, where refunds run at scale 1`
-            : null,
+        timeScale: settings.timeScale,
+        note: null,
       };
     },
   };

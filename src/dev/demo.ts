@@ -28,10 +28,10 @@ async function main(): Promise<void> {
     return (await res.json()) as T;
   };
   const client = await connectClient(config.temporal);
-  // A compressed clock for the demo's refunds only (a development worker honours it): hours of
-  // waiting pass in seconds (SecPaid's approval is seen by its reconciler, which `npm start` runs
-  // every ~14 s). Approval above €1,000 is `npm start`'s worker setting.
-  const refunds = new RefundsClient(client, { timeScale: 0.0005 });
+  // Production's waits: nothing here waits on a clock. SecPaid's approval is seen by its reconciler
+  // (every ~14 s under `npm start`), GetPaid's outcome by its webhook. Approval above €1,000 is
+  // `npm start`'s worker setting.
+  const refunds = new RefundsClient(client);
   const run = Date.now().toString(36);
 
   const openpayd = await control<{ transactionId: string }>('/_sandbox/openpayd/payments', {
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (;;) {
     for (const r of requests) states.set(r.refundId, await refunds.get(r.refundId));
-    show(`Refund demo (${Math.round((Date.now() - started) / 1000)} s; waits run 2000× faster than in production)`);
+    show(`Refund demo (${Math.round((Date.now() - started) / 1000)} s)`);
     const leftForYou = (s: RefundState): boolean =>
       (s.refundId === forYou.approval && s.status === 'AWAITING_APPROVAL') ||
       (s.refundId === forYou.attention && s.needsAttention);

@@ -1,8 +1,11 @@
 /** What a refund asks its worker at start (the `refundPolicy` local activity). Workflow-safe. */
 export interface RefundPolicyInput {
   readonly currency: string;
-  /** The time scale its starter asked for (1 unless a development or test client asked otherwise). */
-  readonly requestedTimeScale: number;
+  /**
+   * Only in refunds started before the time scale became the worker's setting (REFUND_TIME_SCALE):
+   * what their starter asked for. Ignored.
+   */
+  readonly requestedTimeScale?: number;
 }
 
 /** The worker's answer, recorded in the refund's history and used for the rest of its life. */
@@ -10,8 +13,11 @@ export interface RefundPolicy {
   /** Refunds of more than this (minor units of the refund's currency) wait for `approve`; null: none do. */
   readonly approvalThresholdMinor: number | null;
   readonly approvalDeadlineMs: number;
-  /** The time scale the refund runs at: the requested one in development and test, else 1. */
+  /** The time scale the refund runs at: its worker's REFUND_TIME_SCALE (1 in production). */
   readonly timeScale: number;
-  /** Set when the worker refused what was asked (a time scale in production). */
+  /**
+   * Set only in refunds started before the time scale became a worker setting, when a production
+   * worker refused the scale their starter asked for.
+   */
   readonly note: string | null;
 }

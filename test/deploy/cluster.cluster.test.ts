@@ -12,7 +12,7 @@ import { frontendAnswers } from '../../src/dev/dev-server';
 import { freePort, freePortIn } from '../../src/dev/ports';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { SandboxApi } from '../../harness/sandbox-api';
-import { runSoak, soakMarkdown } from '../../harness/soak';
+import { SOAK_TIME_SCALE, runSoak, soakMarkdown } from '../../harness/soak';
 import type { SoakReport } from '../../harness/soak';
 import { eventually } from '../support/stack';
 import { scanSuiteForSecrets } from '../setup/secret-scan';
@@ -91,8 +91,9 @@ beforeAll(async () => {
   env = {
     ...process.env,
     CLUSTER_DATA_DIR: dataDir,
-    // The test's refunds run 1,000× faster (timeScale), which production workers refuse.
+    // The test's refunds run 1,000× faster (its workers' REFUND_TIME_SCALE), which production refuses.
     CLUSTER_NODE_ENV: 'development',
+    REFUND_TIME_SCALE: String(SOAK_TIME_SCALE),
     CLUSTER_POSTGRES_PORT: String(postgres),
     TEMPORAL_ADDRESS: `127.0.0.1:${temporal}`,
     TEMPORAL_UI_PORT: String(ui),
@@ -155,7 +156,6 @@ describe('npm run cluster (Temporal on PostgreSQL, production build)', () => {
             client: new Client({ connection }),
             api: new SandboxApi(file.sandboxUrl),
             taskQueue: 'refunds',
-            timeScale: 0.001,
             killWorker: (n) => killAndWait(`worker-${((n - 1) % 2) + 1}`),
             restartServer: async () => {
               const done = await killAndWait('temporal');

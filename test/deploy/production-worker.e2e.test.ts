@@ -62,6 +62,7 @@ const startProductionWorker = (name: string): Promise<WorkerProcess> =>
     sandboxUrl: stack.sandboxUrl,
     script: path.join(projectRoot, 'lib', 'worker.js'),
     runtime: 'node',
+    timeScale: 1, // production refuses any other
     workflowBundle: bundle,
     env: productionEnv(),
   });
@@ -110,9 +111,12 @@ it('SIGTERM drains: the provider call in flight finishes, the worker exits 0, no
   worker = undefined;
 });
 
-/** `node lib/api/main.js` in production; resolves with its exit code and what it printed. */
-function runApi(env: NodeJS.ProcessEnv): { exited: Promise<{ code: number | null; output: string }>; stop(): void } {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'lib', 'api', 'main.js')], {
+/** `node lib/<script>` in production; resolves with its exit code and what it printed. */
+function runBuilt(
+  script: string,
+  env: NodeJS.ProcessEnv
+): { exited: Promise<{ code: number | null; output: string }>; stop(): void } {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'lib', script)], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: temporalAddress(), ...productionEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,13 +127,28 @@ function runApi(env: NodeJS.ProcessEnv): { exited: Promise<{ code: number | null
   return {
     exited: new Promise((resolve) =>
       child.once('exit', (code) => {
-        writeFileSync(suiteLogFile('production-api'), output, { flag: 'a' });
+        writeFileSync(suiteLogFile(`production-${script.split(path.sep)[0]!.replace(/\.js$/, '')}`), output, {
+          flag: 'a',
+        });
         resolve({ code, output });
       })
     ),
     stop: () => child.kill('SIGTERM'),
   };
 }
+
+const runApi = (env: NodeJS.ProcessEnv) => runBuilt(path.join('api', 'main.js'), env);
+
+it('a production worker refuses to start with a time scale, naming the setting', async () => {
+  const { code, output } = await runBuilt('worker.js', {
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    WORKFLOW_BUNDLE: bundle,
+    METRICS_PORT: '0',
+    REFUND_TIME_SCALE: '0.001',
+  }).exited;
+  expect(code).toBe(1);
+  expect(output).toContain('REFUND_TIME_SCALE: not allowed in production');
+});
 
 it('the production API refuses to start without API tokens, naming the setting', async () => {
   const { code, output } = await runApi({ API_PORT: String(await freePort()) }).exited;

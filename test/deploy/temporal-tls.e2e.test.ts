@@ -120,11 +120,12 @@ async function refundWith(name: string, env: NodeJS.ProcessEnv): Promise<string>
     temporalAddress: env.TEMPORAL_ADDRESS!, // both settings builders set it
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,
+    timeScale: stack.config.timeScale,
     env,
   });
   const client = await connectClient(loadConfig(env).temporal);
   try {
-    const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+    const refunds = new RefundsClient(client, { taskQueue: stack.taskQueue });
     const request = await paymentAndRefund(stack.api, 'openpayd', 1_200, name);
     await refunds.start(request);
     return (await refunds.waitForOutcome(request.refundId)).status;

@@ -89,7 +89,7 @@ it('restarts a killed worker, which is Node itself under the supervisor, and ref
 
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
   try {
-    const refunds = new RefundsClient(new Client({ connection }), { timeScale: 0.0001 });
+    const refunds = new RefundsClient(new Client({ connection }));
     const sandbox = new SandboxApi(`http://127.0.0.1:${env.SANDBOX_PORT}`);
     const paymentId = await sandbox.sandpayCollection(700);
     const refundId = uniqueRefundId('start');

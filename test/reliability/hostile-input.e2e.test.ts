@@ -4,7 +4,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 
 import { buildApi } from '../../src/api/server';
-import { RefundsClient } from '../../src/client';
+import type { RefundsClient } from '../../src/client';
+import { refundWorkflowId } from '../../src/contract';
+import { parseRefundRequest } from '../../src/providers';
+import type { refund } from '../../src/workflows';
 import { InvalidRefundRequestError } from '../../src/refunds/request';
 import { paymentAndRefund } from '../../harness/payments';
 import type { ProviderName } from '../../harness/payments';
@@ -21,8 +24,9 @@ let api: FastifyInstance;
 let refunds: RefundsClient;
 
 beforeAll(async () => {
-  stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+  // Production's waits: refunds here stay pending (awaiting approval, GetPaid's outcome) while the test acts.
+  stack = await startTestStack({ timeScale: 1, env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
+  refunds = stack.refunds;
   api = await buildApi({
     refunds,
     tokens: TEST_API_TOKENS,
@@ -323,5 +327,23 @@ describe('forged, unauthenticated and replayed calls', () => {
       headers: { ...auth, 'x-webhook-token': TEST_WEBHOOK_SECRET },
     });
     expect(inHeader.statusCode).toBe(401);
+  });
+});
+
+describe('a starter cannot shorten a refund', () => {
+  it('a time scale in the workflow input is ignored: the approval deadline stays the worker’s 24 h', async () => {
+    // Anyone with start rights on the namespace can pass any input. Before the time scale was the
+    // worker's setting, a development or test worker honoured this one (24 h in 86 ms).
+    const request = parseRefundRequest(await paymentAndRefund(stack.api, 'openpayd', 50_000, 'scale'));
+    await stack.client.workflow.start<typeof refund>('refund', {
+      workflowId: refundWorkflowId(request.refundId),
+      taskQueue: stack.taskQueue,
+      args: [request, { timeScale: 0.000001 }],
+    });
+    await stateWhen(refunds, request.refundId, (s) => s.status === 'AWAITING_APPROVAL', 'awaiting approval');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await refunds.get(request.refundId)).toMatchObject({ status: 'AWAITING_APPROVAL', needsAttention: false });
+    await refunds.cancel(request.refundId, { reason: 'test done', by: 'alice@ops' });
+    expect((await refunds.waitForOutcome(request.refundId)).status).toBe('CANCELLED');
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { buildApi } from '../../src/api/server';
 import { getpaidReference } from '../../src/providers/getpaid/reference';
-import { RefundsClient } from '../../src/client';
+import type { RefundsClient } from '../../src/client';
 import { openpaydProfile } from '../../src/providers/openpayd/profile';
 import { finalStatuses } from '../../src/refunds/status';
 import type { RefundState } from '../../src/refunds/state';
@@ -154,7 +154,7 @@ describe('provider faults', () => {
     // 600 ms, so 12 real seconds are 20 minutes of outage. It answers 429 ("not processed"):
     // a 5xx might have been processed, and is never sent again (test/fail-closed).
     const scale = 0.01;
-    const refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: scale });
+    const refunds = await stack.refundsAt(scale);
     await stack.api.fault({ provider: 'openpayd', endpoint: 'refund', kind: 'rate-limit', retryAfterSeconds: 0 });
     const requests = await Promise.all([1, 2, 3].map(() => paymentAndRefund(stack.api, 'openpayd', 990, 'outage')));
     const before = await requestsTo('openpayd.refund');
@@ -224,8 +224,8 @@ describe('one refundId started many times at once', () => {
 describe('GetPaid webhooks through the API, with production poll timings', () => {
   // Timings as in production: GetPaid is read every 15 minutes unless a webhook says to look now.
   let refunds: RefundsClient;
-  beforeAll(() => {
-    refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+  beforeAll(async () => {
+    refunds = await stack.refundsAt(1);
   });
 
   const deliveriesOf = async (rfd: string) =>

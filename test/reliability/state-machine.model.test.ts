@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { RefundsClient } from '../../src/client';
+import type { RefundsClient } from '../../src/client';
 import type { ActionResult } from '../../src/refunds/actions';
 import { canMoveTo, finalStatuses } from '../../src/refunds/status';
 import type { RefundStatus } from '../../src/refunds/status';
@@ -27,7 +27,7 @@ beforeAll(async () => {
       APPROVAL_DEADLINE_MS: String(10 * 365 * 24 * 3_600_000),
     },
   });
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+  refunds = stack.refunds;
 });
 afterAll(() => stack?.stop());
 

@@ -48,6 +48,7 @@ const startWorker = (name: string): Promise<WorkerProcess> =>
     logFile: suiteLogFile(`crash-${name}`),
     temporalAddress: temporalAddress(),
     taskQueue: stack.taskQueue,
+    timeScale: stack.config.timeScale,
     sandboxUrl: stack.sandboxUrl,
   });
 

@@ -38,6 +38,7 @@ it('a worker stops within its grace on SIGTERM, and its refunds complete on the 
     temporalAddress: process.env.TEST_TEMPORAL_ADDRESS!,
     taskQueue: stack.taskQueue,
     sandboxUrl: stack.sandboxUrl,
+    timeScale: stack.config.timeScale,
   };
   const first = await startWorkerProcess({
     name: 'shutdown-first',

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 import { buildApi } from '../../src/api/server';
-import { RefundsClient } from '../../src/client';
+import type { RefundsClient } from '../../src/client';
 import { completionCallbackWorkflowId } from '../../src/contract';
 import { encryptionCodecFor } from '../../src/temporal/encryption-codec';
 import { paymentAndRefund, pendingGetpaidRefund } from '../../harness/payments';
@@ -31,7 +31,7 @@ let refunds: RefundsClient;
 beforeAll(async () => {
   // A worker that may not call back into loopback, as in production; EUR refunds above €100 wait.
   stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
-  refunds = new RefundsClient(stack.client, { taskQueue: stack.taskQueue, timeScale: 0.0001 });
+  refunds = stack.refunds;
   const codec = encryptionCodecFor([{ id: 'k1', key: randomBytes(32) }]);
   api = await buildApi({
     refunds,
@@ -282,7 +282,7 @@ describe('completion callbacks cannot reach into the network', () => {
 describe('a webhook flood costs reads, never the real outcome', () => {
   it('101 forged events for one GetPaid refund, then the real one: the refund ends at once, not by the 15-minute fallback poll', async () => {
     // Production timings: only an event makes a GetPaid refund read before its fallback poll.
-    const slow = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+    const slow = await stack.refundsAt(1);
     const { refundId, rfd, reference } = await pendingGetpaidRefund(stack.api, slow, 'acc_flood', 'flood');
     const hook = (id: string) =>
       api.inject({

@@ -128,23 +128,29 @@ describe('approval', () => {
     expect(approvalDecision(request, moves, threshold).needed).toBe(needed);
   });
 
-  it('takes thresholds and the time scale from the worker, and refuses a time scale in production', async () => {
+  it('takes thresholds and the time scale from the worker, never from what a starter asked', async () => {
     const approvals = { thresholds: { EUR: 100_000 }, deadlineMs: undefined };
-    const production = createRefundPolicyActivities({ approvals, allowTimeScale: false });
+    const production = createRefundPolicyActivities({ approvals, timeScale: 1 });
+    // `requestedTimeScale`: what a refund started before the time scale was a worker setting asks.
     await expect(production.refundPolicy({ currency: 'EUR', requestedTimeScale: 0.001 })).resolves.toEqual({
       approvalThresholdMinor: 100_000,
       approvalDeadlineMs: 24 * 3_600_000,
       timeScale: 1,
-      note: expect.stringMatching(/timeScale 0.001 refused/),
-    });
-    await expect(production.refundPolicy({ currency: 'XOF', requestedTimeScale: 1 })).resolves.toMatchObject({
-      approvalThresholdMinor: null,
       note: null,
     });
-    const development = createRefundPolicyActivities({ approvals, allowTimeScale: true });
-    await expect(development.refundPolicy({ currency: 'EUR', requestedTimeScale: 0.001 })).resolves.toMatchObject({
+    await expect(production.refundPolicy({ currency: 'XOF' })).resolves.toMatchObject({ approvalThresholdMinor: null });
+    const development = createRefundPolicyActivities({ approvals, timeScale: 0.001 });
+    await expect(development.refundPolicy({ currency: 'EUR', requestedTimeScale: 1 })).resolves.toMatchObject({
       timeScale: 0.001,
-      note: null,
     });
+  });
+
+  it('refuses a time scale in production, naming the variable; development and test take it', () => {
+    const production = { NODE_ENV: 'production', REFUND_TIME_SCALE: '0.001' };
+    expect(() => loadConfig(production)).toThrow(/REFUND_TIME_SCALE: not allowed in production/);
+    expect(loadConfig({ NODE_ENV: 'test', REFUND_TIME_SCALE: '0.001' }).timeScale).toBe(0.001);
+    expect(loadConfig({}).timeScale).toBe(1);
+    expect(() => loadConfig({ REFUND_TIME_SCALE: '2' })).toThrow(/REFUND_TIME_SCALE/);
+    expect(() => loadConfig({ REFUND_TIME_SCALE: '0' })).toThrow(/REFUND_TIME_SCALE/);
   });
 });

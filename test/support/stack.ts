@@ -8,7 +8,6 @@ import { RefundsClient } from '../../src/client';
 import { paymentGuardWorkflowId } from '../../src/contract';
 import type { PaymentGuardState } from '../../src/refunds/payment-guard';
 import type { paymentGuard } from '../../src/workflows';
-import type { RefundsClientOptions } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -41,8 +40,17 @@ export interface TestStack {
   readonly config: Config;
   /** The in-process workers (none with `worker: false`). */
   readonly workers: RefundWorkers | undefined;
+  /**
+   * A client whose refunds run at another time scale: on a task queue of their own, served by
+   * workers of this process configured with it (the time scale is a worker's setting), against
+   * the same sandbox. Started on first use; stopped with the stack.
+   */
+  refundsAt(timeScale: number): Promise<RefundsClient>;
   stop(): Promise<void>;
 }
+
+/** The time scale of a test stack's workers unless told otherwise: a day of waiting in ~9 s. */
+export const TEST_TIME_SCALE = 0.0001;
 
 export const temporalAddress = (): string => {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
@@ -64,7 +72,8 @@ export const quietLogger = (): Logger =>
 export interface TestStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
-  readonly clientOptions?: Omit<RefundsClientOptions, 'taskQueue'>;
+  /** The workers' REFUND_TIME_SCALE (default {@link TEST_TIME_SCALE}); 1 runs production's waits. */
+  readonly timeScale?: number;
   /** `false`: no worker in this process (the test runs worker processes of its own). */
   readonly worker?: boolean;
   /** Another Temporal server than the suite's (a test that restarts its own). */
@@ -83,7 +92,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
   const taskQueue = `refunds-test-${randomUUID()}`;
   const config = loadConfig({
-    ...workerEnv({ temporalAddress: options.temporalAddress ?? temporalAddress(), taskQueue, sandboxUrl }),
+    ...workerEnv({
+      temporalAddress: options.temporalAddress ?? temporalAddress(),
+      taskQueue,
+      sandboxUrl,
+      timeScale: options.timeScale ?? TEST_TIME_SCALE,
+    }),
     ...options.env,
   });
 
@@ -99,39 +113,63 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     namespace: config.temporal.namespace,
     ...(dataConverter && { dataConverter }),
   });
-  const workers = await ((options.worker ?? true) ? createRefundWorkers : noWorkers)({
-    connection: workerConnection,
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowBundle: { codePath: options.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '' },
-    ...(dataConverter && { dataConverter }),
-    providers: config.providers,
-    callbacks: config.callbacks,
-    policy: refundPolicySettings(config),
-    paymentGuard: config.paymentGuard,
-    logger,
-  });
-  const running = workers?.run();
+  const workersOn = (queue: string, timeScale: number) =>
+    createRefundWorkers({
+      connection: workerConnection,
+      client,
+      namespace: config.temporal.namespace,
+      taskQueue: queue,
+      workflowBundle: { codePath: options.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '' },
+      ...(dataConverter && { dataConverter }),
+      providers: config.providers,
+      callbacks: config.callbacks,
+      policy: { ...refundPolicySettings(config), timeScale },
+      paymentGuard: config.paymentGuard,
+      logger,
+    });
+  const workers = (options.worker ?? true) ? await workersOn(taskQueue, config.timeScale) : undefined;
+  const running: Promise<void>[] = workers ? [workers.run()] : [];
+  const stopping: (() => void)[] = [() => workers?.shutdown()];
+  const scaled = new Map<number, Promise<RefundsClient>>();
+  const stopped = { now: false };
+  const refundsAt = async (timeScale: number): Promise<RefundsClient> => {
+    if (stopped.now) throw new Error('refundsAt: the stack is stopping');
+    // The configuration's own check (positive, at most 1), as a worker process would apply it.
+    loadConfig({ NODE_ENV: 'test', REFUND_TIME_SCALE: String(timeScale) });
+    const known = scaled.get(timeScale);
+    if (known) return await known;
+    const queue = `${taskQueue}-scale-${String(timeScale).replace('.', '_')}`;
+    const started = workersOn(queue, timeScale).then((more) => {
+      running.push(more.run());
+      stopping.push(() => more.shutdown());
+      return new RefundsClient(client, { taskQueue: queue });
+    });
+    scaled.set(timeScale, started);
+    return await started;
+  };
 
   return {
     client,
     api: new SandboxApi(sandboxUrl),
-    refunds: new RefundsClient(client, { taskQueue, timeScale: 0.0001, ...options.clientOptions }),
+    refunds: new RefundsClient(client, { taskQueue }),
     sandbox,
     sandboxUrl,
     taskQueue,
     config,
     workers,
+    refundsAt,
     async stop() {
-      workers?.shutdown();
-      await running;
+      stopped.now = true;
+      await Promise.allSettled(scaled.values());
+      for (const stop of stopping) stop();
+      // Every worker ends before the connections close, even when one of them failed.
+      const ran = await Promise.allSettled(running);
       await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
+      const failed = ran.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }
-
-const noWorkers = (): Promise<RefundWorkers | undefined> => Promise.resolve(undefined);
 
 export { eventually, stateWhen, uniqueRefundId } from '../../harness/waits';
 

@@ -16,7 +16,7 @@ import { uniqueRefundId } from '../../harness/waits';
 import { suiteLogDestination } from '../support/suite-log';
 
 /**
- * The refund workflow's long paths at production time scale (the client passes no `timeScale`),
+ * The refund workflow's long paths at production time scale (the workers set no REFUND_TIME_SCALE),
  * on Temporal's time-skipping test server: the real workflow bundle, the real payment guard and
  * policy, and fake provider activities scripted per test, so days of a refund's life pass in
  * seconds and each test says exactly what the provider answers. What the provider adapters do

@@ -44,7 +44,7 @@ export const clusterEnv = z.object({
   CLUSTER_POSTGRES_PORT: port.default(5433),
   /**
    * The workers' and the API's NODE_ENV: production, as compose's images; `development` lets the
-   * test's refunds ask for a `timeScale` (production refuses it).
+   * test's workers run at a REFUND_TIME_SCALE (production refuses it).
    */
   CLUSTER_NODE_ENV: z.enum(['production', 'development']).default('production'),
   /** The frontend's address; the server's other ports follow its port, as Temporal's defaults follow 7233. */
@@ -299,6 +299,8 @@ export async function startCluster(
     ...(process.env.SECPAID_RECONCILE_READ_SHARE !== undefined && {
       SECPAID_RECONCILE_READ_SHARE: process.env.SECPAID_RECONCILE_READ_SHARE,
     }),
+    // A development cluster's workers may run the refunds' waits faster (the test's); production refuses it.
+    ...(process.env.REFUND_TIME_SCALE !== undefined && { REFUND_TIME_SCALE: process.env.REFUND_TIME_SCALE }),
     NODE_OPTIONS: `--require ${path.join(projectRoot, 'scripts', 'production-dependencies-only.cjs')}`,
     PRODUCTION_PACKAGES_FILE: packagesFile,
   };

@@ -116,8 +116,8 @@ export type GateOutcome =
   | { readonly pass: false; readonly status: 'CANCELLED' | 'FAILED'; readonly cause: string; readonly by: string };
 
 /** The worker's policy for this refund (thresholds, time scale), recorded in history once. */
-export async function refundPolicy(request: RefundRequest, requestedTimeScale: number): Promise<RefundPolicy> {
-  return refundPolicyCalls.refundPolicy({ currency: request.amount.currency, requestedTimeScale });
+export async function refundPolicy(request: RefundRequest): Promise<RefundPolicy> {
+  return refundPolicyCalls.refundPolicy({ currency: request.amount.currency });
 }
 
 /**

@@ -53,8 +53,9 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     continued?.inbox,
     resumed && ((taken) => resolveRefusalOf(resumed.decision, false, taken.keepsAttention))
   );
-  const policy = continued?.policy ?? (await refundPolicy(request, options.timeScale ?? 1));
-  if (continued === undefined && policy.note !== null) wf.log.warn(policy.note, { refundId: request.refundId });
+  // The local activity's arguments are not part of its replayed marker: histories whose refunds
+  // passed the time scale their starter asked for replay unchanged.
+  const policy = continued?.policy ?? (await refundPolicy(request));
   const scaled = (ms: number): number => Math.max(1, Math.round(ms * policy.timeScale));
   const due = continuationDue();
   const handOver = (phase: ContinuedRefund['phase']) =>

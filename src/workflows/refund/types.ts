@@ -13,9 +13,9 @@ export interface RefundWorkflowOptions {
   /** Before the `worker-refund-policy` patch only, like the threshold. */
   readonly approvalDeadlineMs?: number;
   /**
-   * Multiplies every wait (poll intervals, deadlines, retry backoffs, approval deadline). Honoured
-   * only by a development or test worker; production runs at 1. Tests against the dev server use a
-   * small value to run days of lifecycle in seconds.
+   * In refunds started before the time scale became the worker's setting (REFUND_TIME_SCALE) only:
+   * the scale their starter asked for, read by the frozen pre-`decision-core` path so that its
+   * histories replay. Refunds started since ignore it; no client sends it.
    */
   readonly timeScale?: number;
   /** The authenticated identity that started the refund (API token name): it may not approve it. */
