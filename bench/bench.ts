@@ -16,8 +16,6 @@
  * - `review`: a SecPaid refund that waits 1, 7, 14 and 28 days in review, on the time-skipping test
  *   server with production defaults: history events and reads made.
  * - `waiting`: 10,000 SecPaid refunds waiting for review at once (./waiting.ts).
- * - `server-defaults`: the `throughput` comparison again, on a dev server with Temporal's defaults in
- *   place of the product's server settings (SERVER_DYNAMIC_CONFIG): what they buy, in the same run.
  * - `cluster`: the `throughput` comparison again, on Temporal's own server with PostgreSQL (the
  *   server `npm run cluster` runs, src/dev/cluster), beside the dev server's figures of the same run.
  *
@@ -40,7 +38,7 @@ import { RefundsClient } from '../src/client';
 import { paymentGuardWorkflowId } from '../src/contract';
 import { MAX_FRONTEND_PORT, MIN_FRONTEND_PORT, clusterEnv, startCluster } from '../src/dev/cluster/cluster';
 import { TEMPORAL_SERVER_VERSION } from '../src/dev/cluster/tools';
-import { SERVER_DYNAMIC_CONFIG, startDevServer } from '../src/dev/dev-server';
+import { startDevServer } from '../src/dev/dev-server';
 import { ensureTemporalCli } from '../src/dev/temporal-cli';
 import { createLogger } from '../src/logger';
 import type { RefundRequestInput } from '../src/providers';
@@ -69,7 +67,7 @@ const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
 const LEVELS = [1, 4, 16];
 const PRAGMAS = ['journal_mode=WAL', 'synchronous=OFF'];
 const PHASES = new Set(
-  (process.env.BENCH_PHASES ?? 'throughput,tuning,history,cost,review,waiting,server-defaults,cluster').split(',')
+  (process.env.BENCH_PHASES ?? 'throughput,tuning,history,cost,review,waiting,cluster').split(',')
 );
 /** Runs per side in the cost phase, one at a time. */
 const COST_RUNS = Number(process.env.BENCH_COST_RUNS ?? 100);
@@ -222,8 +220,6 @@ interface Report {
   waiting?: WaitingFigures;
   /** The throughput comparison on Temporal's server with PostgreSQL. */
   cluster?: { readonly server: string; readonly throughput: Comparison[] };
-  /** The throughput comparison on a dev server without the product's server settings (SERVER_DYNAMIC_CONFIG). */
-  serverDefaults?: { readonly server: string; readonly throughput: Comparison[] };
 }
 
 /** The Temporal server a pair of workers runs against, and how to read its CPU time. */
@@ -285,11 +281,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machineModel: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}`,
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Linux ${os.release()}`,
-    devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}, ${Object.entries(
-      SERVER_DYNAMIC_CONFIG
-    )
-      .map(([key, value]) => `${key}=${String(value)}`)
-      .join(', ')}`,
+    devServer: `temporal CLI (${cli.path}) server start-dev, SQLite file, --sqlite-pragma ${PRAGMAS.join(' --sqlite-pragma ')}`,
     workers:
       'one worker process per side with the same options; refunds through OpenPayd (synchronous), per-payment guard on',
     baseConcurrency: BASE,
@@ -493,61 +485,12 @@ async function main(): Promise<void> {
       }
     }
 
-    if (PHASES.has('server-defaults')) {
-      save(report);
-      report.serverDefaults = await onServerDefaults();
-    }
-
     if (PHASES.has('cluster')) {
       save(report);
       report.cluster = await onCluster();
     }
 
     process.stdout.write(save(report));
-  }
-
-  /**
-   * The throughput comparison on a second dev server like the first but with Temporal's defaults in
-   * place of the product's settings: what each of them buys, in the same run.
-   */
-  async function onServerDefaults(): Promise<NonNullable<Report['serverDefaults']>> {
-    const defaults = Object.fromEntries(Object.keys(SERVER_DYNAMIC_CONFIG).map((key) => [key, false]));
-    const plain = await startDevServer({
-      cliPath: cli.path,
-      ip: '127.0.0.1',
-      port: await freePort(),
-      uiPort: undefined,
-      dbFile: path.join(dir, 'temporal-defaults.db'),
-      namespace: 'default',
-      sqlitePragmas: PRAGMAS,
-      dynamicConfig: defaults,
-      logger,
-    });
-    const described = Object.entries(defaults)
-      .map(([key, value]) => `${key}=${String(value)}`)
-      .join(', ');
-    log(`server defaults: dev server ${plain.address} with ${described}`);
-    const plainConnection = await Connection.connect({ address: plain.address });
-    try {
-      const target: ServerTarget = {
-        address: plain.address,
-        client: new Client({ connection: plainConnection }),
-        cpuMs: () => cpuMs(plain.process.pid),
-      };
-      const pair = await startPair('server-defaults', {}, target);
-      try {
-        log('server defaults: warm-up');
-        await pair.warmUp();
-        const throughput: Comparison[] = [];
-        for (const level of LEVELS) throughput.push(await pair.compare(level));
-        return { server: `the same dev server with ${described}`, throughput };
-      } finally {
-        await pair.stop();
-      }
-    } finally {
-      await plainConnection.close();
-      await plain.stop();
-    }
   }
 
   /** The throughput comparison on the PostgreSQL cluster's Temporal server (no workers of its own). */
@@ -696,25 +639,6 @@ function markdown(r: Report): string {
     out.push('CPU per workflow run, ms (Temporal server with PostgreSQL / worker process / driver):', '');
     out.push(row(['load', 'bare', 'refund']), row(Array(3).fill('---')));
     for (const t of r.cluster.throughput) {
-      const cpu = (c: CpuSample) => `${c.server} / ${c.worker} / ${c.driver}`;
-      out.push(row([t.level, cpu(t.bare.cpuMsPerRun), cpu(t.refund.cpuMsPerRun)]));
-    }
-    out.push('');
-  }
-  if (r.serverDefaults) {
-    out.push(`## Throughput and latency on ${r.serverDefaults.server}`, '');
-    out.push(
-      row(['load (concurrency)', ...comparisonHeader, 'refund /s, product settings (same run)']),
-      row(Array(11).fill('---'))
-    );
-    for (const t of r.serverDefaults.throughput) {
-      const dev = r.throughput?.find((d) => d.level === t.level);
-      out.push(row([`${t.level} (${t.refund.concurrency})`, ...comparisonCells(t), dev?.refund.perSecond ?? '—']));
-    }
-    out.push('');
-    out.push('CPU per workflow run, ms (Temporal server / worker process / driver):', '');
-    out.push(row(['load', 'bare', 'refund']), row(Array(3).fill('---')));
-    for (const t of r.serverDefaults.throughput) {
       const cpu = (c: CpuSample) => `${c.server} / ${c.worker} / ${c.driver}`;
       out.push(row([t.level, cpu(t.bare.cpuMsPerRun), cpu(t.refund.cpuMsPerRun)]));
     }

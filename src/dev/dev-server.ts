@@ -9,19 +9,6 @@ import type { Logger } from '../logger';
 import { devServerSearchAttributeFlags } from '../contract';
 
 /**
- * The server settings the product runs with beyond Temporal's defaults, given to the dev server as
- * `--dynamic-config-value`; deploy/temporal/dynamicconfig/refunds.yaml sets the same for the
- * cluster and compose (test/deploy/server-settings.test.ts holds them equal).
- */
-export const SERVER_DYNAMIC_CONFIG: Readonly<Record<string, boolean>> = {
-  // Eager activity dispatch: the worker that completes a workflow task scheduling an activity on
-  // its own queue gets the activity in the answer, instead of the server matching it to a poll.
-  // Off by default in the server. At-least-once is unchanged: an eager activity has the same
-  // timeouts and retries as any other.
-  'system.enableActivityEagerExecution': true,
-};
-
-/**
  * Runs `temporal server start-dev` as a child process (the real server: the same binary that
  * `npm start` and the test suite use), with the refund search attributes registered at launch.
  */
@@ -40,8 +27,6 @@ export interface DevServerOptions {
   readonly sqlitePragmas?: readonly string[];
   /** The server's Prometheus port (`--metrics-port`; the bench reads RPC counts there); random when absent. */
   readonly metricsPort?: number;
-  /** Replaces {@link SERVER_DYNAMIC_CONFIG} values (the bench measures the server without one). */
-  readonly dynamicConfig?: Readonly<Record<string, boolean>>;
   readonly logger: Logger;
   /**
    * Own process group: a terminal's Ctrl-C then reaches the worker first, and the supervisor stops
@@ -66,9 +51,6 @@ export function devServerArgs(opts: Omit<DevServerOptions, 'cliPath' | 'logger'>
   for (const pragma of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   if (opts.metricsPort !== undefined) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.codecEndpoint !== undefined) args.push('--ui-codec-endpoint', opts.codecEndpoint);
-  for (const [key, value] of Object.entries({ ...SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) {
-    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-  }
   args.push(...devServerSearchAttributeFlags());
   return args;
 }

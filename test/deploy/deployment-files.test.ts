@@ -7,7 +7,6 @@ import { z } from 'zod';
 
 import { loadConfig } from '../../src/config';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../src/dev/cluster/tools';
-import { SERVER_DYNAMIC_CONFIG, devServerArgs } from '../../src/dev/dev-server';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { refundSearchAttributeKeys } from '../../src/contract';
 import { sandboxProviderEnv } from '../../src/providers/settings';
@@ -246,24 +245,4 @@ describe('shell scripts', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-});
-
-describe('Temporal server settings', () => {
-  const yaml = readFileSync(path.join(projectRoot, 'deploy', 'temporal', 'dynamicconfig', 'refunds.yaml'), 'utf8');
-
-  it.each(Object.entries(SERVER_DYNAMIC_CONFIG))(
-    '%s is %s on the dev server and in the cluster and compose dynamic config alike',
-    (key, value) => {
-      const escaped = key.replace(/\./g, '\\.');
-      expect(yaml).toMatch(new RegExp(`^${escaped}:\\n  - value: ${String(value)}\\n    constraints: \\{\\}$`, 'm'));
-      const args = devServerArgs({
-        ip: '127.0.0.1',
-        port: 7233,
-        uiPort: undefined,
-        dbFile: undefined,
-        namespace: 'default',
-      });
-      expect(args.join(' ')).toContain(`--dynamic-config-value ${key}=${String(value)}`);
-    }
-  );
 });
