@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 
 import { temporal } from '@temporalio/proto';
 
-import { RefundsClient } from '../src/client';
+import type { RefundsClient } from '../src/client';
 import { findTemporalCli } from '../src/dev/temporal-cli';
 import type { RefundRequestInput } from '../src/providers';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // The worker's setting: refunds above €100.00 wait for approval; the deadline is 24 h, scaled down.
   stack = await startTestStack({ env: { APPROVAL_THRESHOLDS: 'EUR:10000' } });
   // A plain client: it cannot choose (or skip) the approval threshold.
-  gated = new RefundsClient(stack.client, { taskQueue: stack.taskQueue });
+  gated = stack.refunds;
   await stack.api.call('PUT', '/_sandbox/openpayd/account', { partialRefunds: true });
 });
 afterAll(() => stack?.stop());

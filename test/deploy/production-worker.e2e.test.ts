@@ -111,8 +111,9 @@ it('SIGTERM drains: the provider call in flight finishes, the worker exits 0, no
   worker = undefined;
 });
 
-/** `node lib/<script>` in production; resolves with its exit code and what it printed. */
+/** `node lib/<script>` in production, its output kept as `production-<name>`; resolves with its exit code and what it printed. */
 function runBuilt(
+  name: string,
   script: string,
   env: NodeJS.ProcessEnv
 ): { exited: Promise<{ code: number | null; output: string }>; stop(): void } {
@@ -127,7 +128,7 @@ function runBuilt(
   return {
     exited: new Promise((resolve) =>
       child.once('exit', (code) => {
-        writeFileSync(suiteLogFile(`production-${script.split(path.sep)[0]!.replace(/\.js$/, '')}`), output, {
+        writeFileSync(suiteLogFile(`production-${name}`), output, {
           flag: 'a',
         });
         resolve({ code, output });
@@ -137,10 +138,10 @@ function runBuilt(
   };
 }
 
-const runApi = (env: NodeJS.ProcessEnv) => runBuilt(path.join('api', 'main.js'), env);
+const runApi = (env: NodeJS.ProcessEnv) => runBuilt('api', path.join('api', 'main.js'), env);
 
 it('a production worker refuses to start with a time scale, naming the setting', async () => {
-  const { code, output } = await runBuilt('worker.js', {
+  const { code, output } = await runBuilt('worker', 'worker.js', {
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
     WORKFLOW_BUNDLE: bundle,
     METRICS_PORT: '0',

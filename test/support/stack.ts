@@ -91,7 +91,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   await sandbox.app.listen({ host: '127.0.0.1', port: 0 });
   const sandboxUrl = `http://127.0.0.1:${(sandbox.app.server.address() as AddressInfo).port}`;
   const taskQueue = `refunds-test-${randomUUID()}`;
-  const config = loadConfig({
+  const env: NodeJS.ProcessEnv = {
     ...workerEnv({
       temporalAddress: options.temporalAddress ?? temporalAddress(),
       taskQueue,
@@ -99,7 +99,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       timeScale: options.timeScale ?? TEST_TIME_SCALE,
     }),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
 
   const workerConnection = await NativeConnection.connect({ address: config.temporal.address });
   const connection = await Connection.connect({
@@ -113,37 +114,36 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     namespace: config.temporal.namespace,
     ...(dataConverter && { dataConverter }),
   });
-  const workersOn = (queue: string, timeScale: number) =>
-    createRefundWorkers({
+  /** Every worker set this stack runs, with its run (which ends once it is shut down). */
+  const running = new Map<RefundWorkers, Promise<void>>();
+  const serve = async (queue: string, settings: Config): Promise<RefundWorkers> => {
+    const workers = await createRefundWorkers({
       connection: workerConnection,
       client,
-      namespace: config.temporal.namespace,
+      namespace: settings.temporal.namespace,
       taskQueue: queue,
       workflowBundle: { codePath: options.workflowBundle ?? process.env.TEST_WORKFLOW_BUNDLE ?? '' },
       ...(dataConverter && { dataConverter }),
-      providers: config.providers,
-      callbacks: config.callbacks,
-      policy: { ...refundPolicySettings(config), timeScale },
-      paymentGuard: config.paymentGuard,
+      providers: settings.providers,
+      callbacks: settings.callbacks,
+      policy: refundPolicySettings(settings),
+      paymentGuard: settings.paymentGuard,
       logger,
     });
-  const workers = (options.worker ?? true) ? await workersOn(taskQueue, config.timeScale) : undefined;
-  const running: Promise<void>[] = workers ? [workers.run()] : [];
-  const stopping: (() => void)[] = [() => workers?.shutdown()];
+    running.set(workers, workers.run());
+    return workers;
+  };
+  const workers = (options.worker ?? true) ? await serve(taskQueue, config) : undefined;
   const scaled = new Map<number, Promise<RefundsClient>>();
   const stopped = { now: false };
   const refundsAt = async (timeScale: number): Promise<RefundsClient> => {
     if (stopped.now) throw new Error('refundsAt: the stack is stopping');
-    // The configuration's own check (positive, at most 1), as a worker process would apply it.
-    loadConfig({ NODE_ENV: 'test', REFUND_TIME_SCALE: String(timeScale) });
     const known = scaled.get(timeScale);
     if (known) return await known;
+    // The stack's configuration with the other scale, checked as a worker process checks its own.
+    const settings = loadConfig({ ...env, REFUND_TIME_SCALE: String(timeScale) });
     const queue = `${taskQueue}-scale-${String(timeScale).replace('.', '_')}`;
-    const started = workersOn(queue, timeScale).then((more) => {
-      running.push(more.run());
-      stopping.push(() => more.shutdown());
-      return new RefundsClient(client, { taskQueue: queue });
-    });
+    const started = serve(queue, settings).then(() => new RefundsClient(client, { taskQueue: queue }));
     scaled.set(timeScale, started);
     return await started;
   };
@@ -161,9 +161,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async stop() {
       stopped.now = true;
       await Promise.allSettled(scaled.values());
-      for (const stop of stopping) stop();
+      for (const set of running.keys()) set.shutdown();
       // Every worker ends before the connections close, even when one of them failed.
-      const ran = await Promise.allSettled(running);
+      const ran = await Promise.allSettled(running.values());
       await Promise.all([workerConnection.close(), connection.close(), sandbox.app.close()]);
       const failed = ran.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
