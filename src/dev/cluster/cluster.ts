@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 import type { Logger } from '../../logger';
 import { frontendAnswers } from '../dev-server';
+import { writeAtomically } from '../atomic-file';
 import { answers, workerPolls } from '../readiness';
 import { Supervisor } from '../supervisor';
 import type { ServiceSpec } from '../supervisor';
@@ -407,7 +408,7 @@ export async function startCluster(
       supervisor.onSpawn = () => undefined;
       await supervisor.stop(stopOrder);
       await connection.current?.close();
-      writeFileSync(fileName, JSON.stringify({ ...file(), pids: {}, commands: {} }, null, 2));
+      writeAtomically(fileName, JSON.stringify({ ...file(), pids: {}, commands: {} }, null, 2));
       logger.info(`stopped; the data stays in ${shown(dataDir)}`);
     })();
     return stopping;
@@ -436,7 +437,7 @@ export async function startCluster(
     commands.cluster = commandOf(process.pid) ?? '';
     return { clusterPid: process.pid, temporalAddress: address, uiUrl, apiUrl, sandboxUrl, pids, commands };
   };
-  const record = (): void => writeFileSync(fileName, JSON.stringify(file(), null, 2));
+  const record = (): void => writeAtomically(fileName, JSON.stringify(file(), null, 2));
 
   const step = (): void => {
     if (options.signal?.aborted) throw new Error('interrupted during start-up');
