@@ -24,7 +24,8 @@
  * base, and at least 3× the concurrency), BENCH_ROUNDS (5, and never fewer),
  * BENCH_WAITING_REFUNDS (10000), BENCH_WAITING_WORKERS (2), BENCH_WAITING_MINUTES (5),
  * BENCH_GUARD_QUIET_WINDOW_MS (the waiting workers' guard quiet window, 120000),
- * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset).
+ * BENCH_WAITING_CACHE (the waiting workers' cache size; the SDK's default when unset),
+ * BENCH_SUBMIT_IN_TASK (the refund worker's REFUND_SUBMIT_IN_TASK; its default when unset).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -318,6 +319,11 @@ async function main(): Promise<void> {
           SECPAID_MAX_REQUESTS_PER_SECOND: '1',
           // The refund worker's SDK metrics, for the cost phase's worker time by task type.
           ...(side === 'refund' && { METRICS_PORT: String(refundMetricsPort) }),
+          // BENCH_SUBMIT_IN_TASK=false: the refunds send their request from an activity, as before.
+          ...(side === 'refund' &&
+            process.env.BENCH_SUBMIT_IN_TASK !== undefined && {
+              REFUND_SUBMIT_IN_TASK: process.env.BENCH_SUBMIT_IN_TASK,
+            }),
           ...tuning,
         },
         ...(side === 'bare' && { script: path.join(__dirname, 'bare', 'worker.ts') }),

@@ -6,7 +6,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 
 import { createCallbackActivities } from '../src/activities/completion-callback';
-import { createGuardWorkerActivities, createPaymentGuardActivities } from '../src/activities/payment-guard';
+import {
+  createGuardWorkerActivities,
+  createPaymentGuardActivities,
+  paymentGuardUpdater,
+} from '../src/activities/payment-guard';
+import { createSubmitInTaskActivities } from '../src/activities/submit-in-task';
 import { createRefundPolicyActivities, refundPolicySettings } from '../src/activities/refund-policy';
 import type { RefundPolicySettings } from '../src/activities/refund-policy';
 import { RefundsClient } from '../src/client';
@@ -166,6 +171,7 @@ export async function startFakeProviderStack(
     const connection = env.nativeConnection;
     const bundle = { codePath: workflowBundle };
     const { '': mainQueueFakes = {}, ...ownQueues } = fakeActivitiesByQueue(fakes);
+    const guard = { client: env.client, quietWindowMs: config.paymentGuard.quietWindowMs };
     workers.push(
       await Worker.create({
         connection,
@@ -173,7 +179,9 @@ export async function startFakeProviderStack(
         taskQueue,
         workflowBundle: bundle,
         activities: {
-          ...createPaymentGuardActivities({ client: env.client, quietWindowMs: config.paymentGuard.quietWindowMs }),
+          ...createPaymentGuardActivities(guard),
+          // A synchronous provider's reservation and request in one task: the real guard, the fake's request.
+          ...createSubmitInTaskActivities({ update: paymentGuardUpdater(guard), submits: mainQueueFakes }),
           ...createRefundPolicyActivities(policy),
           ...createCallbackActivities({ ...config.callbacks, logger }),
           ...mainQueueFakes,

@@ -122,6 +122,14 @@ const envSchema = z.object({
    */
   REFUND_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   /**
+   * A synchronous provider's refund (OpenPayd, PaymentOptions) takes its reservation and sends its
+   * request in one local activity, inside the refund's first workflow task, instead of a workflow
+   * task and an activity task more. `false` during a rolling upgrade from a version before it,
+   * until every worker runs this one (a guard on an older worker cannot say that a reservation is
+   * new, and such refunds would be read at the provider instead of sent: see docs/operations.md).
+   */
+  REFUND_SUBMIT_IN_TASK: z.stringbool().default(true),
+  /**
    * A payment's guard completes after this long without a refund of the payment calling it; the
    * next call starts it again from its ledger. The number of open guards is the payments refunded
    * within this window. At least a second (tests); a minute or more in production.
@@ -181,6 +189,8 @@ export interface Config {
   };
   /** REFUND_TIME_SCALE: 1 in production. */
   readonly timeScale: number;
+  /** REFUND_SUBMIT_IN_TASK. */
+  readonly submitInTask: boolean;
   readonly providers: ProvidersConfig;
 }
 
@@ -314,6 +324,7 @@ export function loadConfig(
     },
     approvals: { thresholds, deadlineMs: env.APPROVAL_DEADLINE_MS },
     timeScale: env.REFUND_TIME_SCALE,
+    submitInTask: env.REFUND_SUBMIT_IN_TASK,
     paymentGuard: { quietWindowMs: env.PAYMENT_GUARD_QUIET_WINDOW_MS },
     providers,
   });

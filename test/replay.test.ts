@@ -12,7 +12,8 @@ import { quietLogger } from './support/stack';
 // Every version's histories: test/histories/*.json from the current code, and one folder per
 // earlier version of the workflow's commands (v1-before-payment-guard/, v2-guard-commit-on-success/,
 // v3-client-approval-thresholds/, v4-before-decision-core/, v5-before-reconciler/,
-// v6-before-stall-tells-refunds/), which must still replay.
+// v6-before-stall-tells-refunds/, v7-before-submit-in-task/: OpenPayd's and PaymentOptions' request
+// still an activity of its own), which must still replay.
 const files = readdirSync(historiesDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
 
 describe('recorded refund histories replay with the current workflow code', () => {
@@ -32,6 +33,8 @@ describe('recorded refund histories replay with the current workflow code', () =
     // A reconciler that stalled and told no refund.
     expect(files).toContain('v6-before-stall-tells-refunds/reconciler-stalled-and-back.json');
     expect(files).toContain('reconciler-stalled-and-back.json');
+    // Recorded with the `decision-core` patch alone: every provider's request sent by an activity.
+    expect(files.filter((f) => f.startsWith('v7-before-submit-in-task/')).length).toBeGreaterThanOrEqual(35);
   });
 
   it.each(files)('%s', async (file) => {

@@ -9,9 +9,10 @@ import { everyAdapter, settingsOf } from '../providers/settings';
 import type { ProvidersConfig } from '../providers/settings';
 
 import { createCallbackActivities } from './completion-callback';
-import { createPaymentGuardActivities } from './payment-guard';
+import { createPaymentGuardActivities, paymentGuardUpdater } from './payment-guard';
 import { createRefundPolicyActivities } from './refund-policy';
 import type { RefundPolicySettings } from './refund-policy';
+import { createSubmitInTaskActivities } from './submit-in-task';
 
 export interface ActivityDeps {
   readonly providers: ProvidersConfig;
@@ -33,15 +34,18 @@ export interface ActivityDeps {
  * and those of every provider whose profile names no task queue of its own.
  */
 export function createActivities(deps: ActivityDeps) {
+  const guard = {
+    client: deps.client,
+    quietWindowMs: deps.paymentGuard?.quietWindowMs,
+    workerStopping: deps.workerStopping,
+  };
+  const providers = providerActivities(deps, undefined);
   return {
-    ...createPaymentGuardActivities({
-      client: deps.client,
-      quietWindowMs: deps.paymentGuard?.quietWindowMs,
-      workerStopping: deps.workerStopping,
-    }),
+    ...createPaymentGuardActivities(guard),
+    ...createSubmitInTaskActivities({ update: paymentGuardUpdater(guard), submits: providers }),
     ...createRefundPolicyActivities(deps.policy),
     ...createCallbackActivities({ ...deps.callbacks, logger: deps.logger }),
-    ...providerActivities(deps, undefined),
+    ...providers,
   };
 }
 

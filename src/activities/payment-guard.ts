@@ -57,12 +57,49 @@ function digest(args: unknown): string {
   return createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
 }
 
+/** One update to a payment's guard from inside a (local) activity: see {@link paymentGuardUpdater}. */
+export type PaymentGuardUpdate = <Ret, Args extends [unknown]>(
+  target: PaymentGuardTarget,
+  definition: UpdateDefinition<Ret, Args>,
+  args: Args,
+  options?: {
+    /** The update's id; absent, one derived from the calling local activity (made again by a replay). */
+    readonly updateId?: string;
+    /** Abandoned after this long (the caller's own bound, inside its activity's). */
+    readonly timeoutMs?: number;
+  }
+) => Promise<Ret>;
+
 /**
  * The refund workflow's way to talk to its payment's guard: workflows cannot send updates, so these
  * (local) activities do, with update-with-start so that the first refund of a payment creates it,
  * and a guard closed after its quiet window resumes from its ledger (updatePaymentGuard).
  */
 export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
+  const update = paymentGuardUpdater(deps);
+  return {
+    /** `call.updateId`: the id of an earlier reservation call to be answered as (one that did not come back). */
+    async reservePayment(
+      target: PaymentGuardTarget,
+      input: ReserveInput,
+      call?: { readonly updateId: string }
+    ): Promise<ReserveResult> {
+      return update(target, reserveUpdate, [input], call && { updateId: call.updateId });
+    },
+    async handOverPayment(target: PaymentGuardTarget, input: HandoverInput): Promise<HandoverResult> {
+      return update(target, handoverUpdate, [input]);
+    },
+    async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await update(target, commitUpdate, [input]);
+    },
+    async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
+      await update(target, releaseUpdate, [input]);
+    },
+  };
+}
+
+/** How the guard activities send their updates (the worker's client, its stopping signal). */
+export function paymentGuardUpdater(deps: PaymentGuardDeps): PaymentGuardUpdate {
   // Every call in flight listens on the process's signal: many at once is expected.
   if (deps.workerStopping) setMaxListeners(0, deps.workerStopping);
   /**
@@ -72,10 +109,11 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
    * update the guard never takes (no worker serves it) must not keep a call open, or the worker's
    * shutdown waits on it and every retry of the refund's call adds one more that never ends.
    */
-  const update = async <Ret, Args extends [unknown]>(
+  return async <Ret, Args extends [unknown]>(
     target: PaymentGuardTarget,
     definition: UpdateDefinition<Ret, Args>,
-    args: Args
+    args: Args,
+    { updateId, timeoutMs }: { readonly updateId?: string; readonly timeoutMs?: number } = {}
   ): Promise<Ret> => {
     const context = Context.current();
     const stopping = deps.workerStopping;
@@ -88,14 +126,20 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
       // update's name and a digest of its input make sure it is the same call, not another one
       // that came to the same place of a replay that went otherwise. (A retry after a long
       // backoff is a new local activity, and a new id: the handlers are idempotent per refund.)
-      ...(workflowExecution && {
-        updateId: `${REFUND_CALL_ID_PREFIX}${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${definition.name}/${digest(args)}`,
-      }),
+      ...(updateId !== undefined
+        ? { updateId }
+        : workflowExecution && {
+            updateId: `${REFUND_CALL_ID_PREFIX}${workflowExecution.workflowId}/${workflowExecution.runId}/${activityId}/${definition.name}/${digest(args)}`,
+          }),
     };
     // One controller per call, its listeners removed when the call ends: the process's own
     // signal lives as long as the process and must not collect one listener per call.
     const abandon = new AbortController();
     let stopTimer: NodeJS.Timeout | undefined;
+    const boundTimer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => abandon.abort(new Error(`the guard did not answer within ${timeoutMs} ms`)), timeoutMs);
     const onCancel = (): void => abandon.abort(context.cancellationSignal.reason);
     const onStopping = (): void => {
       stopTimer = setTimeout(() => abandon.abort(new Error('the worker is shutting down')), STOPPING_CALL_MS);
@@ -116,23 +160,10 @@ export function createPaymentGuardActivities(deps: PaymentGuardDeps) {
       throw err;
     } finally {
       clearTimeout(stopTimer);
+      clearTimeout(boundTimer);
       context.cancellationSignal.removeEventListener('abort', onCancel);
       stopping?.removeEventListener('abort', onStopping);
     }
-  };
-  return {
-    async reservePayment(target: PaymentGuardTarget, input: ReserveInput): Promise<ReserveResult> {
-      return update(target, reserveUpdate, [input]);
-    },
-    async handOverPayment(target: PaymentGuardTarget, input: HandoverInput): Promise<HandoverResult> {
-      return update(target, handoverUpdate, [input]);
-    },
-    async commitPayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
-      await update(target, commitUpdate, [input]);
-    },
-    async releasePayment(target: PaymentGuardTarget, input: SettleInput): Promise<void> {
-      await update(target, releaseUpdate, [input]);
-    },
   };
 }
 

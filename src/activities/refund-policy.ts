@@ -6,10 +6,14 @@ export interface RefundPolicySettings {
   readonly approvals: Config['approvals'];
   /** REFUND_TIME_SCALE: other than 1 only in development and test (the configuration refuses it in production). */
   readonly timeScale: number;
+  /** REFUND_SUBMIT_IN_TASK. */
+  readonly submitInTask: boolean;
 }
 
-export function refundPolicySettings(config: Pick<Config, 'approvals' | 'timeScale'>): RefundPolicySettings {
-  return { approvals: config.approvals, timeScale: config.timeScale };
+export function refundPolicySettings(
+  config: Pick<Config, 'approvals' | 'timeScale' | 'submitInTask'>
+): RefundPolicySettings {
+  return { approvals: config.approvals, timeScale: config.timeScale, submitInTask: config.submitInTask };
 }
 
 const DEFAULT_APPROVAL_DEADLINE_MS = 24 * 3_600_000;
@@ -28,6 +32,7 @@ export function createRefundPolicyActivities(settings: RefundPolicySettings) {
         approvalThresholdMinor: settings.approvals.thresholds[input.currency] ?? null,
         approvalDeadlineMs: settings.approvals.deadlineMs ?? DEFAULT_APPROVAL_DEADLINE_MS,
         timeScale: settings.timeScale,
+        submitInTask: settings.submitInTask,
         note: null,
       };
     },

@@ -9,6 +9,8 @@ export interface RefundActivityInfo {
   readonly workflowId: string;
   /** 1 for the first try; above 1 the previous try's outcome may be unknown. */
   readonly attempt: number;
+  /** An earlier try may have reached the provider: a later attempt, or the input says so (SubmitInput). */
+  readonly afterEarlierAttempt: boolean;
 }
 
 /** A provider's record this long before our first request could still be ours (clocks differ). */
@@ -24,7 +26,7 @@ export function refundKeyRoot(input: { readonly refundWorkflowId?: string | unde
   return input.refundWorkflowId ?? refundActivityInfo().workflowId;
 }
 
-export function refundActivityInfo(): RefundActivityInfo {
+export function refundActivityInfo(input?: { readonly afterEarlierAttempt?: boolean }): RefundActivityInfo {
   const { workflowExecution, attempt } = Context.current().info;
   if (workflowExecution === undefined) {
     // Provider activities derive their idempotency keys from the workflow id; without one they
@@ -34,5 +36,9 @@ export function refundActivityInfo(): RefundActivityInfo {
       'NoWorkflowContext' satisfies OrchestratorErrorType
     );
   }
-  return { workflowId: workflowExecution.workflowId, attempt };
+  return {
+    workflowId: workflowExecution.workflowId,
+    attempt,
+    afterEarlierAttempt: attempt > 1 || input?.afterEarlierAttempt === true,
+  };
 }

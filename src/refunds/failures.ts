@@ -122,11 +122,16 @@ export const orchestratorErrorTypes = {
   NoWorkflowContext: 'a provider activity run outside a refund workflow (it has no idempotency key)',
   CallbackDestinationRefused: 'a callbackUrl whose host resolves to a refused address',
   CallbackUnreachable: 'a completion callback that did not get through (retried)',
+  PaymentGuardUnanswered:
+    "the payment's guard did not answer the reservation a synchronous provider's request waits on (src/activities/submit-in-task.ts): nothing was sent, and the refund reserves again on its own",
   WorkerStopping:
     "a payment-guard call on a worker that is shutting down: the refund's workflow task fails, so nothing of it is recorded, and the next worker makes the call again",
 } as const;
 
 export type OrchestratorErrorType = keyof typeof orchestratorErrorTypes;
+
+/** The type of the in-task reservation's failure when the guard did not answer (its first detail: `{ claim }`, the update id to ask again with). */
+export const GUARD_UNANSWERED: OrchestratorErrorType = 'PaymentGuardUnanswered';
 
 /** The type of a guard call given up because its worker shuts down: the guard activities throw it, the refund workflow turns it into a workflow task failure, the log bridge expects it. */
 export const WORKER_STOPPING: OrchestratorErrorType = 'WorkerStopping';

@@ -32,6 +32,12 @@ export type ReserveResult =
       readonly accepted: true;
       /** What was still refundable before this reservation; null when the original amount is unknown. */
       readonly refundableBeforeMinor: number | null;
+      /**
+       * True when this call took the reservation, false when the refund's run held it already (an
+       * earlier call took it, perhaps in a workflow task that was never recorded and had sent the
+       * refund). Absent from guards that ran code before the field: then nobody can tell.
+       */
+      readonly fresh?: boolean;
     }
   | {
       readonly accepted: false;
@@ -83,6 +89,12 @@ export interface PaymentGuardState {
 
 /** How many answers a guard keeps for calls made again: far more than one payment's refunds make at once. */
 export const MAX_ANSWERED_CALLS = 200;
+
+/**
+ * How long a synchronous provider's reservation may take inside its request's local activity
+ * (src/activities/submit-in-task.ts) before it gives up, having sent nothing.
+ */
+export const IN_TASK_RESERVATION_MS = 5_000;
 
 /** The update ids of refund calls, which are made again with the same id; others (random) are not kept. */
 export const REFUND_CALL_ID_PREFIX = 'call:';

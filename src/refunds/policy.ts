@@ -16,6 +16,11 @@ export interface RefundPolicy {
   /** The time scale the refund runs at: its worker's REFUND_TIME_SCALE (1 in production). */
   readonly timeScale: number;
   /**
+   * Whether a synchronous provider's reservation and first request go in one local activity of the
+   * refund's workflow task (the worker's REFUND_SUBMIT_IN_TASK). Absent in refunds started before.
+   */
+  readonly submitInTask?: boolean;
+  /**
    * Set only in refunds started before the time scale became a worker setting, when a production
    * worker refused the scale their starter asked for.
    */

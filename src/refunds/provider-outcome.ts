@@ -25,6 +25,12 @@ export interface SubmitInput<R extends RefundRequestFields = RefundRequestFields
   readonly request: R;
   /** 1 for the first submission; a new one (new idempotency key) after a `retryLater` failure. */
   readonly submission: number;
+  /**
+   * An earlier try may have sent this submission though this activity's attempt is the first: it
+   * was sent from a local activity in a workflow task that was never recorded (a worker died), so
+   * it is treated as an attempt after the first. Absent: only the attempt number tells.
+   */
+  readonly afterEarlierAttempt?: boolean;
 }
 
 export interface PollInput<R extends RefundRequestFields = RefundRequestFields> {

@@ -67,6 +67,15 @@ export interface ProviderProfile {
   readonly confirmHorizonMs?: readonly number[];
   /** One request per payment at the provider: the payment guard refuses a second refund. */
   readonly oneRefundPerPayment?: boolean;
+  /**
+   * The provider answers a request with its outcome (synchronous), its activities run on the
+   * workflow's queue, and a request is sent once: the reservation and the first request may go in
+   * one local activity of the refund's workflow task (src/activities/submit-in-task.ts), when the
+   * worker allows it (REFUND_SUBMIT_IN_TASK). Only with `resend: 'never'`, whose activity never
+   * sends after an earlier try, and without `taskQueueSuffix`, whose rate limit a local activity
+   * would not pass through.
+   */
+  readonly submitsInTask?: boolean;
   /** Provider calls one activity attempt may make in a row: their timeouts must fit its start-to-close. */
   readonly callsPerAttempt: number;
   /** Provider events (webhooks) arrive as `providerEvent` signals and trigger an immediate read. */

@@ -85,7 +85,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
             refundableBeforeMinor: refundable(state),
           };
         }
-        return { accepted: true, refundableBeforeMinor: refundable(state) };
+        return { accepted: true, refundableBeforeMinor: refundable(state), fresh: false };
       }
       if (state.currency !== null && state.currency !== input.currency) {
         return {
@@ -117,7 +117,7 @@ export async function paymentGuard(initial: PaymentGuardState): Promise<PaymentG
         reserved: { ...state.reserved, [input.refundId]: input.amountMinor },
         ...(input.runId !== undefined && { runs: { ...state.runs, [input.refundId]: input.runId } }),
       };
-      return { accepted: true, refundableBeforeMinor: before };
+      return { accepted: true, refundableBeforeMinor: before, fresh: true };
     })
   );
 

@@ -65,7 +65,9 @@ it.each([
     };
 
     const first = await reserveAs(3, reserve);
-    expect(first).toEqual({ accepted: true, refundableBeforeMinor: 1_000 });
+    // `fresh`: this call took the reservation. Another call of the same run finds it held.
+    expect(first).toEqual({ accepted: true, refundableBeforeMinor: 1_000, fresh: true });
+    expect(await reserveAs(5, reserve)).toEqual({ accepted: true, refundableBeforeMinor: 400, fresh: false });
     await releaseAs(4, { refundId });
     expect((await ledger()).reserved[refundId]).toBeUndefined();
 

@@ -130,18 +130,20 @@ describe('approval', () => {
 
   it('takes thresholds and the time scale from the worker, never from what a starter asked', async () => {
     const approvals = { thresholds: { EUR: 100_000 }, deadlineMs: undefined };
-    const production = createRefundPolicyActivities({ approvals, timeScale: 1 });
+    const production = createRefundPolicyActivities({ approvals, timeScale: 1, submitInTask: true });
     // `requestedTimeScale`: what a refund started before the time scale was a worker setting asks.
     await expect(production.refundPolicy({ currency: 'EUR', requestedTimeScale: 0.001 })).resolves.toEqual({
       approvalThresholdMinor: 100_000,
       approvalDeadlineMs: 24 * 3_600_000,
       timeScale: 1,
+      submitInTask: true,
       note: null,
     });
     await expect(production.refundPolicy({ currency: 'XOF' })).resolves.toMatchObject({ approvalThresholdMinor: null });
-    const development = createRefundPolicyActivities({ approvals, timeScale: 0.001 });
+    const development = createRefundPolicyActivities({ approvals, timeScale: 0.001, submitInTask: false });
     await expect(development.refundPolicy({ currency: 'EUR', requestedTimeScale: 1 })).resolves.toMatchObject({
       timeScale: 0.001,
+      submitInTask: false,
     });
   });
 

@@ -26,7 +26,7 @@ export default async function globalTeardown(): Promise<void> {
         );
       }
       // Clean: the logs and the bundle go; with a finding they stay for a look.
-      rmSync(path.dirname(logDir), { recursive: true, force: true });
+      if (!process.env.KEEP_TEST_LOGS) rmSync(path.dirname(logDir), { recursive: true, force: true });
     }
   } finally {
     await globalThis.__REFUNDS_TEST_SERVER__?.stop();

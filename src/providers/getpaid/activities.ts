@@ -33,11 +33,12 @@ export function createGetpaidActivities(deps: GetpaidDeps) {
      * Initiates the refund once, with a `reference` derived from the workflow id. GetPaid's legacy
      * API takes no idempotency key: after an unknown outcome the refund is looked for, not resent.
      */
-    async getpaidSubmitRefund({ request, submission }: SubmitInput<GetpaidRefundRequest>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
+    async getpaidSubmitRefund(input: SubmitInput<GetpaidRefundRequest>): Promise<SubmitOutcome> {
+      const { request, submission } = input;
+      const { workflowId, attempt, afterEarlierAttempt } = refundActivityInfo(input);
       const reference = getpaidReference(workflowId, submission);
       // A second attempt follows one that may have reached GetPaid: it never sends.
-      if (attempt > 1)
+      if (afterEarlierAttempt)
         throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
       try {
         await client.ensureToken();

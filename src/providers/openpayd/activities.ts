@@ -28,12 +28,13 @@ export function createOpenpaydActivities(deps: OpenpaydDeps) {
      * Sends the refund once. OpenPayd takes no idempotency key: the workflow gives this activity one
      * attempt, and after an unknown outcome looks for the refund by `referenceNo` instead of resending.
      */
-    async openpaydSubmitRefund({ request }: SubmitInput<OpenpaydRefundRequest>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
+    async openpaydSubmitRefund(input: SubmitInput<OpenpaydRefundRequest>): Promise<SubmitOutcome> {
+      const { request } = input;
+      const { workflowId, attempt, afterEarlierAttempt } = refundActivityInfo(input);
       const referenceNo = openpaydReferenceNo(request, workflowId);
       // A second attempt follows one that may have reached OpenPayd (its worker died, or a workflow
       // recorded before the decision core retried it): it never sends, it is an unknown outcome.
-      if (attempt > 1)
+      if (afterEarlierAttempt)
         throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
       let answer: OpenpaydAnswer;
       try {

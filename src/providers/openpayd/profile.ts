@@ -17,6 +17,7 @@ export const openpaydProfile: ProviderProfile = {
   submitRetries: 'activity',
   fullRefundMoves: 'what-is-left',
   resend: 'never',
+  submitsInTask: true,
   findEarlier: 'read',
   callsPerAttempt: 1,
   eventDriven: false,

@@ -35,13 +35,11 @@ export function createPaymentoptionsActivities(deps: PaymentoptionsDeps) {
      * Sends the refund once. The profile gives this activity a single attempt: Temporal never resends
      * it; the workflow does, and only after the provider said it did not process it.
      */
-    async paymentoptionsSubmitRefund({
-      request,
-      submission,
-    }: SubmitInput<PaymentoptionsRefundRequest>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
+    async paymentoptionsSubmitRefund(input: SubmitInput<PaymentoptionsRefundRequest>): Promise<SubmitOutcome> {
+      const { request, submission } = input;
+      const { workflowId, afterEarlierAttempt } = refundActivityInfo(input);
       // A second attempt follows one that may have reached PaymentOptions: it never sends.
-      if (attempt > 1) {
+      if (afterEarlierAttempt) {
         throw outcomeUnknown(PROVIDER, 'an earlier attempt may have sent this refund', { afterEarlierAttempt: true });
       }
       const amount =

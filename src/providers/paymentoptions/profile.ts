@@ -17,6 +17,7 @@ export const paymentoptionsProfile: ProviderProfile = {
   submitRetries: 'workflow',
   fullRefundMoves: 'stated',
   resend: 'never',
+  submitsInTask: true,
   findEarlier: 'none',
   // A 401 is tried once more with the other documented auth spelling.
   callsPerAttempt: 2,

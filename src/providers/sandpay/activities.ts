@@ -29,10 +29,11 @@ export function createSandpayActivities(deps: SandpayDeps) {
      * Sends the refund with a reference derived from the workflow id and the submission: a retry
      * after a lost answer sends the same reference and SandPay replays the first refund.
      */
-    async sandpaySubmitRefund({ request, submission }: SubmitInput<SandpayRefundRequest>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
+    async sandpaySubmitRefund(input: SubmitInput<SandpayRefundRequest>): Promise<SubmitOutcome> {
+      const { request, submission } = input;
+      const { workflowId, attempt, afterEarlierAttempt } = refundActivityInfo(input);
       const reference = sandpayReference(workflowId, submission);
-      const facts = { afterEarlierAttempt: attempt > 1 };
+      const facts = { afterEarlierAttempt };
       const result = await callProvider(PROVIDER, () =>
         client.refund(request.paymentId, {
           // FCFA and RWF have no minor unit: minor units are whole francs, as SandPay counts them.

@@ -21,8 +21,9 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
 
   return {
     /** Requests the refund. SecPaid takes one request per link, so a resend can never refund twice. */
-    async secpaidSubmitRefund({ request }: SubmitInput<SecpaidRefundRequest>): Promise<SubmitOutcome> {
-      const { workflowId, attempt } = refundActivityInfo();
+    async secpaidSubmitRefund(input: SubmitInput<SecpaidRefundRequest>): Promise<SubmitOutcome> {
+      const { request } = input;
+      const { workflowId, attempt, afterEarlierAttempt } = refundActivityInfo(input);
       const log = deps.logger.child({ provider: 'secpaid', workflowId, attempt, payId: request.paymentId });
       const amount = toMajorUnitString(request.amount);
       const answer = await callProvider(PROVIDER, () => client.refundPayment(request.paymentId, amount, request.full));
@@ -32,7 +33,7 @@ export function createSecpaidActivities(deps: SecpaidDeps) {
       );
       if (answer.ResponseCode === 1) return { kind: 'pending', providerRefundId: null };
       // "Refund already requested" too: whether that request is ours is the decision core's to judge.
-      throw refusal(answer.ResponseMsg, { afterEarlierAttempt: attempt > 1 });
+      throw refusal(answer.ResponseMsg, { afterEarlierAttempt });
     },
 
     /**

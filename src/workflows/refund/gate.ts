@@ -2,9 +2,17 @@ import * as wf from '@temporalio/workflow';
 
 import type { createPaymentGuardActivities } from '../../activities/payment-guard';
 import type { createRefundPolicyActivities } from '../../activities/refund-policy';
+import type {
+  CarriedReservation,
+  UnansweredClaim,
+  createSubmitInTaskActivities,
+} from '../../activities/submit-in-task';
+import type { SubmitResult } from '../../refunds/decide/machine';
+import { IN_TASK_RESERVATION_MS } from '../../refunds/payment-guard';
+import type { ReserveInput, ReserveResult } from '../../refunds/payment-guard';
 import type { ProviderProfile } from '../../refunds/provider-profile';
 import { approvalDecision } from '../../refunds/approval';
-import { WORKER_STOPPING } from '../../refunds/failures';
+import { GUARD_UNANSWERED, WORKER_STOPPING } from '../../refunds/failures';
 import { formatMoney } from '../../refunds/minor-units';
 import type { RefundPolicy } from '../../refunds/policy';
 import { definitionOf } from '../../providers/lifecycle';
@@ -12,6 +20,7 @@ import type { RefundRequest } from '../../providers';
 import type { RefundRecord } from '../refund-record';
 
 import type { RefundInbox } from './inbox';
+import { answerOf } from './provider-calls';
 
 const SYSTEM = 'system';
 
@@ -27,11 +36,14 @@ async function unlessWorkerStopping<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    const stopping =
-      err instanceof wf.ActivityFailure &&
-      err.cause instanceof wf.ApplicationFailure &&
-      err.cause.type === WORKER_STOPPING;
-    if (stopping) throw new Error(`${err.cause.message} (this workflow task fails)`, { cause: err });
+    // A local activity's failure reaches the workflow as it was thrown, not wrapped in an
+    // ActivityFailure: before the patch that one was missed and taken for a guard that does not
+    // answer (an attention, then a sleep), and the histories that recorded it replay so.
+    const failure = err instanceof wf.ActivityFailure ? err.cause : err;
+    const stopping = failure instanceof wf.ApplicationFailure && failure.type === WORKER_STOPPING;
+    if (stopping && (err instanceof wf.ActivityFailure || wf.patched('worker-stopping-fails-task'))) {
+      throw new Error(`${failure.message} (this workflow task fails)`, { cause: err });
+    }
     throw err;
   }
 }
@@ -107,8 +119,19 @@ const refundPolicyCalls = wf.proxyLocalActivities<ReturnType<typeof createRefund
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/**
+ * The first submission, when the gate made it: a synchronous provider's request, sent in the
+ * reservation's own local activity (`made`), or one that an earlier, unrecorded try of this
+ * workflow task may have sent (`maybe`: it is looked for, never sent again). `at`: the earliest
+ * time the request can have gone out.
+ */
+export interface FirstSubmission {
+  readonly made: SubmitResult | 'maybe';
+  readonly at: string;
+}
+
 export type GateOutcome =
-  | { readonly pass: true }
+  | { readonly pass: true; readonly first?: FirstSubmission }
   /** Another run of this refund reserved first: nothing is sent, a person decides. */
   | { readonly pass: 'hold'; readonly reason: string }
   /** The history grew long while waiting for approval: the refund continues as new, still waiting. */
@@ -134,7 +157,9 @@ export async function passGate(
   scaled: (ms: number) => number,
   continuationDue: () => boolean,
   /** Where an earlier run's approval deadline falls (continue-as-new); absent, it starts now. */
-  approvalDeadlineAt?: number
+  approvalDeadlineAt: number | undefined,
+  /** The reservation and the first request go in one local activity (submitInTask). */
+  inTask = false
 ): Promise<GateOutcome> {
   const need = approvalDecision(request, profile.fullRefundMoves, policy.approvalThresholdMinor);
   if (need.needed && !inbox.cancellation) {
@@ -168,14 +193,36 @@ export async function passGate(
     };
   }
   const guard = { provider: request.provider, paymentId: request.paymentId };
-  const reservation = await atGuard(record, scaled, 'reservePayment', guard, {
+  const reserve: ReserveInput = {
     refundId: request.refundId,
     amountMinor: request.amount.amountMinor,
     currency: request.amount.currency,
     paymentAmountMinor: request.paymentAmount?.amountMinor ?? null,
     ...(profile.oneRefundPerPayment && { exclusive: true }),
     runId: wf.workflowInfo().runId,
-  });
+  };
+  const movedToSubmitting = () => {
+    inbox.beforeProvider = false;
+    const approval = inbox.approval;
+    record.moveTo(
+      'SUBMITTING',
+      approval
+        ? `approved by ${approval.by}${approval.actor === undefined ? '' : ` (${approval.actor})`}: ${approval.reason}`
+        : 'sending the refund to the provider',
+      approval?.by ?? SYSTEM
+    );
+  };
+  let first: FirstSubmission | undefined;
+  let reservation: ReserveResult;
+  if (inTask) {
+    // A cancel that came during the reference's claim; after this point none is taken.
+    if (inbox.cancellation) return cancelled(inbox);
+    movedToSubmitting();
+    record.waitFor(`${request.provider} to answer the refund request`);
+    ({ reservation, first } = await reserveAndSubmit(record, scaled, guard, reserve, request, profile));
+  } else {
+    reservation = await atGuard(record, scaled, 'reservePayment', guard, reserve);
+  }
   if (!reservation.accepted && reservation.refusal === 'rerun') {
     record.noteGuard(`refused: ${reservation.reason}`);
     inbox.beforeProvider = false;
@@ -196,20 +243,65 @@ export async function passGate(
       ? "the payment's original amount is unknown: only the provider checks how much is refundable"
       : `reserved ${formatMoney(request.amount.amountMinor, request.amount.currency)} of the ${formatMoney(reservation.refundableBeforeMinor, request.amount.currency)} still refundable`
   );
+  if (inTask) return first === undefined ? { pass: true } : { pass: true, first };
   if (inbox.cancellation) {
     await atGuard(record, scaled, 'releasePayment', guard, { refundId: request.refundId });
     return cancelled(inbox);
   }
-  inbox.beforeProvider = false;
-  const approval = inbox.approval;
-  record.moveTo(
-    'SUBMITTING',
-    approval
-      ? `approved by ${approval.by}${approval.actor === undefined ? '' : ` (${approval.actor})`}: ${approval.reason}`
-      : 'sending the refund to the provider',
-    approval?.by ?? SYSTEM
-  );
+  movedToSubmitting();
   return { pass: true };
+}
+
+/**
+ * The reservation and, when the guard says this very call took it, the first request, in one
+ * local activity (src/activities/submit-in-task.ts). A reservation the refund's run held already
+ * was taken by an earlier try of this task, which may have sent the request: it is looked for
+ * (`maybe`). When the guard did not answer, or the activity did not come back (its request may
+ * have left), the guard is asked again through its own calls, and says which of the two it was.
+ */
+async function reserveAndSubmit(
+  record: RefundRecord,
+  scaled: (ms: number) => number,
+  guard: { readonly provider: string; readonly paymentId: string },
+  reserve: ReserveInput,
+  request: RefundRequest,
+  profile: ProviderProfile
+): Promise<{ reservation: ReserveResult; first?: FirstSubmission }> {
+  const at = new Date(Date.now()).toISOString();
+  // Any earlier try of this task ran after the run started.
+  const maybe: FirstSubmission = { made: 'maybe', at: wf.workflowInfo().runStartTime.toISOString() };
+  const calls = wf.proxyLocalActivities<ReturnType<typeof createSubmitInTaskActivities>>({
+    startToCloseTimeout: IN_TASK_RESERVATION_MS + profile.submit.startToCloseMs,
+    retry: { maximumAttempts: 1, nonRetryableErrorTypes: [WORKER_STOPPING] },
+  });
+  try {
+    const { reservation, sent } = await unlessWorkerStopping(() =>
+      calls.reserveAndSubmitRefund({ guard, reserve, submit: { request, submission: 1 } })
+    );
+    if (sent !== undefined) return { reservation, first: { made: { ok: true, ...sent }, at } };
+    return reservation.accepted ? { reservation, first: maybe } : { reservation };
+  } catch (err) {
+    // A local activity's own failure reaches the workflow as it was thrown; a timeout, wrapped.
+    if (!(err instanceof wf.TemporalFailure)) throw err;
+    // The provider's failure, thrown after a fresh reservation, which it carries.
+    const carried =
+      err instanceof wf.ApplicationFailure
+        ? (err.details?.[1] as CarriedReservation | undefined)?.reservation
+        : undefined;
+    if (carried !== undefined) {
+      return { reservation: carried, first: { made: { ok: false, answer: answerOf(err, request.provider) }, at } };
+    }
+    // The guard did not answer, and nothing was sent: the same reservation call again, until it is
+    // answered, as the server may still deliver it. A timeout of the whole activity tells nothing:
+    // a reservation of its own, which finds the reservation held if the activity had taken it.
+    const unanswered =
+      err instanceof wf.ApplicationFailure && err.type === GUARD_UNANSWERED
+        ? (err.details?.[0] as UnansweredClaim | undefined)
+        : undefined;
+    const call = unanswered && { updateId: unanswered.claim };
+    const reservation = await atGuard(record, scaled, 'reservePayment', guard, reserve, call);
+    return reservation.accepted && reservation.fresh !== true ? { reservation, first: maybe } : { reservation };
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   Ending,
   ReadMode,
   ReadResult,
+  SubmitResult,
 } from '../../refunds/decide/machine';
 import type { AttentionCause } from '../../refunds/decide/rules';
 import type { AnswerKind } from '../../refunds/failures';
@@ -26,6 +27,7 @@ import { refundWatch } from '../refund-watch';
 
 import { continuationDue, continueRefund } from './continuation';
 import { atGuard, passGate, refundPolicy } from './gate';
+import type { FirstSubmission } from './gate';
 import { RefundInbox } from './inbox';
 import { providerCalls } from './provider-calls';
 import type { ProviderCalls } from './provider-calls';
@@ -35,9 +37,23 @@ export type { RefundOutcome, RefundWorkflowOptions } from './types';
 
 const MINUTE = 60_000;
 
+/** Refunds recorded before it sent every request from an activity (see {@link sendsInTask}). */
+const SUBMIT_IN_TASK_PATCH = 'submit-in-task';
+
+/**
+ * Whether a refund of this provider sends its first request from the reservation's local activity,
+ * in its first workflow task: a synchronous provider that sends once and has no queue of its own.
+ */
+function sendsInTask(profile: ProviderProfile): boolean {
+  return profile.submitsInTask === true && profile.resend === 'never' && profile.taskQueueSuffix === undefined;
+}
+
 /** Drives one refund from request to a final outcome. Workflow id `refund-<refundId>`. */
 export async function refund(request: RefundRequest, options: RefundWorkflowOptions = {}): Promise<RefundOutcome> {
-  if (!wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
+  // Asked first, so that a new refund records one patch marker, not two: a refund recorded with
+  // `decision-core` (and not this) replays the same code with the request sent by an activity.
+  const submitsInTask = wf.patched(SUBMIT_IN_TASK_PATCH);
+  if (!submitsInTask && !wf.patched('decision-core')) return refundBeforeDecisionCore(request, options);
   const profile = profileOf(request.provider);
   // SecPaid's reconciler reads for its waiting refunds and wakes the one a refund row belongs to
   // (refunds started before it read on their own every 4 hours, and replay so).
@@ -62,15 +78,18 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
     continueRefund(request, options, record, inbox, { policy, phase });
 
   let held: string | null = null;
+  let first: FirstSubmission | undefined;
   if (resumed === undefined) {
     const approvalDeadlineAt = continued?.phase.at === 'approval' ? continued.phase.deadlineAt : undefined;
-    const gate = await passGate(request, profile, policy, record, inbox, scaled, due, approvalDeadlineAt);
+    const inTask = submitsInTask && policy.submitInTask === true && sendsInTask(profile);
+    const gate = await passGate(request, profile, policy, record, inbox, scaled, due, approvalDeadlineAt, inTask);
     if (gate.pass === 'continue') return handOver({ at: 'approval', deadlineAt: gate.deadlineAt });
     if (gate.pass === false) {
       record.moveTo(gate.status, gate.cause, gate.by);
       return finish(request, record, policy.timeScale);
     }
     held = gate.pass === 'hold' ? gate.reason : null;
+    first = gate.pass === true ? gate.first : undefined;
   } else {
     // Take over from the run the guard knows: a reset of a continued run is held, not sent again.
     const info = wf.workflowInfo();
@@ -88,7 +107,7 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
       held = handover.reason;
     }
   }
-  const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed, reconciled);
+  const driven = await driveProvider(request, profile, record, inbox, scaled, held, due, resumed, reconciled, first);
   if ('continueFrom' in driven) return handOver({ at: 'provider', ...driven.continueFrom });
   const { ending, watched } = driven;
   await settle(request, record, ending, inbox.resolution?.by, scaled);
@@ -117,6 +136,8 @@ interface Driver {
   submitting: boolean;
   /** Provider events taken when the last read began: one more since means this read was woken. */
   eventsAtLastRead: number;
+  /** The first submission, made by the gate (or perhaps by an unrecorded try): taken by the first submit. */
+  first: FirstSubmission | undefined;
 }
 
 type ProviderPhase = Extract<ContinuedRefund['phase'], { at: 'provider' }>;
@@ -137,7 +158,8 @@ async function driveProvider(
   held: string | null,
   due: () => boolean,
   resumed: ProviderPhase | undefined,
-  reconciled: boolean
+  reconciled: boolean,
+  first: FirstSubmission | undefined
 ): Promise<Driven> {
   const driver: Driver = {
     profile,
@@ -151,6 +173,7 @@ async function driveProvider(
     clock: { watchStartedAt: null, watchSubmission: 0, firstRequestAt: null, sleepUntil: null, ...resumed?.clock },
     submitting: false,
     eventsAtLastRead: inbox.providerEvents,
+    first,
   };
   const facts = { provider: request.provider, requestedMinor: request.amount.amountMinor };
   const start = resumed?.decision ?? initialState();
@@ -168,8 +191,9 @@ async function driveProvider(
   inbox.coreAttention = () => Object.values(state.attention)[0];
 
   while (state.next.do !== 'end') {
-    // Between commands, with nothing in flight: the history has grown long, the next run goes on.
-    if (inbox.resolution === undefined && due())
+    // Between commands, with nothing in flight: the history has grown long, the next run goes on
+    // (never with a request the gate made and the core has not taken).
+    if (driver.first === undefined && inbox.resolution === undefined && due())
       return { continueFrom: { decision: state, clock: { ...driver.clock } } };
     const event = await perform(driver, state, state.next);
     if (event === null) continue;
@@ -249,12 +273,19 @@ async function perform(driver: Driver, state: DecisionState, command: Command): 
 
 async function submit(driver: Driver, submission: number): Promise<DecisionEvent> {
   const { record, calls, clock } = driver;
+  const first = submission === 1 ? driver.first : undefined;
+  driver.first = undefined;
   record.waitFor(`${record.state.provider} to answer the refund request`);
-  clock.firstRequestAt ??= new Date(Date.now()).toISOString();
-  driver.submitting = true;
-  const result = await calls.submit(submission).finally(() => {
-    driver.submitting = false;
-  });
+  clock.firstRequestAt ??= first?.at ?? new Date(Date.now()).toISOString();
+  let result: SubmitResult;
+  if (first !== undefined && first.made !== 'maybe') {
+    result = first.made;
+  } else {
+    driver.submitting = true;
+    result = await calls.submit(submission, first !== undefined).finally(() => {
+      driver.submitting = false;
+    });
+  }
   record.recordAttempt({
     step: 'submit',
     submission,

@@ -18,7 +18,8 @@ type PollCall = (input: PollInput) => Promise<PollOutcome>;
 const MIN_POLL_INTERVAL_MS = 50;
 
 export interface ProviderCalls {
-  submit(submission: number): Promise<SubmitResult>;
+  /** `afterEarlierAttempt`: an earlier try may have sent it, though no attempt of this activity did. */
+  submit(submission: number, afterEarlierAttempt?: boolean): Promise<SubmitResult>;
   /** One read command: `watch` until final (or a deadline, or a failed read to report). */
   read(command: ReadCommand): Promise<ReadResult>;
 }
@@ -72,9 +73,13 @@ export function providerCalls(
   if (submitCall === undefined) throw new Error(`no submit activity for ${provider}`);
 
   return {
-    async submit(submission) {
+    async submit(submission, afterEarlierAttempt) {
       try {
-        const outcome = await submitCall({ request, submission });
+        const outcome = await submitCall({
+          request,
+          submission,
+          ...(afterEarlierAttempt === true && { afterEarlierAttempt }),
+        });
         return { ok: true, ...outcome };
       } catch (err) {
         return { ok: false, answer: answerOf(err, provider) };
@@ -121,10 +126,13 @@ export function providerCalls(
   };
 }
 
-/** A failed submission, as the decision core reads it. */
-function answerOf(err: unknown, provider: string): Answer {
-  if (!(err instanceof wf.ActivityFailure)) throw err;
-  const cause = err.cause;
+/**
+ * A failed submission, as the decision core reads it: an activity's failure, or the provider's
+ * failure itself, as a local activity's reaches the workflow (the SDK does not wrap it).
+ */
+export function answerOf(err: unknown, provider: string): Answer {
+  if (!(err instanceof wf.ActivityFailure) && !(err instanceof wf.ApplicationFailure)) throw err;
+  const cause = err instanceof wf.ActivityFailure ? err.cause : err;
   if (cause instanceof wf.ApplicationFailure) {
     const details = cause.details?.[0] as ProviderFailureDetails | undefined;
     // Retries that ran out (schedule-to-close) followed attempts that may have reached the provider.
