@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MAX_FRONTEND_PORT, MIN_FRONTEND_PORT } from '../../src/dev/cluster/cluster';
 import type { ClusterFile } from '../../src/dev/cluster/cluster';
 import { frontendAnswers } from '../../src/dev/dev-server';
-import { freePort, freePortIn } from '../../src/dev/ports';
+import { freePortIn, freePortRunIn } from '../../src/dev/ports';
 import { projectRoot } from '../../src/dev/temporal-cli';
 import { SandboxApi } from '../../harness/sandbox-api';
 import { SOAK_TIME_SCALE, runSoak, soakMarkdown } from '../../harness/soak';
@@ -86,8 +86,14 @@ const alive = (pid: number): boolean => {
 };
 
 beforeAll(async () => {
-  const [ui, api, sandbox, postgres, metrics] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
+  // The second run is given the same ports: each is picked below the ephemeral range (an outgoing
+  // connection took worker-2's metrics port between runs once), none inside Temporal's block, and
+  // both workers' metrics ports (METRICS_PORT + i) free.
   const temporal = await freePortIn(MIN_FRONTEND_PORT, MAX_FRONTEND_PORT - 800);
+  const taken = new Set(Array.from({ length: 1_068 }, (_, i) => temporal - 300 + i));
+  const pick = (length = 1): Promise<number> => freePortRunIn(10_000, 32_767, length, taken);
+  const [ui, api, sandbox, postgres] = [await pick(), await pick(), await pick(), await pick()];
+  const metrics = await pick(2);
   env = {
     ...process.env,
     CLUSTER_DATA_DIR: dataDir,

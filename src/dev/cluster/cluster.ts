@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
@@ -9,6 +8,7 @@ import { z } from 'zod';
 
 import type { Logger } from '../../logger';
 import { frontendAnswers } from '../dev-server';
+import { portFree } from '../ports';
 import { writeAtomically } from '../atomic-file';
 import { answers, workerPolls } from '../readiness';
 import { Supervisor } from '../supervisor';
@@ -202,15 +202,6 @@ async function stopLeftovers(fileName: string, order: readonly string[], logger:
     }
     if (commandOf(pid) !== undefined) process.kill(pid, 'SIGKILL');
   }
-}
-
-/** Whether nothing listens on 127.0.0.1:port. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 export interface ClusterOptions {
