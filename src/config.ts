@@ -124,11 +124,12 @@ const envSchema = z.object({
   /**
    * A synchronous provider's refund (OpenPayd, PaymentOptions) takes its reservation and sends its
    * request in one local activity, inside the refund's first workflow task, instead of a workflow
-   * task and an activity task more. `false` during a rolling upgrade from a version before it,
-   * until every worker runs this one (a guard on an older worker cannot say that a reservation is
-   * new, and such refunds would be read at the provider instead of sent: see docs/operations.md).
+   * task and an activity task more. Off by default: a worker of a version before it may take over
+   * a first task that died after sending, and it would send again (it cannot tell that a
+   * reservation was taken by an earlier try). Turn it on once every worker runs a version that has
+   * it; turn it off before rolling back to one without it (docs/operations.md).
    */
-  REFUND_SUBMIT_IN_TASK: z.stringbool().default(true),
+  REFUND_SUBMIT_IN_TASK: z.stringbool().default(false),
   /**
    * A payment's guard completes after this long without a refund of the payment calling it; the
    * next call starts it again from its ledger. The number of open guards is the payments refunded

@@ -159,7 +159,12 @@ export async function passGate(
   /** Where an earlier run's approval deadline falls (continue-as-new); absent, it starts now. */
   approvalDeadlineAt: number | undefined,
   /** The reservation and the first request go in one local activity (submitInTask). */
-  inTask = false
+  inTask = false,
+  /**
+   * An earlier, unrecorded try of this first task may have sent the request with the reservation:
+   * the provider's refunds may go in the first task, on a worker whose REFUND_SUBMIT_IN_TASK is on.
+   */
+  earlierTryMaySend = inTask
 ): Promise<GateOutcome> {
   const need = approvalDecision(request, profile.fullRefundMoves, policy.approvalThresholdMinor);
   if (need.needed && !inbox.cancellation) {
@@ -219,9 +224,20 @@ export async function passGate(
     if (inbox.cancellation) return cancelled(inbox);
     movedToSubmitting();
     record.waitFor(`${request.provider} to answer the refund request`);
-    ({ reservation, first } = await reserveAndSubmit(record, scaled, guard, reserve, request, profile));
+    ({ reservation, first } = await reserveAndSubmit(record, scaled, guard, reserve, request, profile, inbox));
   } else {
     reservation = await atGuard(record, scaled, 'reservePayment', guard, reserve);
+    // The refund's run held the reservation already: an earlier try of this task took it, on a
+    // worker that may have sent the request with it (its REFUND_SUBMIT_IN_TASK on, this one's off).
+    // It is looked for, never sent again. (Histories before this sent it, and replay so.)
+    if (
+      earlierTryMaySend &&
+      reservation.accepted &&
+      reservation.fresh === false &&
+      wf.patched('earlier-try-may-have-sent')
+    ) {
+      first = { made: 'maybe', at: wf.workflowInfo().runStartTime.toISOString() };
+    }
   }
   if (!reservation.accepted && reservation.refusal === 'rerun') {
     record.noteGuard(`refused: ${reservation.reason}`);
@@ -238,12 +254,24 @@ export async function passGate(
       by: SYSTEM,
     };
   }
-  record.noteGuard(
+  const reserved =
     reservation.refundableBeforeMinor === null
       ? "the payment's original amount is unknown: only the provider checks how much is refundable"
-      : `reserved ${formatMoney(request.amount.amountMinor, request.amount.currency)} of the ${formatMoney(reservation.refundableBeforeMinor, request.amount.currency)} still refundable`
+      : `reserved ${formatMoney(request.amount.amountMinor, request.amount.currency)} of the ${formatMoney(reservation.refundableBeforeMinor, request.amount.currency)} still refundable`;
+  // A cancel taken while the guard answered, which then said an earlier try may have sent it.
+  const late = first?.made === 'maybe' && inbox.cancellation !== undefined;
+  record.noteGuard(
+    late
+      ? `${reserved}; the cancel taken meanwhile is not honoured: an earlier try may have sent the request`
+      : reserved
   );
-  if (inTask) return first === undefined ? { pass: true } : { pass: true, first };
+  if (inTask && first !== undefined) return { pass: true, first };
+  // Nothing was sent: the cancel the refund took while its guard did not answer is honoured.
+  if (inTask && !inbox.cancellation) return { pass: true };
+  if (first !== undefined) {
+    movedToSubmitting();
+    return { pass: true, first };
+  }
   if (inbox.cancellation) {
     await atGuard(record, scaled, 'releasePayment', guard, { refundId: request.refundId });
     return cancelled(inbox);
@@ -265,7 +293,8 @@ async function reserveAndSubmit(
   guard: { readonly provider: string; readonly paymentId: string },
   reserve: ReserveInput,
   request: RefundRequest,
-  profile: ProviderProfile
+  profile: ProviderProfile,
+  inbox: RefundInbox
 ): Promise<{ reservation: ReserveResult; first?: FirstSubmission }> {
   const at = new Date(Date.now()).toISOString();
   // Any earlier try of this task ran after the run started.
@@ -299,7 +328,12 @@ async function reserveAndSubmit(
         ? (err.details?.[0] as UnansweredClaim | undefined)
         : undefined;
     const call = unanswered && { updateId: unanswered.claim };
+    // That call took nothing to the provider: until it is answered, a cancel is taken as before an
+    // activity's request (histories before this refused it, and replay so).
+    const cancellable = unanswered !== undefined && wf.patched('cancel-while-guard-unanswered');
+    if (cancellable) inbox.beforeProvider = true;
     const reservation = await atGuard(record, scaled, 'reservePayment', guard, reserve, call);
+    inbox.beforeProvider = false;
     return reservation.accepted && reservation.fresh !== true ? { reservation, first: maybe } : { reservation };
   }
 }

@@ -81,8 +81,20 @@ export async function refund(request: RefundRequest, options: RefundWorkflowOpti
   let first: FirstSubmission | undefined;
   if (resumed === undefined) {
     const approvalDeadlineAt = continued?.phase.at === 'approval' ? continued.phase.deadlineAt : undefined;
-    const inTask = submitsInTask && policy.submitInTask === true && sendsInTask(profile);
-    const gate = await passGate(request, profile, policy, record, inbox, scaled, due, approvalDeadlineAt, inTask);
+    const eligible = submitsInTask && sendsInTask(profile);
+    const inTask = eligible && policy.submitInTask === true;
+    const gate = await passGate(
+      request,
+      profile,
+      policy,
+      record,
+      inbox,
+      scaled,
+      due,
+      approvalDeadlineAt,
+      inTask,
+      eligible
+    );
     if (gate.pass === 'continue') return handOver({ at: 'approval', deadlineAt: gate.deadlineAt });
     if (gate.pass === false) {
       record.moveTo(gate.status, gate.cause, gate.by);
